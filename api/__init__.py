@@ -1,0 +1,1 @@
+"""hki's HTTP API: thin FastAPI routers over the `graph` package."""

@@ -1,0 +1,120 @@
+"""Settings: where the data lives, which base IRI it is served under, limits, language.
+
+Read from `hki.toml` (the working directory's, or the file named by `HKI_CONFIG`), then overridden by
+environment variables `HKI_<SETTING>` (e.g. `HKI_BASE`, `HKI_DATA_DIR`), then by command-line options.
+Another city points `data_dir` at its own Turtle files and sets `base` to its own IRI space.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from ontology import DEFAULT_BASE
+
+PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the file or variable and what is valid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a deployment may change. Defaults serve the shipped Hannover dataset."""
+
+    base: str = DEFAULT_BASE
+    data_dir: Path = PACKAGE_DATA_DIR
+    extra_data: tuple[Path, ...] = ()
+    store: Path | None = None
+    lang: str = "de"
+    query_timeout: float = 10.0
+    max_rows: int = 10_000
+    query_workers: int = 2
+    endpoint: str | None = None
+    title_de: str = "Internationale Beziehungen der Landeshauptstadt Hannover"
+    title_en: str = "International relations of the City of Hannover"
+    publisher: str = "hki project"
+    licence: str = "http://creativecommons.org/licenses/by/4.0/"
+    modified: str = "2026-11-26"  # date of the shipped data's last curation; a city sets its own
+    config_file: Path | None = field(default=None, compare=False)
+
+    def data_files(self) -> list[Path]:
+        """The Turtle files of the data folder (sorted, so loading order is stable) plus extra files."""
+        if not self.data_dir.is_dir():
+            raise ConfigError(
+                f"data_dir {self.data_dir} is not a folder"
+                + (f" (set in {self.config_file})" if self.config_file else "")
+                + ": point it at a folder of Turtle (.ttl) files, e.g. data_dir = \"./data\" in hki.toml"
+            )
+        return sorted(self.data_dir.glob("*.ttl")) + list(self.extra_data)
+
+    def with_overrides(self, **values: object) -> "Settings":
+        """A copy with the non-None values replaced (command-line options)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, raw: object, where: str, relative_to: Path) -> object:
+    kind = _TYPES[name]
+    try:
+        if kind in ("float",):
+            return float(raw)  # type: ignore[arg-type]
+        if kind in ("int",):
+            return int(raw)  # type: ignore[arg-type]
+        if "Path" in kind and "tuple" in kind:
+            items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
+            return tuple((relative_to / Path(str(p))).resolve() for p in items if str(p))
+        if "Path" in kind:
+            return (relative_to / Path(str(raw))).resolve()
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {name} = {raw!r} is not a valid {kind}") from exc
+
+
+def load_settings(config_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Settings from the config file (if any) and the environment, checked."""
+    env = os.environ if environ is None else environ
+    path = config_file or (Path(env["HKI_CONFIG"]) if env.get("HKI_CONFIG") else None)
+    if path is None and Path("hki.toml").is_file():
+        path = Path("hki.toml")
+    values: dict[str, object] = {}
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist (set by HKI_CONFIG or --config)")
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        table = doc.get("hki", doc)
+        for key, raw in table.items():
+            name = key.replace("-", "_")
+            if name not in _TYPES or name == "config_file":
+                valid = ", ".join(sorted(n for n in _TYPES if n != "config_file"))
+                raise ConfigError(f"{path}: unknown setting {key!r}; valid settings are: {valid}")
+            values[name] = _coerce(name, raw, str(path), path.resolve().parent)
+        values["config_file"] = path.resolve()
+    for name in _TYPES:
+        var = "HKI_" + name.upper()
+        if name != "config_file" and var in env and env[var] != "":
+            values[name] = _coerce(name, env[var], f"environment variable {var}", Path.cwd())
+    settings = Settings(**values)  # type: ignore[arg-type]
+    return check_settings(settings)
+
+
+def check_settings(settings: Settings) -> Settings:
+    """Reject settings that would make the server misbehave, naming the setting and what is valid."""
+    if not (settings.base.startswith(("http://", "https://")) and settings.base.endswith("/")):
+        raise ConfigError(f"base = {settings.base!r}: must be an http(s) IRI ending in '/', e.g. {DEFAULT_BASE!r}")
+    if settings.lang not in ("de", "en"):
+        raise ConfigError(f"lang = {settings.lang!r}: valid values are 'de' and 'en'")
+    if settings.query_timeout <= 0:
+        raise ConfigError(f"query_timeout = {settings.query_timeout}: must be a positive number of seconds")
+    if settings.max_rows < 1:
+        raise ConfigError(f"max_rows = {settings.max_rows}: must be at least 1")
+    if settings.query_workers < 1:
+        raise ConfigError(f"query_workers = {settings.query_workers}: must be at least 1")
+    return settings

@@ -1,0 +1,184 @@
+"""Writing query results in the SPARQL result formats and RDF syntaxes, with a row cap.
+
+Oxigraph can serialise results, but only all of them: a public endpoint must stop at a row cap and
+say so. These writers follow the W3C formats (SPARQL 1.1 Query Results JSON, XML, CSV and TSV)
+and are tested by parsing their output back with Oxigraph's own result parsers.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# media type -> (short name, kind) ; kind: "solutions" for SELECT/ASK, "graph" for CONSTRUCT/DESCRIBE
+RESULT_MEDIA_TYPES: dict[str, str] = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_MEDIA_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+@dataclass
+class RowCounter:
+    """Counts rows as they are written and notes whether the cap cut the result."""
+
+    limit: int
+    rows: int = 0
+    truncated: bool = False
+
+    def take(self, items: Iterable) -> Iterator:
+        for item in items:
+            if self.rows >= self.limit:
+                self.truncated = True
+                return
+            self.rows += 1
+            yield item
+
+
+def _json_term(term: object) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {
+            "subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+            "object": _json_term(term.object)}}
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _variables(solutions: ox.QuerySolutions) -> list[str]:
+    return [v.value for v in solutions.variables]
+
+
+def write_json(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
+    names = _variables(solutions)
+    bindings = []
+    for solution in counter.take(solutions):
+        row = {}
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                row[name] = _json_term(value)
+        bindings.append(row)
+    return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _xml_term(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{xml_escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{xml_escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{xml_escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{xml_escape(term.value)}</literal>"
+        return f"<literal>{xml_escape(term.value)}</literal>"
+    if isinstance(term, ox.Triple):
+        return ("<triple><subject>" + _xml_term(term.subject) + "</subject><predicate>"
+                + _xml_term(term.predicate) + "</predicate><object>" + _xml_term(term.object)
+                + "</object></triple>")
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def write_xml(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
+    names = _variables(solutions)
+    parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+    parts += [f"<variable name={quoteattr(n)}/>" for n in names]
+    parts.append("</head><results>")
+    for solution in counter.take(solutions):
+        parts.append("<result>")
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                parts.append(f"<binding name={quoteattr(name)}>{_xml_term(value)}</binding>")
+        parts.append("</result>")
+    parts.append("</results></sparql>\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _csv_field(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        text = "_:" + term.value
+    elif isinstance(term, (ox.NamedNode, ox.Literal)):
+        text = term.value
+    else:
+        text = str(term)
+    if any(c in text for c in ',"\r\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _tsv_field(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal) and term.datatype.value in (
+        "http://www.w3.org/2001/XMLSchema#integer", "http://www.w3.org/2001/XMLSchema#decimal",
+        "http://www.w3.org/2001/XMLSchema#double", "http://www.w3.org/2001/XMLSchema#boolean",
+    ) and not term.language:
+        return term.value
+    return str(term)  # pyoxigraph's str() is the N-Triples / Turtle form required by SPARQL TSV
+
+
+def write_csv(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
+    names = _variables(solutions)
+    lines = [",".join(names)]
+    for solution in counter.take(solutions):
+        lines.append(",".join(_csv_field(solution[n]) for n in names))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def write_tsv(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
+    names = _variables(solutions)
+    lines = ["\t".join("?" + n for n in names)]
+    for solution in counter.take(solutions):
+        lines.append("\t".join(_tsv_field(solution[n]) for n in names))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+SOLUTION_WRITERS = {"json": write_json, "xml": write_xml, "csv": write_csv, "tsv": write_tsv}
+
+
+def write_boolean(value: bool, short_name: str) -> bytes:
+    if short_name == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if short_name == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+    # CSV/TSV have no boolean form in the W3C notes; the common practice is a one-cell table.
+    header = "_askResult" if short_name == "csv" else "?_askResult"
+    return f"{header}\n{'true' if value else 'false'}\n".encode()
+
+
+def write_triples(triples: Iterable[ox.Triple], rdf_format: ox.RdfFormat, counter: RowCounter,
+                  prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialise at most `counter.limit` triples in an RDF syntax."""
+    kept = list(counter.take(triples))
+    if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) and prefixes:
+        return ox.serialize(kept, format=rdf_format, prefixes=prefixes) or b""
+    return ox.serialize(kept, format=rdf_format) or b""
