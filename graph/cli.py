@@ -37,12 +37,17 @@ def _settings(config: Path | None, **overrides: object) -> Settings:
 
 
 def _print_violations(violations: list) -> None:
+    from graph.validation import compact_iri
+
     table = Table(title=f"{len(violations)} problem(s) with the data", show_lines=False)
     for column in ("resource", "property", "value", "what is wrong"):
         table.add_column(column, overflow="fold")
     for v in violations:
-        table.add_row(v.focus_label if hasattr(v, "focus_label") else v.focus, v.path or "", v.value or "", v.message)
-    err.print(table)
+        resource = compact_iri(v.focus)
+        if v.focus_label and v.focus_label != resource:
+            resource = f"{v.focus_label}\n{resource}"
+        table.add_row(resource, compact_iri(v.path) if v.path else "", v.value or "", v.message)
+    err.print(table, highlight=False)
 
 
 @app.command()
@@ -59,7 +64,7 @@ def validate(
     try:
         report = validate_inputs(settings, paths or (), lang=lang)
     except DataFileError as exc:
-        err.print(f"[red]syntax error[/red] {exc}", highlight=False)
+        err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     if report.violations:
         _print_violations(report.violations)
@@ -82,7 +87,7 @@ def build(
     try:
         report, distributions = run_build(settings, out_dir)
     except DataFileError as exc:
-        err.print(f"[red]syntax error[/red] {exc}\nNothing was written; {out_dir} is unchanged.", highlight=False)
+        err.print(f"[red]cannot read the data:[/red] {exc}\nNothing was written; {out_dir} is unchanged.", highlight=False)
         raise typer.Exit(1) from None
     if not report.conforms:
         _print_violations(report.violations)
@@ -124,7 +129,7 @@ def query(
     try:
         kstore = open_store(settings)
     except DataFileError as exc:
-        err.print(f"[red]syntax error[/red] {exc}", highlight=False)
+        err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     try:
         outcome = kstore.run(QueryRequest(
@@ -175,7 +180,7 @@ def serve(
     try:
         application = create_app(settings, dist_dir=dist)
     except DataFileError as exc:
-        err.print(f"[red]syntax error[/red] {exc}", highlight=False)
+        err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     except Exception as exc:  # StoreError and friends: a clear line, not a stack trace
         from graph.store import StoreError

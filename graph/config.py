@@ -19,6 +19,9 @@ PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "data"
 class ConfigError(ValueError):
     """A setting that cannot be used; the message names the file or variable and what is valid."""
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -82,6 +85,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
     if path is None and Path("hki.toml").is_file():
         path = Path("hki.toml")
     values: dict[str, object] = {}
+    origins: dict[str, str] = {}
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist (set by HKI_CONFIG or --config)")
@@ -96,25 +100,35 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
                 valid = ", ".join(sorted(n for n in _TYPES if n != "config_file"))
                 raise ConfigError(f"{path}: unknown setting {key!r}; valid settings are: {valid}")
             values[name] = _coerce(name, raw, str(path), path.resolve().parent)
+            origins[name] = str(path)
         values["config_file"] = path.resolve()
     for name in _TYPES:
         var = "HKI_" + name.upper()
         if name != "config_file" and var in env and env[var] != "":
             values[name] = _coerce(name, env[var], f"environment variable {var}", Path.cwd())
+            origins[name] = f"environment variable {var}"
     settings = Settings(**values)  # type: ignore[arg-type]
-    return check_settings(settings)
+    try:
+        return check_settings(settings)
+    except ConfigError as exc:
+        origin = origins.get(exc.args[1]) if len(exc.args) > 1 else None
+        raise ConfigError(f"{origin}: {exc.args[0]}" if origin else exc.args[0]) from None
+
+
+def _invalid(setting: str, message: str) -> ConfigError:
+    return ConfigError(f"{setting} = {message}", setting)
 
 
 def check_settings(settings: Settings) -> Settings:
     """Reject settings that would make the server misbehave, naming the setting and what is valid."""
     if not (settings.base.startswith(("http://", "https://")) and settings.base.endswith("/")):
-        raise ConfigError(f"base = {settings.base!r}: must be an http(s) IRI ending in '/', e.g. {DEFAULT_BASE!r}")
+        raise _invalid("base", f"{settings.base!r}: must be an http(s) IRI ending in '/', e.g. {DEFAULT_BASE!r}")
     if settings.lang not in ("de", "en"):
-        raise ConfigError(f"lang = {settings.lang!r}: valid values are 'de' and 'en'")
+        raise _invalid("lang", f"{settings.lang!r}: valid values are 'de' and 'en'")
     if settings.query_timeout <= 0:
-        raise ConfigError(f"query_timeout = {settings.query_timeout}: must be a positive number of seconds")
+        raise _invalid("query_timeout", f"{settings.query_timeout}: must be a positive number of seconds")
     if settings.max_rows < 1:
-        raise ConfigError(f"max_rows = {settings.max_rows}: must be at least 1")
+        raise _invalid("max_rows", f"{settings.max_rows}: must be at least 1")
     if settings.query_workers < 1:
-        raise ConfigError(f"query_workers = {settings.query_workers}: must be at least 1")
+        raise _invalid("query_workers", f"{settings.query_workers}: must be at least 1")
     return settings
