@@ -8,9 +8,22 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install validate build serve clean
+.PHONY: run test install validate build serve clean chromium bench system-deps
 
-install: $(STAMP)
+install: $(STAMP) system-deps
+
+# Debian packages the tests drive, as command:package — chromium (browser tests) and Virtuoso
+# (tests/test_virtuoso.py, make bench). The missing ones are installed with one apt-get update (root,
+# or sudo); when all are present this does nothing.
+SYSTEM_DEPS := chromium:chromium virtuoso-t:virtuoso-opensource
+
+system-deps:
+	@missing=""; for dep in $(SYSTEM_DEPS); do \
+	  command -v "$${dep%%:*}" >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; done; \
+	[ -z "$$missing" ] || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); echo "installing:$$missing"; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }
+
+chromium: system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +42,13 @@ run: build
 
 test: install
 	$(BIN)/python -m pytest
+
+# hki vs pyoxigraph vs rdflib-endpoint, one table (loopback only, bounded request counts)
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/sparql_bench.py
+	$(BIN)/python bench/analysis_bench.py
+	$(BIN)/python bench/scale_bench.py
 
 clean:
 	rm -rf dist .store test-artifacts

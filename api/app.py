@@ -2,59 +2,25 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from starlette.middleware.cors import CORSMiddleware
 
+from api.analysis import AnalysisRouter
+from api.entities import EntityRouter
+from api.linked_data import LinkedDataRouter
+from api.sparql import SparqlRouter
 from graph import __version__
 from graph.config import Settings
-from graph.store import GRAPH_NAMES, KnowledgeStore, open_store
+from graph.remote import open_knowledge_store
+from graph.store import EndpointUnavailable, KnowledgeStore
 
 API_DIR = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=API_DIR / "templates")  # autoescape on for .html
-
-TEXT = {
-    "de": {
-        "lead": "Ein offener Wissensgraph der internationalen Beziehungen der Stadt: Partnerstädte, "
-                "Partnerorganisationen, Städtenetzwerke, die Ziele und Maßnahmen des Handlungskonzepts "
-                "„Internationale Stadt“ und die Ziele für nachhaltige Entwicklung (SDGs), denen sie dienen.",
-        "contents": "Inhalt des Datensatzes", "graph": "Teilgraph", "triples": "Aussagen (Tripel)",
-        "downloads": "Downloads", "file": "Datei", "size": "Größe", "checksum": "Prüfsumme (SHA-256)",
-        "no_dumps": "Noch keine Downloads gebaut: `kg build` (oder `make run`) erzeugt sie.",
-        "licence": "Lizenz", "total": "gesamt",
-        "names": {"ontology": "Ontologie (Begriffe von hki)", "vocab": "Vokabulare (Arten, Status, Länder)",
-                  "sdg": "Ziele für nachhaltige Entwicklung", "data": "Daten der Stadt", "meta": "Metadaten"},
-        "other": "English",
-    },
-    "en": {
-        "lead": "An open knowledge graph of the city's international relations: partner cities, partner "
-                "organisations, city networks, the goals and measures of the action concept "
-                "\"Internationale Stadt\" and the Sustainable Development Goals (SDGs) they serve.",
-        "contents": "What the dataset contains", "graph": "Part", "triples": "Statements (triples)",
-        "downloads": "Downloads", "file": "File", "size": "Size", "checksum": "Checksum (SHA-256)",
-        "no_dumps": "No downloads built yet: `kg build` (or `make run`) creates them.",
-        "licence": "Licence", "total": "total",
-        "names": {"ontology": "Ontology (hki's terms)", "vocab": "Vocabularies (types, status, countries)",
-                  "sdg": "Sustainable Development Goals", "data": "The city's data", "meta": "Metadata"},
-        "other": "Deutsch",
-    },
-}
-
-
-def _language(request: Request, default: str) -> str:
-    asked = request.query_params.get("lang") or request.cookies.get("lang")
-    if asked in TEXT:
-        return asked
-    header = request.headers.get("accept-language", "")
-    for part in header.split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in TEXT:
-            return code
-    return default
 
 
 def _downloads(dist_dir: Path) -> list[dict]:
@@ -73,9 +39,8 @@ def _downloads(dist_dir: Path) -> list[dict]:
 def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None) -> FastAPI:
     """The application for one loaded store. Opens (and on shutdown closes) the store if not given."""
     owned = kstore is None
-    store = kstore if kstore is not None else open_store(settings)
+    store = kstore if kstore is not None else open_knowledge_store(settings)  # embedded, or settings.endpoint
     store.start_query_workers()
-    counts = store.triple_counts()
     dist_dir = dist_dir.resolve()
 
     @asynccontextmanager
@@ -88,21 +53,24 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
                   description="Knowledge graph of a city's international relations: SPARQL, linked data, analysis.")
     app.state.store = store
     app.state.settings = settings
-    app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        lang = _language(request, settings.lang)
-        response = templates.TemplateResponse(request, "home.html", {
-            "t": TEXT[lang], "lang": lang, "other_lang": "en" if lang == "de" else "de",
-            "title": settings.title_de if lang == "de" else settings.title_en,
-            "counts": [(name, counts[name]) for name in GRAPH_NAMES],
-            "total": sum(v for k, v in counts.items() if k != "meta"),
-            "downloads": _downloads(dist_dir), "licence": settings.licence, "version": __version__,
-        })
-        if request.query_params.get("lang") in TEXT:
-            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
-        return response
+    @app.exception_handler(EndpointUnavailable)
+    async def endpoint_unavailable(request: Request, exc: EndpointUnavailable) -> PlainTextResponse:
+        # Any page may query the external endpoint (settings.endpoint); when it is down the answer is a
+        # 502 for every router alike. Its address stays in the server log, not in public answers.
+        logging.getLogger("hki.api").error("external SPARQL endpoint unavailable: %s", exc)
+        return PlainTextResponse("502 Bad Gateway: the triple store behind this service is not answering; "
+                                 "try again later\n", status_code=502)
+    app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")
+    # Open data: any web page may query the endpoint and the JSON API (no cookies or credentials involved).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                       allow_headers=["Accept", "Content-Type", "If-None-Match"], max_age=86400,
+                       expose_headers=["ETag", "X-HKI-Truncated", "X-HKI-Rows", "Server-Timing", "Retry-After"])
+    app.include_router(SparqlRouter(store, settings))
+    app.include_router(EntityRouter(store, settings))
+    app.include_router(AnalysisRouter(store, settings))
+    # Last: the home page, dereferencing of /id/…, /scheme/…, /def, pages for people, VoID/DCAT.
+    app.include_router(LinkedDataRouter(store, settings, dist_dir))
 
     @app.get("/downloads/{name}", include_in_schema=False)
     def download(name: str) -> FileResponse:

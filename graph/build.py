@@ -22,7 +22,8 @@ import rdflib
 
 from graph.config import Settings
 from graph.loading import read_triples
-from graph.metadata import Distribution, dataset_description
+from graph.catalogue import dataset_metadata
+from graph.metadata import Distribution
 from graph.store import GRAPH_NAMES, KnowledgeStore, graph_iri, input_files, open_store, parse_inputs
 from ontology import PREFIXES
 
@@ -127,11 +128,16 @@ def write_dumps(kstore: KnowledgeStore, out: Path) -> list[Distribution]:
                 body = buffer.getvalue()
             (staging / file_name).write_bytes(body)
             distributions.append(Distribution(file_name, media_type, len(body), hashlib.sha256(body).hexdigest(), title))
-        description = dataset_description(kstore.settings, kstore.triple_counts(), kstore.fingerprint, distributions)
+        # VoID + DCAT-AP.de (graph.catalogue): void.ttl for linked-data tools, catalog.rdf/.ttl for portals
+        description = dataset_metadata(kstore, distributions)
         void = ox.serialize(sorted(description, key=str), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
         (staging / "void.ttl").write_bytes(void)
+        catalog_files = {"catalog.ttl": void, "catalog.rdf": ox.serialize(description, format=ox.RdfFormat.RDF_XML)}
+        for catalog_name, catalog_body in catalog_files.items():
+            (staging / catalog_name).write_bytes(catalog_body)
         sums = "".join(f"{d.sha256}  {d.file_name}\n" for d in distributions)
         sums += f"{hashlib.sha256(void).hexdigest()}  void.ttl\n"
+        sums += "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in catalog_files.items())
         (staging / "SHA256SUMS").write_text(sums, encoding="ascii")
         for path in staging.iterdir():
             with open(path, "rb") as handle:

@@ -112,7 +112,8 @@ def query(
     store: Annotated[Optional[Path], typer.Option(help="On-disk store folder.")] = None,
 ) -> None:
     """Run a SPARQL query against the knowledge graph."""
-    from graph.store import QueryError, QueryRequest, QueryTimeout, open_store
+    from graph.remote import open_knowledge_store
+    from graph.store import EndpointUnavailable, QueryError, QueryRequest, QueryTimeout
 
     if (sparql is None) == (file is None):
         err.print("give the query either as an argument or with -f FILE (exactly one)")
@@ -127,9 +128,12 @@ def query(
         raise typer.Exit(2)
     settings = _settings(config, extra_data=data, store=store, query_timeout=timeout)
     try:
-        kstore = open_store(settings)
+        kstore = open_knowledge_store(settings)
     except DataFileError as exc:
         err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except EndpointUnavailable as exc:
+        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     try:
         outcome = kstore.run(QueryRequest(
@@ -140,6 +144,9 @@ def query(
         raise typer.Exit(1) from None
     except QueryError as exc:
         err.print(f"[red]query error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except EndpointUnavailable as exc:
+        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     finally:
         kstore.close()
@@ -170,15 +177,24 @@ def serve(
     config: ConfigOption = None,
     data: DataOption = None,
     dist: Annotated[Path, typer.Option(help="Folder of the dumps offered for download.")] = Path("dist"),
+    endpoint: Annotated[Optional[str], typer.Option(help="Use this external SPARQL endpoint (loaded by kg publish) instead of the embedded store.")] = None,
 ) -> None:
     """Serve the knowledge graph over HTTP (landing page, downloads, SPARQL)."""
     import uvicorn
 
     from api.app import create_app
+    from graph.store import EndpointUnavailable
 
-    settings = _settings(config, extra_data=data, store=store)
+    if endpoint and (store or data):
+        err.print("--store and --data have no effect with --endpoint: the data comes from the endpoint "
+                  "(load it there with kg publish)")
+        raise typer.Exit(2)
+    settings = _settings(config, extra_data=data, store=store, endpoint=endpoint)
     try:
         application = create_app(settings, dist_dir=dist)
+    except EndpointUnavailable as exc:
+        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
     except DataFileError as exc:
         err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -190,6 +206,227 @@ def serve(
         raise
     out.print(f"hki serving at http://{host}:{port}/", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def analyze(
+    question: Annotated[str, typer.Argument(help="hubs, brokers, influence, communities, fragile, core, path A B, sdg-coverage, co-occurrence, gaps; or export.")],
+    names: Annotated[Optional[list[str]], typer.Argument(help="For 'path': the two resources, as IRIs or labels.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json; for export: graphml, gexf or csv.")] = "table",
+    network: Annotated[str, typer.Option(help="full (every typed resource) or partners (cities linked by partnerships).")] = "full",
+    top: Annotated[Optional[int], typer.Option(help="Show only the first N rows (for path: N connections).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed for communities and sampled brokerage.")] = 42,
+    out_path: Annotated[Optional[Path], typer.Option("--out", help="For export: the file (graphml, gexf) or folder (csv).")] = None,
+    config: ConfigOption = None,
+    data: DataOption = None,
+) -> None:
+    """Network analysis: hubs, brokers, communities, fragile links, paths, SDG coverage and gaps."""
+    from graph.analysis import AmbiguousName, NoConnection, UnknownResource, projections
+    from graph.analysis.export import EXPORT_FORMATS, write_export
+    from graph.analysis.report import QUESTIONS, answer, to_csv, to_json
+    from graph.remote import EndpointUnavailable, open_knowledge_store
+
+    settings = _settings(config, extra_data=data)
+    if question != "export" and fmt not in ("table", "csv", "json"):
+        err.print(f"--format {fmt!r} is not known for {question!r}; valid: table, csv, json")
+        raise typer.Exit(2)
+    if question == "export" and (fmt not in EXPORT_FORMATS or out_path is None):
+        err.print(f"export needs --format {' or '.join(EXPORT_FORMATS)} and --out PATH (got --format {fmt!r}, --out {out_path})")
+        raise typer.Exit(2)
+    if question != "export" and question not in QUESTIONS:
+        err.print(f"unknown analysis {question!r}; valid: {', '.join(QUESTIONS)}, export")
+        raise typer.Exit(2)
+    try:
+        kstore = open_knowledge_store(settings)
+    except DataFileError as exc:
+        err.print(f"[red]syntax error[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except EndpointUnavailable as exc:
+        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        views = projections(kstore)
+    finally:
+        kstore.close()
+    try:
+        if question == "export":
+            graph = views.full if network == "full" else views.undirected(network)
+            for path in write_export(graph, fmt, out_path):  # type: ignore[arg-type]
+                out.print(f"wrote {path}", highlight=False)
+            return
+        result = answer(views, question, tuple(names or ()), top=top, network=network, seed=seed)
+    except (ValueError, UnknownResource, AmbiguousName, NoConnection) as exc:
+        err.print(f"[red]analysis error:[/red] {exc.args[0] if exc.args else exc}", highlight=False)
+        raise typer.Exit(1) from None
+    if fmt == "csv":
+        sys.stdout.write(to_csv(result.rows))
+    elif fmt == "json":
+        sys.stdout.write(to_json(result) + "\n")
+    else:
+        table = Table(title=result.title)
+        columns = list(dict.fromkeys(k for row in result.rows for k in row))
+        for name in columns:
+            table.add_column(name, overflow="fold")
+        for row in result.rows:
+            table.add_row(*[str(row.get(name, "")) for name in columns])
+        out.print(table)
+        for note in result.notes:
+            out.print(note, highlight=False)
+
+
+@app.command()
+def synth(
+    cities: Annotated[int, typer.Option(help="Number of cities (about 110 statements each).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical output.")] = 0,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="N-Triples file to write (default: standard output).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Generate a synthetic graph in hki's ontology (cities, partnerships, networks, goals, measures) as N-Triples."""
+    import time
+
+    from graph.synth import write_synthetic_graph
+
+    if cities < 2:
+        err.print(f"--cities {cities}: give at least 2 (a graph of partnerships needs two cities)")
+        raise typer.Exit(2)
+    settings = _settings(config)
+    started = time.perf_counter()
+    if out_file is None:
+        stats = write_synthetic_graph(sys.stdout, cities, seed, settings.base)
+        sys.stdout.flush()
+    else:
+        stats = write_synthetic_graph(out_file, cities, seed, settings.base)
+    err.print(f"{stats.triples:,} statements: {stats.cities:,} cities, {stats.partnerships:,} partnerships, "
+              f"{stats.organisations:,} organisations, {stats.memberships:,} memberships, {stats.goals:,} goals, "
+              f"{stats.measures:,} measures in {time.perf_counter() - started:.1f} s"
+              + (f" → {out_file}" if out_file else ""), highlight=False)
+
+
+@app.command()
+def publish(
+    to: Annotated[str, typer.Option("--to", help="The store's SPARQL query URL, e.g. http://127.0.0.1:8890/sparql.")],
+    graph_store: Annotated[Optional[str], typer.Option(help="Its Graph Store Protocol URL (default for Virtuoso: /sparql-graph-crud-auth beside /sparql).")] = None,
+    user: Annotated[Optional[str], typer.Option(help="User allowed to write (Virtuoso: dba).")] = None,
+    password: Annotated[Optional[str], typer.Option(help="Password (or set HKI_PUBLISH_PASSWORD).", envvar="HKI_PUBLISH_PASSWORD")] = None,
+    dist: Annotated[Path, typer.Option(help="Folder of the dumps; built first when it has no hki.trig.")] = Path("dist"),
+    config: ConfigOption = None,
+    data: DataOption = None,
+) -> None:
+    """Load the built dumps into an external triple store, graph by graph, and check the triple counts."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from graph.build import build as run_build
+    from graph.publish import PublishError
+    from graph.publish import publish as run_publish
+    from graph.store import EndpointUnavailable
+
+    settings = _settings(config, extra_data=data)
+    dump = dist / "hki.trig"
+    if not dump.is_file():
+        err.print(f"{dump} does not exist: building the dumps first", highlight=False)
+        try:
+            report, _ = run_build(settings, dist)
+        except DataFileError as exc:
+            err.print(f"[red]syntax error[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        if not report.conforms:
+            _print_violations(report.violations)
+            raise typer.Exit(1)
+    progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("triples"), TimeElapsedColumn(), console=err)
+    tasks: dict[str, int] = {}
+
+    def plan(counts: dict[str, int]) -> None:
+        for name, count in counts.items():
+            tasks[name] = progress.add_task(name, total=max(count, 1), completed=0 if count else 1)
+
+    try:
+        with progress:
+            result = run_publish(settings, dump, to, graph_store=graph_store, user=user, password=password,
+                                 on_plan=plan, on_batch=lambda name, n: progress.advance(tasks[name], n))
+    except (PublishError, EndpointUnavailable) as exc:
+        err.print(f"[red]publish failed:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    table = Table(title=f"published {dump} to {result.graph_store} in {result.seconds:.1f} s")
+    for column in ("graph", "in the dump", "in the store", ""):
+        table.add_column(column)
+    for count in result.counts:
+        table.add_row(count.iri, f"{count.local:,}", "?" if count.remote is None else f"{count.remote:,}",
+                      "[green]ok[/green]" if count.matches else "[red]differs[/red]")
+    out.print(table)
+    if not result.ok:
+        err.print("[red]the store does not hold what was sent:[/red] another writer may have changed those graphs "
+                  "meanwhile, or the store dropped statements it could not take; run kg publish again and read "
+                  "the store's log", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="CSV or XLSX files: partnerships.csv, memberships.csv, measures.csv, "
+                                                     "or a workbook with sheets of those names.")],
+    table: Annotated[Optional[str], typer.Option(help="Which table a CSV file is, when its name does not say "
+                                                      "(partnerships, memberships, measures).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only check; write nothing.")] = False,
+    config: ConfigOption = None,
+    lang: Annotated[str, typer.Option(help="Language of the messages: de or en.")] = "en",
+) -> None:
+    """Read spreadsheets, check every row (SHACL) and write them into the data folder — all, or nothing."""
+    from graph.tabular import import_tables
+
+    settings = _settings(config)
+    report = import_tables(settings, files, table_name=table, dry_run=dry_run, lang=lang)
+    if report.errors:
+        problems = Table(title=f"{len(report.errors)} problem(s): nothing was written", show_lines=False)
+        for column in ("file", "row", "column", "value", "what is valid"):
+            problems.add_column(column, overflow="fold")
+        for e in report.errors:
+            problems.add_row(e.source, str(e.row or ""), e.column or "", e.value, e.message)
+        err.print(problems, highlight=False)
+        raise typer.Exit(1)
+    if dry_run:
+        out.print(f"[green]valid[/green]: {report.rows} row(s); nothing written (--dry-run)")
+        return
+    for path in report.written:
+        out.print(f"wrote {path}", highlight=False)
+    out.print(f"[green]{report.rows} row(s) imported[/green]; run `kg build` to publish them")
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[str, typer.Argument(help="csv (one file per table) or xlsx (one workbook, a sheet per table).")] = "csv",
+    out_path: Annotated[Path, typer.Option("--out", help="Folder for the CSV files, or the .xlsx file.")] = Path("tables"),
+    table: Annotated[Optional[list[str]], typer.Option(help="Only this table (repeatable).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the partnerships, memberships and measures as spreadsheets that `kg import` reads back unchanged."""
+    from graph.store import open_store
+    from graph.tabular import TABLES, export_tables, write_csv, write_xlsx
+
+    if fmt not in ("csv", "xlsx"):
+        err.print(f"format {fmt!r} is not known; valid: csv, xlsx")
+        raise typer.Exit(2)
+    unknown = [t for t in table or [] if t not in TABLES]
+    if unknown:
+        err.print(f"no table {unknown[0]!r}; valid: {', '.join(TABLES)}")
+        raise typer.Exit(2)
+    settings = _settings(config)
+    kstore = open_store(settings)
+    try:
+        exported = export_tables(kstore, table or ())
+    finally:
+        kstore.close()
+    for t, result in exported:
+        for statement in result.left_out:
+            err.print(f"[yellow]not in any column of {t.name}, left out:[/yellow] {statement}", highlight=False)
+    if fmt == "xlsx":
+        target = out_path if out_path.suffix == ".xlsx" else out_path / "hki-tables.xlsx"
+        write_xlsx(target, [(t, result.rows) for t, result in exported])
+        out.print(f"wrote {target}", highlight=False)
+        return
+    for t, result in exported:
+        write_csv(out_path / f"{t.name}.csv", t, result.rows)
+        out.print(f"wrote {out_path / (t.name + '.csv')} ({len(result.rows)} rows)", highlight=False)
 
 
 def main() -> None:

@@ -36,6 +36,8 @@ def _n(iri: str) -> ox.NamedNode:
 def dataset_description(settings: Settings, counts: dict[str, int], fingerprint: str,
                         distributions: Sequence[Distribution] = ()) -> list[ox.Triple]:
     """VoID + DCAT triples describing the dataset (counts per named graph, endpoint, dumps, links)."""
+    from graph.catalogue import dcat_ap_de_licence
+
     base = settings.base
     ds = _n(base + "dataset")
     out: list[ox.Triple] = []
@@ -54,7 +56,11 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
         "Knowledge graph of a city's international relations: partner cities, partner organisations, city "
         "networks, the goals and measures of its action concept and the SDGs they serve.", language="en"))
     add(ds, DCT + "license", _n(settings.licence))
-    add(ds, DCT + "publisher", ox.Literal(settings.publisher))
+    # DCAT-AP: the publisher is an agent (foaf:Agent with a name), not a string.
+    publisher = _n(base + "dataset/publisher")
+    add(ds, DCT + "publisher", publisher)
+    add(publisher, RDF + "type", _n(FOAF + "Agent"))
+    add(publisher, FOAF + "name", ox.Literal(settings.publisher))
     # A fixed date from the settings, not today's: the same inputs must give the same dumps.
     add(ds, DCT + "modified", ox.Literal(settings.modified, datatype=_n(XSD + "date")))
     add(ds, DCT + "hasVersion", ox.Literal(f"{__version__}+{fingerprint[:12]}"))
@@ -93,7 +99,7 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
         add(d, DCAT + "accessURL", d)
         add(d, DCAT + "mediaType", _n(f"https://www.iana.org/assignments/media-types/{dist.media_type}"))
         add(d, DCAT + "byteSize", ox.Literal(str(dist.byte_size), datatype=_n(XSD + "nonNegativeInteger")))
-        add(d, DCT + "license", _n(settings.licence))
+        add(d, DCT + "license", _n(dcat_ap_de_licence(settings.licence)))  # DCAT-AP.de: from its licence list
         checksum = _n(f"{base}downloads/{dist.file_name}#checksum")
         add(d, SPDX + "checksum", checksum)
         add(checksum, RDF + "type", _n(SPDX + "Checksum"))
