@@ -20,7 +20,7 @@ import urllib.parse
 from pathlib import Path
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -191,7 +191,7 @@ class LinkedDataRouter(APIRouter):
         iri = str(ONTOLOGY_IRI) if name == "def" else self.base + "dataset"
         return self._serve(request, iri, ext, "/" + name)
 
-    def resource(self, request: Request, iri: str = "") -> Response:
+    def resource(self, request: Request, iri: str = Query(..., description="The IRI of the resource, e.g. http://metadata.un.org/sdg/13")) -> Response:
         try:
             sparql_iri(iri)
         except EntityError as exc:
@@ -317,6 +317,9 @@ class LinkedDataRouter(APIRouter):
                                 more_url=more_url, shown_of=t["shown_of"].format(shown=view.incoming_shown,
                                                                                  total=view.incoming_total),
                                 show_all=t["show_all_incoming"].format(n=view.incoming_total))
+        if network:  # vis-network adds its stylesheets to the page: allowed by their hashes (api/vis_assets.py)
+            from api.vis_assets import csp_for_vis_network
+            headers = {**headers, "Content-Security-Policy": csp_for_vis_network()}
         return self._page(request, "resource.html", context, headers=headers)
 
     def list_index(self, request: Request) -> HTMLResponse:
@@ -379,7 +382,8 @@ class LinkedDataRouter(APIRouter):
         return self._ontology_html(request, headers)
 
     def _ontology_html(self, request: Request, headers: dict[str, str]) -> Response:
-        from graph.ontology_doc import OntologyDocError, ontology_html
+        from api.hardening import csp_allowing_styles
+        from graph.ontology_doc import OntologyDocError, inline_styles, ontology_html
 
         lang = page_language(request, self.settings.lang)
         try:
@@ -389,7 +393,8 @@ class LinkedDataRouter(APIRouter):
         except OntologyDocError as exc:
             return Response(f"{TEXT[lang]['ontology_missing']} {exc}", 500, media_type="text/plain")
         response = HTMLResponse(html, headers={**headers, "Link": ", ".join(
-            filter(None, [headers.get("Link"), f'<{self.settings.licence}>; rel="license"']))})
+            filter(None, [headers.get("Link"), f'<{self.settings.licence}>; rel="license"'])),
+            "Content-Security-Policy": csp_allowing_styles(inline_styles(html))})  # pyLODE's own stylesheet
         return remember_language(request, response)
 
     # ------------------------------------------------------------------ metadata

@@ -277,8 +277,9 @@ class EntityCatalogue:
         ref = sparql_iri(iri)
         rows = self._select(
             f"SELECT ?dir ?p ?n WHERE {{ "
-            f"{{ {ref} ?p ?n FILTER(isIRI(?n) && ?p != <{RDF_TYPE}>) BIND(\"out\" AS ?dir) }} UNION "
-            f"{{ ?n ?p {ref} FILTER(isIRI(?n)) BIND(\"in\" AS ?dir) }} }} "
+            # BIND first in each branch: Virtuoso 7.2 fails (SP031) on a BIND after a triple in a UNION.
+            f"{{ BIND(\"out\" AS ?dir) {ref} ?p ?n FILTER(isIRI(?n) && ?p != <{RDF_TYPE}>) }} UNION "
+            f"{{ BIND(\"in\" AS ?dir) ?n ?p {ref} FILTER(isIRI(?n)) }} }} "
             f"ORDER BY ?dir ?p ?n LIMIT {int(limit) + 1}")
         index = self.index()
         links = [Link(r["dir"].value, r["p"].value, index.get(r["p"].value).label(lang), r["n"].value,

@@ -287,11 +287,6 @@ def test_the_api_over_virtuoso_answers_like_the_embedded_one(settings, virtuoso,
         assert entity.status_code == 200 and entity.json()["labels"] == {"de": "Bristol", "en": "Bristol"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "two queries outside graph/remote.py use SPARQL Virtuoso 7.2 refuses: graph/analysis/projection.py "
-    "SUBCLASS_QUERY (`?sub rdfs:subClassOf+ ?super`, neither end bound: 'transitive start not given'; fetch the "
-    "direct pairs and close them in Python) and graph/entities.py's neighbours query (BIND after a triple "
-    "pattern in a UNION branch: internal compiler error SP031; put the BIND first). Remove this mark once fixed."))
 def test_every_page_and_api_route_answers_over_virtuoso(settings, virtuoso, remote):
     from api.app import create_app
 

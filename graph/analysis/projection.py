@@ -188,8 +188,24 @@ SELECT ?r ?p ?label WHERE {{
   ?r ?p ?label .
 }}"""
 
+# Direct pairs only, closed transitively in Python: Virtuoso refuses `subClassOf+` with both ends unbound.
 SUBCLASS_QUERY = f"""
-SELECT DISTINCT ?sub ?super WHERE {{ ?sub <{RDFS}subClassOf>+ ?super . FILTER (isIRI(?super)) }}"""
+SELECT DISTINCT ?sub ?super WHERE {{ ?sub <{RDFS}subClassOf> ?super . FILTER (isIRI(?sub) && isIRI(?super)) }}"""
+
+
+def _transitive_closure(direct: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Every superclass reachable from each class through the direct pairs (cycles are harmless)."""
+    closed: dict[str, set[str]] = {}
+    for start in direct:
+        seen: set[str] = set()
+        stack = list(direct[start])
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(direct.get(current, ()))
+        closed[start] = seen
+    return closed
 
 
 def _plain(term) -> tuple[str | int | float | bool, bool, str | None]:
@@ -256,6 +272,7 @@ def read_graph_facts(store: "KnowledgeStore", timeout: float = PROJECTION_QUERY_
     superclasses: dict[str, set[str]] = defaultdict(set)
     for row in store.select(SUBCLASS_QUERY, timeout=timeout):
         superclasses[row["sub"].value].add(row["super"].value)
+    superclasses = defaultdict(set, _transitive_closure(superclasses))
     return GraphFacts({iri: tuple(sorted(t)) for iri, t in types.items()}, statements,
                       dict(labels), dict(superclasses))
 
