@@ -1,0 +1,930 @@
+// The visual explorer (/explore). Data comes as JSON from /api/explore/…, /api/analysis/… and
+// /api/search; every text from the data reaches the page through textContent (DOM) or is drawn on the
+// canvas by vis-network. Tooltips are plain strings, which vis-network shows as text (innerText).
+// The view lives in the URL (mode, focus, filters, selection, path), so a copied link restores it.
+"use strict";
+
+(function explorer() {
+  const root = document.getElementById("explorer");
+  if (!root || typeof vis === "undefined") return;
+  const started = performance.now();
+  const lang = root.dataset.lang === "en" ? "en" : "de";
+  const T = JSON.parse(document.getElementById("explore-text").textContent);
+  const $ = (id) => document.getElementById(id);
+  const MODES = ["network", "communities", "sdg", "map", "timeline"];
+  const GRAPH_MODES = new Set(["network", "communities", "sdg"]);
+  const PTYPE_STYLE = {  // by the last segment of the partnership type's IRI
+    "twin-city": { colour: "#1d4e89", dashes: false, width: 3, rank: 3, key: "solid" },
+    "friendship": { colour: "#2e9e4f", dashes: [9, 6], width: 2.5, rank: 2, key: "dashed" },
+    "project-partnership": { colour: "#e07b00", dashes: [2, 5], width: 2.5, rank: 1, key: "dotted" },
+  };
+  const OTHER_PTYPE = { colour: "#6f7780", dashes: [4, 4], width: 2, rank: 0, key: "dashed" };
+  const SDG_COLOURS = ["#E5243B", "#DDA63A", "#4C9F38", "#C5192D", "#FF3A21", "#26BDE2", "#FCC30B", "#A21942",
+                       "#FD6925", "#DD1367", "#FD9D24", "#BF8B2E", "#3F7E44", "#0A97D9", "#56C02B", "#00689D", "#19486A"];
+  const COMMUNITY_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                             "#17becf", "#bcbd22", "#393b79"];
+  const FADED = { background: "#eef1f4", border: "#dde2e8" };
+  const PATH_COLOUR = "#f0a800";
+
+  // ------------------------------------------------------------------ small helpers
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "class") node.className = value;
+      else if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+  const fmt = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+  const number = (n) => Number(n).toLocaleString(lang === "de" ? "de-DE" : "en-GB");
+  const label = (r) => (r ? (lang === "de" ? r.label_de : r.label_en) || r.id : "");
+  const kindOf = (r) => (r ? (lang === "de" ? r.kind_de : r.kind_en) : "");
+  const shortLabel = (r) => (r && r[`short_${lang}`]) || label(r);  // a partnership by its partners' names
+  const short = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
+  const tail = (iri) => String(iri).replace(/[/#]+$/, "").split(/[/#]/).pop();
+  const ptypeStyle = (iri) => PTYPE_STYLE[tail(iri)] || OTHER_PTYPE;
+  const safeHref = (h) => (typeof h === "string" && (/^https?:\/\//i.test(h) || (h.startsWith("/") && !h.startsWith("//"))) ? h : null);
+  const clear = (node) => { while (node.firstChild) node.removeChild(node.firstChild); };
+
+  async function getJson(url, options) {
+    const response = await fetch(url, options);
+    if (!response.ok) {
+      const error = new Error(`${response.status} ${url}`);
+      error.status = response.status;
+      throw error;
+    }
+    return response.json();
+  }
+
+  // ------------------------------------------------------------------ the view's state (= the URL)
+  const DEFAULTS = { mode: "network", focus: "", depth: 1, dir: "both", hide: [], ptype: "", sdg: "", country: "",
+                     from: null, to: null, size: "", sel: "", a: "", b: "", path: false };
+
+  function readState() {
+    const q = new URLSearchParams(window.location.search);
+    const s = { ...DEFAULTS, hide: [] };
+    if (MODES.includes(q.get("mode"))) s.mode = q.get("mode");
+    for (const key of ["focus", "ptype", "sdg", "country", "sel", "a", "b"]) s[key] = q.get(key) || "";
+    const depth = parseInt(q.get("depth"), 10);
+    if (depth >= 1 && depth <= 3) s.depth = depth;
+    if (["both", "out", "in"].includes(q.get("dir"))) s.dir = q.get("dir");
+    if (q.get("hide")) s.hide = q.get("hide").split(",").filter(Boolean);
+    for (const key of ["from", "to"]) {
+      const year = parseInt(q.get(key), 10);
+      if (Number.isFinite(year)) s[key] = year;
+    }
+    if (["hubs", "brokers", "influence"].includes(q.get("size"))) s.size = q.get("size");
+    s.path = q.get("path") === "1" && Boolean(s.a && s.b);
+    return s;
+  }
+
+  function stateQuery() {
+    const q = new URLSearchParams();
+    if (state.mode !== "network") q.set("mode", state.mode);
+    for (const key of ["focus", "ptype", "sdg", "country", "sel", "a", "b", "size"]) if (state[key]) q.set(key, state[key]);
+    if (state.focus && state.depth !== 1) q.set("depth", String(state.depth));
+    if (state.focus && state.dir !== "both") q.set("dir", state.dir);
+    if (state.hide.length) q.set("hide", state.hide.join(","));
+    if (state.from !== null) q.set("from", String(state.from));
+    if (state.to !== null) q.set("to", String(state.to));
+    if (state.path) q.set("path", "1");
+    return q;
+  }
+
+  function writeState() {
+    const q = stateQuery();
+    const query = q.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    const other = lang === "de" ? "en" : "de";
+    const switcher = $("lang-switch");
+    if (switcher) { q.set("lang", other); switcher.setAttribute("href", "/explore?" + q.toString()); }
+  }
+
+  let state = readState();
+
+  // ------------------------------------------------------------------ data
+  const records = new Map();    // IRI → node record (labels in both languages, group, facets)
+  const positions = new Map();  // IRI → [x, y] in the network layout
+  const edges = new Map();      // edge id → {from, to, predicate, label_de, label_en}
+  const loadedNeighbourhoods = new Set();
+  let overview = null;
+  const cache = { metrics: {}, communities: null, sdg: null, map: null, timeline: null, path: null };
+
+  function merge(view) {
+    for (const r of view.nodes || []) if (!records.has(r.id)) records.set(r.id, r);
+    for (const e of view.edges || []) if (!edges.has(e.id)) edges.set(e.id, e);
+  }
+
+  async function loadOverview() {
+    overview = await getJson("/api/explore/graph");
+    merge(overview);
+    for (const [id, p] of Object.entries(overview.positions)) positions.set(id, p);
+  }
+
+  async function ensureNeighbourhood(iri, depth, dir) {
+    if (!overview.truncated && records.has(iri)) return true;
+    const key = `${iri}|${depth}|${dir}`;
+    if (loadedNeighbourhoods.has(key)) return true;
+    try {
+      const view = await getJson(`/api/explore/neighbourhood?${new URLSearchParams({ iri, depth, direction: dir })}`);
+      if (!view.known) { showNotice(T.not_in_network); return false; }
+      merge(view);
+      for (const [id, p] of Object.entries(view.positions)) if (!positions.has(id)) positions.set(id, p);
+      loadedNeighbourhoods.add(key);
+      if (view.cut) showNotice(fmt(T.cut, { shown: number(view.nodes.length) }));
+      return true;
+    } catch (error) {
+      showNotice(T.error);
+      return false;
+    }
+  }
+
+  async function loadModeData(mode) {
+    if (mode === "sdg" && !cache.sdg) { cache.sdg = await getJson("/api/explore/sdg"); merge(cache.sdg); }
+    if (mode === "map" && !cache.map) { cache.map = await getJson("/api/explore/map"); merge(cache.map); }
+    if (mode === "timeline" && !cache.timeline) { cache.timeline = await getJson("/api/explore/timeline"); merge(cache.timeline); }
+    if (mode === "communities" && !cache.communities) {
+      const found = await getJson("/api/analysis/communities?network=full");
+      const member = new Map();  // entries alone in their group stay grey: a colour would suggest a group
+      found.communities.forEach((c) => { if (c.size > 1) c.members.forEach((m) => member.set(m, c.number)); });
+      cache.communities = { list: found.communities, member };
+    }
+    if (state.size && !cache.metrics[state.size]) {
+      const ranking = await getJson(`/api/analysis/${state.size}?network=full`);
+      cache.metrics[state.size] = new Map(ranking.nodes.map((n) => [n.iri, n.score]));
+    }
+  }
+
+  // ------------------------------------------------------------------ vis-network
+  const container = $("ex-network");
+  const nodesData = new vis.DataSet();
+  const edgesData = new vis.DataSet();
+  const network = new vis.Network(container, { nodes: nodesData, edges: edgesData }, {
+    autoResize: true,
+    physics: false,  // positions come precomputed from the server (seeded layout) or from the mode
+    layout: { improvedLayout: false },
+    interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: false, keyboard: false, multiselect: false },
+    nodes: { shape: "dot", borderWidth: 1.5, font: { size: 13, color: "#1d2733", strokeWidth: 3, strokeColor: "#ffffff" },
+             scaling: { min: 7, max: 38, label: { enabled: true, min: 12, max: 22, drawThreshold: 5, maxVisible: 26 } } },
+    edges: { smooth: false, color: { color: "#b4bec9", highlight: "#1d2733", hover: "#5b6675" }, width: 1,
+             arrows: { to: { enabled: true, scaleFactor: 0.45 } }, font: { size: 10, color: "#5b6675", strokeWidth: 3 },
+             selectionWidth: 1.5 },
+  });
+  let background = null;  // draws the world (map) or the axes (timeline) under the nodes
+  network.on("beforeDrawing", (ctx) => { if (background) background(ctx); });
+  // On the map, dots and names keep their size on screen while zooming (the map grows, not the text),
+  // so zooming into Europe separates the cities instead of enlarging their labels.
+  function keepMapLabelsReadable() {
+    if (state.mode !== "map") return;
+    const scale = network.getScale();
+    nodesData.update(nodesData.getIds().map((id) => {
+      const home = records.get(id) && records.get(id).home;
+      return { id, size: (home ? 14 : 6) / scale, font: { size: 13 / scale, strokeWidth: 3 / scale } };
+    }));
+  }
+  network.on("zoom", keepMapLabelsReadable);
+
+  // ------------------------------------------------------------------ what is visible
+  function passesFilters(r) {
+    if (r.home) return true;
+    if (state.hide.includes(r.group)) return false;
+    if (state.ptype && r.ptypes && !r.ptypes.includes(state.ptype)) return false;
+    if (state.sdg && r.sdgs && !r.sdgs.includes(Number(state.sdg))) return false;
+    if (state.country && r.countries && !r.countries.includes(state.country)) return false;
+    if (r.years && state.from !== null && r.years[1] < state.from) return false;
+    if (r.years && state.to !== null && r.years[0] > state.to) return false;
+    return true;
+  }
+
+  function neighbourhood(focus, depth, dir, candidates) {
+    const out = new Map(), inn = new Map();
+    for (const e of edges.values()) {
+      if (!candidates.has(e.from) || !candidates.has(e.to)) continue;
+      if (!out.has(e.from)) out.set(e.from, []);
+      if (!inn.has(e.to)) inn.set(e.to, []);
+      out.get(e.from).push(e.to);
+      inn.get(e.to).push(e.from);
+    }
+    const seen = new Set([focus]);
+    let frontier = [focus];
+    for (let level = 0; level < depth; level += 1) {
+      const next = [];
+      for (const node of frontier) {
+        const steps = [...(dir !== "in" ? out.get(node) || [] : []), ...(dir !== "out" ? inn.get(node) || [] : [])];
+        for (const other of steps) if (!seen.has(other)) { seen.add(other); next.push(other); }
+      }
+      frontier = next;
+    }
+    return seen;
+  }
+
+  function baseNodes() {
+    if (state.mode === "sdg") return { ids: cache.sdg.nodes.map((r) => r.id), pos: new Map(Object.entries(cache.sdg.positions)) };
+    if (state.mode === "map") {
+      const s = cache.map.scale;
+      return { ids: cache.map.nodes.map((r) => r.id), pos: new Map(cache.map.nodes.map((r) => [r.id, [r.lon * s, -r.lat * s]])) };
+    }
+    if (state.mode === "timeline") return timelineLayout();
+    return { ids: [...positions.keys()].filter((id) => records.has(id)), pos: positions };
+  }
+
+  function nodeColour(r) {
+    if (state.mode === "communities" && cache.communities) {
+      const n = cache.communities.member.get(r.id);
+      const colour = n && n <= COMMUNITY_COLOURS.length ? COMMUNITY_COLOURS[n - 1] : "#b9c0c8";
+      return { background: colour, border: colour };
+    }
+    if (state.mode === "timeline" && r.group === "partnership" && r.ptypes) {
+      const colour = ptypeStyle(r.ptypes[0]).colour;
+      return { background: colour, border: colour };
+    }
+    if (state.mode === "timeline" && r.group === "milestone") {
+      const colour = r.lane === "planned" ? "#6f97c4" : "#c0392b";
+      return { background: colour, border: colour };
+    }
+    if (state.mode === "sdg" && r.group === "sdg" && r.sdgs) {
+      const colour = SDG_COLOURS[r.sdgs[0] - 1] || overview.legendColour[r.group];
+      return { background: colour, border: colour };
+    }
+    const colour = overview.legendColour[r.group] || "#9aa3ad";
+    if (r.home) return { background: "#c0392b", border: "#7b1f16" };
+    return { background: colour, border: colour };
+  }
+
+  let current = { visible: [], strong: new Set(), pathNodes: new Set() };
+
+  function buildView() {
+    const base = baseNodes();
+    const visible = base.ids.filter((id) => records.has(id) && base.pos.has(id) && passesFilters(records.get(id)));
+    const visibleSet = new Set(visible);
+    let strong = visibleSet;  // not faded
+    if (state.focus && GRAPH_MODES.has(state.mode) && visibleSet.has(state.focus)) {
+      strong = neighbourhood(state.focus, state.depth, state.dir, visibleSet);
+    }
+    const path = state.path && cache.path && cache.path.connected ? cache.path : null;
+    const pathNodes = new Set(path ? path.nodes : []);
+    const pathEdges = new Set(path ? path.edges : []);
+    if (path) strong = new Set([...pathNodes].filter((n) => visibleSet.has(n)));
+    const metric = state.size ? cache.metrics[state.size] : null;
+    const nodes = visible.map((id) => {
+      const r = records.get(id);
+      const [x, y] = base.pos.get(id);
+      const faded = !strong.has(id);
+      const colour = nodeColour(r);
+      const text = label(r);
+      const caption = state.mode === "timeline" ? short(shortLabel(r), 30) : short(text, 34);
+      const node = { id, x, y, label: faded ? "" : caption, title: `${text}\n${kindOf(r)}`,
+                     color: faded ? FADED : { ...colour, highlight: colour, hover: colour }, value: 1,
+                     font: { color: faded ? "#c3cad2" : "#1d2733" }, borderWidth: r.home ? 3 : 1.5 };
+      if (metric) node.value = 1 + 100 * (metric.get(id) || 0) / (maxMetric(metric) || 1);
+      else node.scaling = { min: 10, max: 10 };
+      if (r.home) { node.shape = "star"; node.scaling = { min: 16, max: 16 }; }
+      if (state.mode === "sdg" && r.group === "sdg") {
+        node.shape = "box"; node.font = { color: "#ffffff", size: 14, strokeWidth: 0 }; node.margin = 7;
+        node.label = text; node.widthConstraint = { maximum: 170 };
+      }
+      if (state.mode === "map") { node.scaling = { label: { enabled: false } }; node.size = r.home ? 14 : 6; node.value = undefined; }
+      if (state.mode === "timeline") { node.scaling = { min: 7, max: 7 }; node.font = { ...node.font, size: 12 }; }
+      if (pathNodes.has(id)) { node.borderWidth = 5; node.color = { ...colour, border: PATH_COLOUR }; node.font = { color: "#1d2733", size: 15 }; }
+      if (state.focus === id) { node.borderWidth = 4; node.color = { ...colour, border: "#1d2733", highlight: { background: colour.background, border: "#1d2733" } }; }
+      return node;
+    });
+    const shown = [];
+    if (state.mode === "map") {
+      for (const line of cache.map.lines) {
+        if (!visibleSet.has(line.from) || !visibleSet.has(line.to)) continue;
+        const kinds = state.ptype ? line.ptypes.filter((p) => p === state.ptype) : line.ptypes;
+        if (!kinds.length) continue;
+        const style = kinds.map(ptypeStyle).sort((a, b) => b.rank - a.rank)[0];
+        const names = line.partnerships.map((p) => label(records.get(p)) || tail(p)).join("\n");
+        shown.push({ id: `line ${line.to}`, from: line.from, to: line.to, color: { color: style.colour, opacity: 0.85 },
+                     dashes: style.dashes, width: style.width, arrows: { to: { enabled: false } }, title: names });
+      }
+    } else if (state.mode !== "timeline") {
+      const withLabels = (state.focus || path) && strong.size <= 60;
+      const between = new Map();  // parallel statements between two entries: arcs, so none hides another
+      for (const e of edges.values()) {
+        if (!visibleSet.has(e.from) || !visibleSet.has(e.to)) continue;
+        const pair = e.from < e.to ? `${e.from} ${e.to}` : `${e.to} ${e.from}`;
+        const nth = between.get(pair) || 0;
+        between.set(pair, nth + 1);
+        if (state.mode === "sdg" && e.predicate !== "hki:addressesSDG") continue;
+        const onPath = pathEdges.has(e.id);
+        const faded = !(strong.has(e.from) && strong.has(e.to)) && !onPath;
+        const text = lang === "de" ? e.label_de : e.label_en;
+        const edge = { id: e.id, from: e.from, to: e.to, title: text,
+                       color: faded ? { color: "#e6eaee", opacity: 0.6 } : undefined };
+        if (nth) edge.smooth = { enabled: true, type: nth % 2 ? "curvedCW" : "curvedCCW", roundness: 0.18 * Math.ceil(nth / 2) };
+        if (withLabels && !faded) edge.label = text;
+        if (onPath) { edge.width = 5; edge.color = { color: PATH_COLOUR }; edge.label = text; }
+        shown.push(edge);
+      }
+    }
+    return { nodes, edges: shown, visible, strong: strong === visibleSet ? visibleSet : strong, pathNodes };
+  }
+
+  const maxCache = new WeakMap();
+  function maxMetric(metric) {
+    if (!maxCache.has(metric)) maxCache.set(metric, Math.max(0, ...metric.values()));
+    return maxCache.get(metric);
+  }
+
+  // ------------------------------------------------------------------ timeline layout
+  function timelineLayout() {
+    const view = cache.timeline;
+    const pos = new Map();
+    const ids = [];
+    // as wide as the canvas at 1:1, so every label is readable without zooming; rows grow downwards
+    const charWidth = 6.8, rowHeight = 42, width = Math.max(560, container.clientWidth - 215);
+    const months = (value, end) => {
+      const [y, m] = String(value).split("-");
+      return Number(y) * 12 + (m ? Number(m) - 1 : end ? 11 : 0);
+    };
+    const partnerships = view.nodes.filter((r) => r.group === "partnership" && passesFilters(r));
+    const events = view.nodes.filter((r) => r.group === "milestone" && passesFilters(r));
+    const panels = [];
+    function pack(items, lanes, x0, scale, top, laneOf) {
+      let y = top;
+      const laneBoxes = [];
+      for (const lane of lanes) {
+        const rows = [];
+        const mine = items.filter((r) => laneOf(r) === lane.key);
+        for (const r of mine) {
+          const x = x0 + (months(r.start) - scale.first) * scale.perMonth;
+          const endX = r.end ? x0 + (months(r.end, true) + 1 - scale.first) * scale.perMonth : x;
+          const half = (Math.min(30, shortLabel(r).length) * charWidth) / 2 + 10;  // labels are centred under their dot
+          let row = rows.findIndex((right) => right < x - half);
+          if (row === -1) { rows.push(-Infinity); row = rows.length - 1; }
+          rows[row] = Math.max(x + half, endX + 10);
+          pos.set(r.id, [x, y + 18 + row * rowHeight]);
+          ids.push(r.id);
+          if (r.end) lane.bars.push({ x, endX, y: y + 18 + row * rowHeight });
+        }
+        const height = Math.max(1, rows.length) * rowHeight + 24;
+        laneBoxes.push({ ...lane, top: y, height });
+        y += height;
+      }
+      return { lanes: laneBoxes, bottom: y };
+    }
+    // panel 1: partnerships by start year, one lane per partnership type
+    const typeKeys = [...new Set(view.nodes.filter((r) => r.group === "partnership").map((r) => (r.ptypes || [""])[0]))]
+      .sort((a, b) => ptypeStyle(b).rank - ptypeStyle(a).rank);
+    const x0 = 170;
+    if (view.years) {
+      const firstYear = Math.min(...view.nodes.filter((r) => r.group === "partnership").map((r) => r.years[0]), view.years[1]);
+      const lastYear = Math.max(...view.nodes.filter((r) => r.group === "partnership").map((r) => r.years[0]), firstYear) + 1;
+      const scale = { first: firstYear * 12, perMonth: width / ((lastYear - firstYear + 1) * 12) };
+      const lanes = typeKeys.map((key) => ({ key, name: ptypeName(key), colour: ptypeStyle(key).colour, bars: [] }));
+      const packed = pack(partnerships, lanes, x0, scale, 40, (r) => (r.ptypes || [""])[0]);
+      panels.push({ title: T.mode_timeline, scale, x0, width, firstYear, lastYear, top: 0, ...packed, step: lastYear - firstYear > 40 ? 10 : 5 });
+      // panel 2: the action concept's milestones, planned and actual, on their own (monthly) scale
+      const dated = view.nodes.filter((r) => r.group === "milestone");
+      if (dated.length) {
+        const first = Math.min(...dated.map((r) => Math.floor(months(r.start) / 12)));
+        const last = Math.max(...dated.map((r) => Math.floor(months(r.end || r.start, true) / 12))) + 1;
+        const scale2 = { first: first * 12, perMonth: width / ((last - first) * 12) };
+        const lanes2 = [{ key: "planned", name: T.lane_planned, colour: "#8fb3d9", bars: [] },
+                        { key: "actual", name: T.lane_actual, colour: "#c0392b", bars: [] }];
+        const packed2 = pack(events, lanes2, x0, scale2, packed.bottom + 70, (r) => r.lane);
+        panels.push({ scale: scale2, x0, width, firstYear: first, lastYear: last, top: packed.bottom + 30, ...packed2, step: 1 });
+      }
+    }
+    background = (ctx) => drawTimeline(ctx, panels);
+    const last = panels[panels.length - 1];
+    const frame = panels.length ? { left: x0 - 165, right: x0 + width + 110, top: panels[0].top, bottom: last.bottom + 10 } : null;
+    return { ids, pos, frame };
+  }
+
+  function ptypeName(iri) {
+    const found = (overview.facets.ptypes || []).find((p) => p.iri === iri);
+    return found ? found[lang] : T.mode_timeline;
+  }
+
+  function drawTimeline(ctx, panels) {
+    ctx.save();
+    for (const panel of panels) {
+      const top = panel.lanes.length ? panel.lanes[0].top : panel.top;
+      const bottom = panel.bottom;
+      ctx.font = "12px system-ui, sans-serif";
+      for (let year = panel.firstYear; year <= panel.lastYear; year += 1) {
+        const x = panel.x0 + (year * 12 - panel.scale.first) * panel.scale.perMonth;
+        const major = year % panel.step === 0;
+        ctx.strokeStyle = major ? "#c9d1da" : "#eef1f4";
+        ctx.lineWidth = 1;
+        ctx.beginPath(); ctx.moveTo(x, top - 6); ctx.lineTo(x, bottom); ctx.stroke();
+        if (major) { ctx.fillStyle = "#5b6675"; ctx.fillText(String(year), x + 3, top - 10); }
+      }
+      for (const lane of panel.lanes) {
+        ctx.fillStyle = "rgba(243,245,248,0.6)";
+        ctx.fillRect(panel.x0 - 160, lane.top, panel.width + 170, lane.height - 6);
+        ctx.fillStyle = lane.colour;
+        ctx.fillRect(panel.x0 - 160, lane.top, 5, lane.height - 6);
+        ctx.fillStyle = "#1d2733";
+        ctx.font = "bold 13px system-ui, sans-serif";
+        ctx.fillText(short(lane.name, 22), panel.x0 - 150, lane.top + 18);
+        ctx.font = "12px system-ui, sans-serif";
+        ctx.fillStyle = lane.colour;
+        for (const bar of lane.bars) { ctx.globalAlpha = 0.55; ctx.fillRect(bar.x, bar.y - 5, Math.max(4, bar.endX - bar.x), 10); ctx.globalAlpha = 1; }
+      }
+    }
+    ctx.restore();
+  }
+
+  // ------------------------------------------------------------------ map background
+  function drawWorld(ctx) {
+    ctx.save();
+    ctx.fillStyle = "#f4f1e8";
+    ctx.strokeStyle = "#9aa7b4";
+    ctx.lineWidth = 0.8 / network.getScale();
+    for (const ring of cache.map.land) {
+      ctx.beginPath();
+      ctx.moveTo(ring[0], ring[1]);
+      for (let i = 2; i < ring.length; i += 2) ctx.lineTo(ring[i], ring[i + 1]);
+      ctx.closePath();
+      ctx.fill();
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  // ------------------------------------------------------------------ render
+  let lastFitKey = "";
+  async function render(options = {}) {
+    root.dataset.ready = "false";
+    setStatus(T.loading);
+    try {
+      await loadModeData(state.mode);
+      if (state.focus) await ensureNeighbourhood(state.focus, state.depth, state.dir);
+    } catch (error) {
+      setStatus(T.error);
+      root.dataset.ready = "true";
+      return;
+    }
+    background = state.mode === "map" ? drawWorld : null;
+    const view = buildView();
+    current = view;
+    nodesData.clear();
+    edgesData.clear();
+    nodesData.add(view.nodes);
+    edgesData.add(view.edges);
+    $("ex-network").closest(".ex-stage").classList.toggle("map", state.mode === "map");
+    const fitKey = `${state.mode}|${state.focus}|${state.depth}|${state.dir}|${state.path}`;
+    if (options.fit || fitKey !== lastFitKey) fit(view);
+    lastFitKey = fitKey;
+    keepMapLabelsReadable();
+    if (state.sel && nodesData.get(state.sel)) network.selectNodes([state.sel]);
+    updateControls(view);
+    writeState();
+    root.dataset.mode = state.mode;
+    root.dataset.ready = "true";
+    if (!root.dataset.tti) root.dataset.tti = String(Math.round(performance.now() - started));
+  }
+
+  function fit(view) {
+    const frame = state.mode === "timeline" ? timelineLayout().frame : null;
+    if (frame) {  // the whole chart with its lane names, at most at 1:1 so labels keep their size
+      const scale = Math.min(1, container.clientWidth / (frame.right - frame.left), container.clientHeight / (frame.bottom - frame.top + 40));
+      network.moveTo({ position: { x: (frame.left + frame.right) / 2, y: (frame.top + frame.bottom) / 2 }, scale, animation: false });
+      return;
+    }
+    let ids = null;
+    if (view.pathNodes.size) ids = [...view.pathNodes].filter((id) => nodesData.get(id));
+    else if (state.focus && GRAPH_MODES.has(state.mode) && view.strong.size < view.visible.length) ids = [...view.strong];
+    if (state.mode === "map") {  // the partners and the home city, not the whole world
+      const shown = view.nodes.filter((n) => nodesData.get(n.id));
+      ids = shown.length ? shown.map((n) => n.id) : null;
+    }
+    const options = { animation: false, minZoomLevel: 0.05, maxZoomLevel: 1.6 };
+    if (ids && ids.length) options.nodes = ids;
+    network.fit(options);
+  }
+
+  function setStatus(text) { $("ex-status").textContent = text; }
+
+  function showNotice(text) {
+    const notice = $("ex-notice");
+    notice.textContent = text;
+    notice.hidden = !text;
+  }
+
+  // ------------------------------------------------------------------ controls
+  function updateControls(view) {
+    for (const m of MODES) $(`mode-${m}`).setAttribute("aria-selected", String(m === state.mode));
+    const home = (overview.home || []).map((h) => label(records.get(h))).join(", ");
+    $("ex-hint").textContent = fmt(T[`hint_${state.mode}`], { home });
+    const counts = {};
+    const present = {};
+    const base = baseNodes();
+    for (const id of base.ids) {
+      const r = records.get(id);
+      if (!r) continue;
+      present[r.group] = (present[r.group] || 0) + 1;
+    }
+    for (const id of view.visible) { const g = records.get(id).group; counts[g] = (counts[g] || 0) + 1; }
+    const legend = $("ex-legend");
+    clear(legend);
+    for (const g of overview.legend) {
+      if (!present[g.key] && !state.hide.includes(g.key)) continue;
+      const box = el("input", { type: "checkbox", "data-group": g.key });
+      box.checked = !state.hide.includes(g.key);
+      box.addEventListener("change", () => {
+        state.hide = box.checked ? state.hide.filter((k) => k !== g.key) : [...state.hide, g.key];
+        render();
+      });
+      const swatch = el("span", { class: "swatch" });
+      swatch.style.background = state.mode === "communities" ? "#d5dbe1" : g.colour;
+      legend.append(el("li", { class: counts[g.key] ? "" : "empty" },
+        el("label", {}, box, swatch, g[lang]), el("span", { class: "count", text: number(counts[g.key] || 0) })));
+    }
+    updateKeys();
+    $("ex-size").value = state.size;
+    $("ex-size-hint").textContent = state.size ? T[`size_${state.size}_hint`] : "";
+    $("ex-ptype").value = state.ptype;
+    $("ex-sdg").value = state.sdg;
+    $("ex-country").value = state.country;
+    const years = overview.facets.years;
+    if (years) {
+      $("ex-year-from").value = String(state.from ?? years[0]);
+      $("ex-year-to").value = String(state.to ?? years[1]);
+      $("ex-years-out").textContent = `${state.from ?? years[0]} – ${state.to ?? years[1]}`;
+    }
+    const focus = state.focus && records.get(state.focus);
+    $("ex-focus-label").textContent = focus ? `${T.focus_of}: ${label(focus)}` : T.focus_none;
+    $("ex-depth").value = String(state.depth);
+    $("ex-direction").value = state.dir;
+    $("ex-unfocus").disabled = !state.focus;
+    $("ex-path-a").textContent = state.a ? label(records.get(state.a)) || tail(state.a) : "–";
+    $("ex-path-b").textContent = state.b ? label(records.get(state.b)) || tail(state.b) : "–";
+    $("ex-path-go").disabled = !(state.a && state.b && state.a !== state.b);
+    $("ex-path-clear").hidden = !state.path;
+    const sentence = state.path && cache.path ? (cache.path.connected ? cache.path[`sentence_${lang}`] : T.path_none) : "";
+    $("ex-path-sentence").textContent = "";  // the sentence stands above the picture (#ex-pathbar)
+    const total = base.ids.length;
+    let status = fmt(T.visible, { n: number(view.visible.length), total: number(total) });
+    if (view.strong.size < view.visible.length) status += " · " + (view.pathNodes.size ? T.faded_path : T.faded);
+    $("ex-size-box").hidden = !GRAPH_MODES.has(state.mode);
+    $("ex-focus-box").hidden = !GRAPH_MODES.has(state.mode);
+    const bar = $("ex-pathbar");
+    bar.hidden = !sentence;
+    $("ex-pathbar-text").textContent = sentence;
+    if (state.mode === "timeline" && cache.timeline.undated) status += " · " + fmt(T.no_start, { n: cache.timeline.undated });
+    if (state.mode === "sdg" && cache.sdg.unlinked.length) {
+      status += " · " + T.unlinked + " " + cache.sdg.unlinked.map((id) => label(records.get(id))).join(", ");
+    }
+    setStatus(status);
+    showNotice(overview.truncated && GRAPH_MODES.has(state.mode)
+      ? fmt(T.truncated, { total: number(overview.total_nodes), shown: number(overview.shown_nodes) }) : "");
+  }
+
+  function updateKeys() {
+    const keys = $("ex-keys");
+    clear(keys);
+    const swatch = (colour, cls) => { const s = el("span", { class: "swatch" + (cls ? " " + cls : "") }); if (cls && cls.includes("line")) s.style.borderTopColor = colour; else s.style.background = colour; return s; };
+    if (state.mode === "communities" && cache.communities) {
+      for (const c of cache.communities.list.slice(0, COMMUNITY_COLOURS.length)) {
+        if (c.size < 2) continue;
+        const central = c.members.find((m) => records.get(m) && records.get(m).label_en === c.central_member) || c.members[0];
+        keys.append(el("li", {}, swatch(COMMUNITY_COLOURS[c.number - 1]),
+          `${fmt(T.community, { n: c.number })} ${fmt(T.community_of, { name: short(label(records.get(central)) || c.central_member, 30) })} (${c.size})`));
+      }
+      if (cache.communities.list.length > COMMUNITY_COLOURS.length || cache.communities.list.some((c) => c.size < 2)) {
+        keys.append(el("li", {}, swatch("#b9c0c8"), T.communities_more));
+      }
+    } else if (state.mode === "map") {
+      const home = (cache.map.home || []).map((h) => label(records.get(h))).join(", ");
+      keys.append(el("li", {}, el("span", { class: "star", text: "★" }), `${home} (${T.home})`));
+      for (const p of [...overview.facets.ptypes].sort((a, b) => ptypeStyle(b.iri).rank - ptypeStyle(a.iri).rank)) {
+        const style = ptypeStyle(p.iri);
+        keys.append(el("li", {}, swatch(style.colour, `line ${style.key}`), p[lang]));
+      }
+      const closer = el("button", { type: "button", class: "ex-link", id: "ex-zoom-home", text: fmt(T.zoom_home, { home }) });
+      closer.addEventListener("click", () => {  // the partners within about 2,500 km
+        const at = (cache.map.home || []).map((h) => records.get(h)).find((r) => r && nodesData.get(r.id));
+        if (!at) return;
+        const near = nodesData.getIds().filter((id) => {
+          const r = records.get(id);
+          return r && Math.abs(r.lat - at.lat) < 14 && Math.abs(r.lon - at.lon) < 22;
+        });
+        network.fit({ nodes: near, animation: false, maxZoomLevel: 6 });
+        keepMapLabelsReadable();
+      });
+      keys.append(el("li", {}, closer));
+    } else if (state.mode === "timeline") {
+      for (const p of overview.facets.ptypes) keys.append(el("li", {}, swatch(ptypeStyle(p.iri).colour), p[lang]));
+      keys.append(el("li", {}, swatch("#6f97c4"), `${T.lane_planned} (${T.milestones})`),
+                  el("li", {}, swatch("#c0392b"), `${T.lane_actual} (${T.milestones})`));
+    }
+    keys.hidden = !keys.firstChild;
+  }
+
+  function fillFacets() {
+    const facets = overview.facets;
+    overview.legendColour = Object.fromEntries(overview.legend.map((g) => [g.key, g.colour]));
+    for (const p of facets.ptypes) $("ex-ptype").append(el("option", { value: p.iri, text: p[lang] }));
+    for (const s of facets.sdgs) $("ex-sdg").append(el("option", { value: String(s.n), text: s[lang] }));
+    const collator = new Intl.Collator(lang);
+    for (const c of [...facets.countries].sort((a, b) => collator.compare(a[lang], b[lang]))) {
+      $("ex-country").append(el("option", { value: c.iri, text: c[lang] }));
+    }
+    if (facets.years) {
+      for (const id of ["ex-year-from", "ex-year-to"]) {
+        $(id).min = String(facets.years[0]);
+        $(id).max = String(facets.years[1]);
+      }
+    } else {
+      $("ex-years").hidden = true;
+    }
+  }
+
+  function bindControls() {
+    for (const m of MODES) {
+      $(`mode-${m}`).addEventListener("click", () => { if (state.mode !== m) { state.mode = m; render({ fit: true }); } });
+    }
+    $("ex-size").addEventListener("change", (e) => { state.size = e.target.value; render(); });
+    $("ex-ptype").addEventListener("change", (e) => { state.ptype = e.target.value; render(); });
+    $("ex-sdg").addEventListener("change", (e) => { state.sdg = e.target.value; render(); });
+    $("ex-country").addEventListener("change", (e) => { state.country = e.target.value; render(); });
+    const years = () => overview.facets.years;
+    const onYears = (which) => (e) => {
+      const value = Number(e.target.value);
+      const [low, high] = years();
+      if (which === "from") { state.from = value === low ? null : value; if (state.to !== null && value > state.to) state.to = value; }
+      else { state.to = value === high ? null : value; if (state.from !== null && value < state.from) state.from = value; }
+      render();
+    };
+    $("ex-year-from").addEventListener("input", onYears("from"));
+    $("ex-year-to").addEventListener("input", onYears("to"));
+    $("ex-reset").addEventListener("click", () => {
+      Object.assign(state, { hide: [], ptype: "", sdg: "", country: "", from: null, to: null });
+      render();
+    });
+    $("ex-depth").addEventListener("change", (e) => { state.depth = Number(e.target.value); render(); });
+    $("ex-direction").addEventListener("change", (e) => { state.dir = e.target.value; render(); });
+    $("ex-unfocus").addEventListener("click", () => { state.focus = ""; render({ fit: true }); });
+    $("ex-path-go").addEventListener("click", showPath);
+    const hidePath = () => { state.path = false; cache.path = null; render({ fit: true }); };
+    $("ex-path-clear").addEventListener("click", hidePath);
+    $("ex-pathbar-close").addEventListener("click", hidePath);
+    $("ex-copy").addEventListener("click", copyLink);
+    $("ex-png").addEventListener("click", exportPng);
+    for (const button of document.querySelectorAll(".ex-export")) button.addEventListener("click", () => exportData(button.dataset.format));
+    network.on("click", (event) => { if (event.nodes.length) select(event.nodes[0]); });
+    network.on("doubleClick", (event) => { if (event.nodes.length) focusOn(event.nodes[0]); });
+    network.on("hoverNode", () => { container.style.cursor = "pointer"; });
+    network.on("blurNode", () => { container.style.cursor = "default"; });
+    bindSearch();
+  }
+
+  // ------------------------------------------------------------------ selection, focus, details
+  async function select(iri) {
+    state.sel = iri;
+    writeState();
+    if (nodesData.get(iri)) network.selectNodes([iri]);
+    await showDetails(iri);
+  }
+
+  async function focusOn(iri) {
+    state.focus = iri;
+    state.sel = iri;
+    state.path = false;
+    if (!GRAPH_MODES.has(state.mode) || !baseNodes().ids.includes(iri)) state.mode = "network";
+    await render({ fit: true });
+    await showDetails(iri);
+  }
+
+  async function showDetails(iri) {
+    const body = $("ex-details-body");
+    clear(body);
+    body.append(el("p", { class: "muted", text: T.loading }));
+    let d;
+    try {
+      d = await getJson(`/api/explore/details?${new URLSearchParams({ iri, lang })}`);
+    } catch (error) {
+      clear(body);
+      const r = records.get(iri);
+      body.append(el("h3", { text: r ? label(r) : iri }), el("p", { class: "muted", text: T.error }));
+      return;
+    }
+    if (state.sel !== iri) return;
+    clear(body);
+    const r = records.get(iri);
+    body.append(el("h3", { id: "ex-details-label", text: d.label }));
+    if (d.other_label) body.append(el("p", { class: "other-label", lang: lang === "de" ? "en" : "de", text: d.other_label }));
+    const kinds = el("p", {});
+    for (const k of (d.kinds.length ? d.kinds : [kindOf(r)])) kinds.append(el("span", { class: "kind", text: k }));
+    body.append(kinds);
+    if (d.status) body.append(el("p", { class: "warn", text: `⚠ ${d.status}` }));
+    for (const note of d.status ? d.notes : []) body.append(el("p", { class: "warn", text: note }));
+    if (d.description) body.append(el("p", { text: d.description }));
+    const actions = el("div", { class: "actions" });
+    const page = safeHref(d.page);
+    if (page) actions.append(el("a", { class: "primary", href: page, text: T.open_page }));
+    const act = (text, handler) => { const b = el("button", { type: "button", text }); b.addEventListener("click", handler); actions.append(b); };
+    act(T.show_focus, () => focusOn(iri));
+    act(T.use_as_a, () => { state.a = iri; state.path = false; render(); });
+    act(T.use_as_b, () => { state.b = iri; state.path = false; render(); });
+    body.append(actions);
+    if (d.facts.length) {
+      const list = el("dl", {});
+      for (const f of d.facts) {
+        const dd = el("dd", {});
+        f.values.forEach((v, i) => {
+          if (i) dd.append(", ");
+          const href = safeHref(v.href);
+          dd.append(href ? el("a", { href, text: v.text, rel: href.startsWith("/") ? null : "noopener" }) : el("span", { text: v.text }));
+        });
+        list.append(el("dt", { text: f.name }), dd);
+      }
+      body.append(el("h4", { text: T.facts }), list);
+    }
+    if (!d.status && d.notes.length) for (const note of d.notes) body.append(el("p", { class: "muted", text: note }));
+    if (d.sources.length) {
+      const sources = el("ol", {});
+      for (const s of d.sources) {
+        const href = safeHref(s.href);
+        sources.append(el("li", {}, href ? el("a", { href, rel: "noopener", text: s.text }) : el("span", { text: s.text })));
+      }
+      body.append(el("h4", { text: T.sources }), sources);
+    }
+  }
+
+  // ------------------------------------------------------------------ "how are A and B connected?"
+  async function showPath() {
+    if (!(state.a && state.b)) return;
+    let found;
+    try {
+      found = await getJson(`/api/analysis/path?${new URLSearchParams({ from: state.a, to: state.b, limit: 1 })}`);
+    } catch (error) {
+      $("ex-path-sentence").textContent = T.error;
+      return;
+    }
+    if (!found.connected) {
+      cache.path = { connected: false };
+    } else {
+      const c = found.connections[0];
+      const nodes = [c.source, ...c.steps.map((s) => (s.forward ? s.object : s.subject))];
+      for (const n of nodes) if (!records.has(n) || !positions.has(n)) await ensureNeighbourhood(n, 1, "both");
+      const pathEdges = [];
+      for (const s of c.steps) {
+        for (const e of edges.values()) if (e.from === s.subject && e.to === s.object) { pathEdges.push(e.id); break; }
+      }
+      cache.path = { connected: true, nodes, edges: pathEdges, sentence_de: c.sentence_de, sentence_en: c.sentence_en };
+    }
+    state.path = true;
+    state.focus = "";
+    if (!["network", "communities"].includes(state.mode)) state.mode = "network";
+    await render({ fit: true });
+  }
+
+  // ------------------------------------------------------------------ search (type-ahead over both languages)
+  function bindSearch() {
+    const input = $("ex-search");
+    const list = $("ex-hits");
+    let hits = [], active = -1, timer = null, asked = 0;
+    const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; };
+    const mark = () => {
+      [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
+      if (active >= 0 && list.children[active]) input.setAttribute("aria-activedescendant", list.children[active].id);
+    };
+    const choose = async (hit) => {
+      close();
+      input.value = hit.label;
+      if (!records.has(hit.iri) && !(await ensureNeighbourhood(hit.iri, state.depth, state.dir))) return;
+      await focusOn(hit.iri);
+    };
+    async function lookup() {
+      const text = input.value.trim();
+      if (!text) { close(); return; }
+      const ticket = ++asked;
+      let answer;
+      try { answer = await getJson(`/api/search?${new URLSearchParams({ q: text, lang, limit: 40 })}`); } catch (error) { return; }
+      if (ticket !== asked) return;
+      hits = answer.results.filter((h) => overview.truncated || records.has(h.iri)).slice(0, 12);
+      clear(list);
+      if (!hits.length) list.append(el("li", { class: "none", text: T.search_none }));
+      hits.forEach((h, i) => {
+        const r = records.get(h.iri);
+        const other = (h.labels || {})[lang === "de" ? "en" : "de"];
+        const li = el("li", { role: "option", id: `ex-hit-${i}`, "data-iri": h.iri },
+          el("span", { class: "label", text: h.label }),
+          other && other !== h.label ? el("span", { class: "other", text: other }) : null,
+          el("span", { class: "kind", text: r ? kindOf(r) : "" }));
+        li.addEventListener("mousedown", (e) => { e.preventDefault(); choose(h); });
+        list.append(li);
+      });
+      active = hits.length ? 0 : -1;
+      mark();
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(lookup, 120); });
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowDown" && hits.length) { active = (active + 1) % hits.length; mark(); e.preventDefault(); }
+      else if (e.key === "ArrowUp" && hits.length) { active = (active - 1 + hits.length) % hits.length; mark(); e.preventDefault(); }
+      else if (e.key === "Enter") { e.preventDefault(); if (!list.hidden && hits[active]) choose(hits[active]); }
+      else if (e.key === "Escape") close();
+    });
+    input.addEventListener("blur", () => setTimeout(close, 150));
+  }
+
+  // ------------------------------------------------------------------ share and export
+  async function copyLink() {
+    const url = window.location.href;
+    try { await navigator.clipboard.writeText(url); $("ex-copied").textContent = T.copied; }
+    catch (error) { $("ex-copied").textContent = T.copy_failed; }
+  }
+
+  function download(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const a = el("a", { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 2000);
+  }
+
+  function exportPng() {
+    const source = container.querySelector("canvas");
+    if (!source) return;
+    const ratio = source.width / source.clientWidth || 1;
+    const items = [...$("ex-legend").querySelectorAll("li:not(.empty)")].map((li) => ({
+      text: li.querySelector("label").textContent + " " + li.querySelector(".count").textContent,
+      colour: li.querySelector(".swatch").style.background }));
+    const keys = [...$("ex-keys").querySelectorAll("li")].map((li) => ({ text: li.textContent,
+      colour: li.querySelector(".swatch").style.background || li.querySelector(".swatch").style.borderTopColor }));
+    const entries = state.mode === "network" || state.mode === "sdg" ? items : keys;
+    const columns = Math.max(1, Math.floor(source.clientWidth / 250));
+    const rows = Math.ceil(entries.length / columns) || 0;
+    const strip = (34 + rows * 20) * ratio;
+    const out = document.createElement("canvas");
+    out.width = source.width;
+    out.height = source.height + strip;
+    const ctx = out.getContext("2d");
+    ctx.fillStyle = state.mode === "map" ? "#dbe9f6" : "#ffffff";
+    ctx.fillRect(0, 0, out.width, source.height);
+    ctx.drawImage(source, 0, 0);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, source.height, out.width, strip);
+    ctx.fillStyle = "#1d2733";
+    ctx.font = `${13 * ratio}px system-ui, sans-serif`;
+    const focus = state.focus ? ` · ${T.focus_of}: ${label(records.get(state.focus))}` : "";
+    ctx.fillText(`${T.png_caption} · ${T[`mode_${state.mode}`]}${focus} · ${new Date().toISOString().slice(0, 10)}`, 10 * ratio, source.height + 20 * ratio);
+    const column = out.width / columns;
+    entries.forEach((entry, i) => {
+      const x = 10 * ratio + (i % columns) * column, y = source.height + (38 + Math.floor(i / columns) * 20) * ratio;
+      ctx.fillStyle = entry.colour || "#9aa3ad";
+      ctx.beginPath(); ctx.arc(x + 6 * ratio, y - 4 * ratio, 5 * ratio, 0, 2 * Math.PI); ctx.fill();
+      ctx.fillStyle = "#1d2733";
+      let text = entry.text;
+      while (text.length > 4 && ctx.measureText(text).width > column - 26 * ratio) text = text.slice(0, -2);
+      ctx.fillText(text === entry.text ? text : text.slice(0, -1) + "…", x + 16 * ratio, y);
+    });
+    out.toBlob((blob) => download(blob, `hki-${state.mode}.png`), "image/png");
+  }
+
+  async function exportData(format) {
+    const ids = current.visible.filter((id) => current.strong.has(id) || !current.strong.size);
+    const response = await fetch("/api/explore/export", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ format, nodes: ids, name: `hki-${state.mode}` }) });
+    if (!response.ok) { setStatus(T.error); return; }
+    download(await response.blob(), `hki-${state.mode}.${format === "csv" ? "zip" : format}`);
+  }
+
+  // ------------------------------------------------------------------ start
+  window.hkiExplorer = {
+    network,
+    state: () => JSON.parse(JSON.stringify(state)),
+    visible: () => [...current.visible],
+    faded: () => current.visible.filter((id) => !current.strong.has(id)),
+    path: () => [...current.pathNodes],
+    screenPosition: (id) => { const p = network.getPosition(id); const dom = network.canvasToDOM(p); const box = container.getBoundingClientRect(); return { x: box.left + dom.x, y: box.top + dom.y }; },
+  };
+
+  (async function start() {
+    try {
+      await loadOverview();
+    } catch (error) {
+      setStatus(T.error);
+      root.dataset.ready = "true";
+      return;
+    }
+    fillFacets();
+    bindControls();
+    if (state.focus && !state.sel) state.sel = state.focus;
+    if (state.path) {
+      const wanted = state.mode;
+      await showPath();
+      if (wanted === "communities" && state.mode !== wanted) { state.mode = wanted; await render(); }
+    } else {
+      await render({ fit: true });
+    }
+    if (state.sel) showDetails(state.sel);
+  })();
+})();
