@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install validate build serve clean chromium bench system-deps
+.PHONY: run test install validate build serve clean chromium bench soak system-deps
 
 install: $(STAMP) system-deps
 
@@ -38,7 +38,7 @@ build: install
 	$(BIN)/kg build --out dist
 
 run: build
-	$(BIN)/kg serve --host $(HOST) --port $(PORT) --store .store --dist dist
+	MALLOC_ARENA_MAX=2 $(BIN)/kg serve --host $(HOST) --port $(PORT) --store .store --dist dist
 
 test: install
 	$(BIN)/python -m pytest
@@ -49,6 +49,12 @@ bench: install
 	$(BIN)/python bench/sparql_bench.py
 	$(BIN)/python bench/analysis_bench.py
 	$(BIN)/python bench/scale_bench.py
+	$(BIN)/python bench/explorer_bench.py
+
+# 50 clients for 60 s against kg serve on loopback (cheap, heavy and pathological queries, pages, API);
+# prints p50/p99 per class, statuses, memory, a health check after; exits 1 when a target is missed
+soak: install
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf dist .store test-artifacts

@@ -12,8 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
 from api.analysis import AnalysisRouter
+from api.api_docs import mount_api_docs
 from api.entities import EntityRouter
+from api.error_docs import document_errors
+from api.hardening import HardeningMiddleware
+from api.explore import ExploreRouter
 from api.linked_data import LinkedDataRouter
+from api.operations import ObservabilityMiddleware, Operations
 from api.sparql import SparqlRouter
 from graph import __version__
 from graph.config import Settings
@@ -49,8 +54,9 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
         if owned:
             store.close()
 
-    app = FastAPI(title="hki", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="hki", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Knowledge graph of a city's international relations: SPARQL, linked data, analysis.")
+    mount_api_docs(app, "hki")  # Swagger UI from this server, not from a CDN (api/api_docs.py)
     app.state.store = store
     app.state.settings = settings
 
@@ -66,11 +72,21 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match"], max_age=86400,
                        expose_headers=["ETag", "X-HKI-Truncated", "X-HKI-Rows", "Server-Timing", "Retry-After"])
+    # Outside CORS: limits, security headers and friendly error pages (api/hardening.py); outermost: the
+    # access log and metrics (api/operations.py), so they see every answer, refusals included.
+    app.add_middleware(HardeningMiddleware, lang=settings.lang)
+    operations = Operations(store)
+    app.state.operations = operations
+    app.add_middleware(ObservabilityMiddleware, operations=operations)
+    app.include_router(operations.router())  # /health, /ready, /metrics
     app.include_router(SparqlRouter(store, settings))
     app.include_router(EntityRouter(store, settings))
-    app.include_router(AnalysisRouter(store, settings))
+    analysis = AnalysisRouter(store, settings)
+    app.include_router(analysis)
+    app.include_router(ExploreRouter(store, settings, views=analysis.views))  # /explore shares the projections
     # Last: the home page, dereferencing of /id/…, /scheme/…, /def, pages for people, VoID/DCAT.
     app.include_router(LinkedDataRouter(store, settings, dist_dir))
+    document_errors(app)  # the error answers every operation can give, in /openapi.json (api/error_docs.py)
 
     @app.get("/downloads/{name}", include_in_schema=False)
     def download(name: str) -> FileResponse:
@@ -81,10 +97,6 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
                  "rdf": "application/rdf+xml", "trig": "application/trig"}.get(name.rsplit(".", 1)[-1], "text/plain")
         return FileResponse(dist_dir / name, media_type=media, filename=name,
                             headers={"ETag": '"' + files[name]["sha256"] + '"'})
-
-    @app.get("/health", include_in_schema=False)
-    def health() -> dict:
-        return {"status": "ok"}
 
     return app
 

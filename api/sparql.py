@@ -384,7 +384,8 @@ class SparqlRouter(APIRouter):
             media_type=media if kind == "solutions" else SOLUTION_TYPES[0],
             graph_media_type=media if kind == "graph" else GRAPH_TYPES[0],
             default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
-            base_iri=self.base_iri, max_rows=self.settings.max_rows, timeout=self.settings.query_timeout)
+            base_iri=self.base_iri, max_rows=self.settings.max_rows, timeout=self.settings.query_timeout,
+            client=request.client.host if request.client else None)  # fair shares of the workers per client
         try:
             outcome = self.store.run(query)
         except QueryRefused as exc:
@@ -433,9 +434,8 @@ class SparqlRouter(APIRouter):
             "limits": text["limits"].format(t=f"{self.settings.query_timeout:g}", n=_number(self.settings.max_rows, lang)),
             "endpoint": self.settings.endpoint or str(request.url.replace(query=None, fragment=None)),
             "title": self.settings.title_de if lang == "de" else self.settings.title_en,
-        }, headers={"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache",
-                    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                               "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"})
+        }, headers={"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"})
+        # The Content-Security-Policy and the other security headers come from api/hardening.py.
         if request.query_params.get("lang") in PAGE_TEXT:
             response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
         return response

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 import rdflib
 
 from graph.config import Settings
+from graph.faults import checkpoint
 from graph.loading import read_triples
 from graph.catalogue import dataset_metadata
 from graph.metadata import Distribution
@@ -96,9 +97,28 @@ def _publish_dir(new: Path, out: Path) -> None:
             os.rename(out, old)
             os.rename(new, out)
             new = old
+        checkpoint("build:swapped")
         shutil.rmtree(new, ignore_errors=True)
     else:
         os.rename(new, out)
+
+
+class BuildError(RuntimeError):
+    """The dumps cannot be written where asked; the message names the folder and what to do."""
+
+
+def _remove_abandoned_staging(out: Path) -> None:
+    """Delete the staging folders of builds into `out` that were killed (their process is gone)."""
+    for leftover in out.parent.glob(f".{out.name}-*"):
+        pid = leftover.name[len(out.name) + 2:].split("-", 1)[0]
+        if not (leftover.is_dir() and pid.isdigit()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's running build
 
 
 def _sorted_triples(kstore: KnowledgeStore) -> list[ox.Triple]:
@@ -108,8 +128,17 @@ def _sorted_triples(kstore: KnowledgeStore) -> list[ox.Triple]:
 def write_dumps(kstore: KnowledgeStore, out: Path) -> list[Distribution]:
     """Write every dump, VoID/DCAT and SHA256SUMS into `out`, atomically replacing what was there."""
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"{out} is a file, not a folder: give --out a folder for the dumps (it is created if missing)")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned_staging(out)
+        # The builder's process id in the name: a later build can tell a killed build's leftovers from a running one.
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-{os.getpid()}-", dir=out.parent))
+    except OSError as exc:
+        raise BuildError(f"cannot write the dumps next to {out} ({exc.strerror or exc}); choose another --out "
+                         "folder; nothing was written") from None
+    checkpoint("build:staging")
     try:
         triples = _sorted_triples(kstore)
         quads = sorted(kstore.quads(), key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
@@ -127,6 +156,7 @@ def write_dumps(kstore: KnowledgeStore, out: Path) -> list[Distribution]:
                     gz.write(body)
                 body = buffer.getvalue()
             (staging / file_name).write_bytes(body)
+            checkpoint(f"build:wrote-{file_name}")
             distributions.append(Distribution(file_name, media_type, len(body), hashlib.sha256(body).hexdigest(), title))
         # VoID + DCAT-AP.de (graph.catalogue): void.ttl for linked-data tools, catalog.rdf/.ttl for portals
         description = dataset_metadata(kstore, distributions)
@@ -143,6 +173,7 @@ def write_dumps(kstore: KnowledgeStore, out: Path) -> list[Distribution]:
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
         os.chmod(staging, 0o755)
+        checkpoint("build:before-swap")
         _publish_dir(staging, out)
         return distributions
     except BaseException:
@@ -162,4 +193,4 @@ def build(settings: Settings, out: Path) -> tuple[ValidationReport, list[Distrib
         kstore.close()
 
 
-__all__ = ["DUMPS", "GRAPH_NAMES", "ValidationReport", "build", "validate_inputs", "write_dumps"]
+__all__ = ["DUMPS", "BuildError", "GRAPH_NAMES", "ValidationReport", "build", "validate_inputs", "write_dumps"]

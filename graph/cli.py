@@ -81,6 +81,7 @@ def build(
     data: DataOption = None,
 ) -> None:
     """Validate, then write Turtle, N-Triples (gzip), JSON-LD, RDF/XML and TriG dumps with checksums and VoID/DCAT."""
+    from graph.build import BuildError
     from graph.build import build as run_build
 
     settings = _settings(config, extra_data=data)
@@ -88,6 +89,9 @@ def build(
         report, distributions = run_build(settings, out_dir)
     except DataFileError as exc:
         err.print(f"[red]cannot read the data:[/red] {exc}\nNothing was written; {out_dir} is unchanged.", highlight=False)
+        raise typer.Exit(1) from None
+    except BuildError as exc:
+        err.print(f"[red]cannot write the dumps:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     if not report.conforms:
         _print_violations(report.violations)
@@ -113,12 +117,16 @@ def query(
 ) -> None:
     """Run a SPARQL query against the knowledge graph."""
     from graph.remote import open_knowledge_store
-    from graph.store import EndpointUnavailable, QueryError, QueryRequest, QueryTimeout
+    from graph.store import EndpointUnavailable, QueryError, QueryRequest, QueryTimeout, StoreError
 
     if (sparql is None) == (file is None):
         err.print("give the query either as an argument or with -f FILE (exactly one)")
         raise typer.Exit(2)
-    text = sparql if sparql is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    try:
+        text = sparql if sparql is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]cannot read the query file {file}:[/red] {getattr(exc, 'strerror', None) or exc}", highlight=False)
+        raise typer.Exit(2) from None
     solution_types = {"table": "application/sparql-results+json", "json": "application/sparql-results+json",
                       "xml": "application/sparql-results+xml", "csv": "text/csv", "tsv": "text/tab-separated-values"}
     graph_types = {"turtle": "text/turtle", "ntriples": "application/n-triples",
@@ -134,6 +142,9 @@ def query(
         raise typer.Exit(1) from None
     except EndpointUnavailable as exc:
         err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        err.print(f"[red]store error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     try:
         outcome = kstore.run(QueryRequest(
@@ -204,8 +215,15 @@ def serve(
             err.print(f"[red]store error:[/red] {exc}", highlight=False)
             raise typer.Exit(1) from None
         raise
+    import asyncio
+
+    from api.operations import configure_access_log, limit_malloc_arenas, warm_up
+
+    limit_malloc_arenas()  # keeps the server's memory flat under load (api/operations.py)
+    asyncio.run(warm_up(application))  # build the lazy indexes now, not while the first visitors wait
+    configure_access_log()  # one JSON line per request on standard output (api/operations.py)
     out.print(f"hki serving at http://{host}:{port}/", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command()
@@ -272,6 +290,54 @@ def analyze(
         out.print(table)
         for note in result.notes:
             out.print(note, highlight=False)
+
+
+@app.command()
+def viz(
+    view: Annotated[str, typer.Argument(help="full (every statement, with directions), network (undirected), partners (cities linked by partnerships) or sdgs (goals and measures × SDGs).")] = "full",
+    focus: Annotated[Optional[str], typer.Option(help="Only this entry's neighbourhood: an IRI or a German/English label.")] = None,
+    depth: Annotated[int, typer.Option(help="With --focus: how many links away, 1 to 3.")] = 1,
+    direction: Annotated[str, typer.Option(help="With --focus on the full view: both, out (what it links to) or in (what links to it).")] = "both",
+    out_path: Annotated[Optional[Path], typer.Option("--out", help="The HTML file to write (default: hki-VIEW.html).")] = None,
+    title: Annotated[Optional[str], typer.Option(help="Heading of the page (default: says what is shown).")] = None,
+    lang: Annotated[str, typer.Option(help="Language of labels and page texts: de or en.")] = "de",
+    config: ConfigOption = None,
+    data: DataOption = None,
+) -> None:
+    """Write one self-contained HTML file (pyvis, vis-network inlined, no external requests) of a view or neighbourhood."""
+    from graph.analysis import AmbiguousName, UnknownResource, projections
+    from graph.analysis.projection import node_label
+    from graph.remote import EndpointUnavailable, open_knowledge_store
+    from graph.viz import VizError, choose_graph, default_heading, write_viz
+
+    if lang not in ("de", "en"):
+        err.print(f"--lang {lang!r} is not known; valid: de, en")
+        raise typer.Exit(2)
+    settings = _settings(config, extra_data=data)
+    try:
+        kstore = open_knowledge_store(settings)
+    except DataFileError as exc:
+        err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except EndpointUnavailable as exc:
+        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        views = projections(kstore)
+    finally:
+        kstore.close()
+    try:
+        graph = choose_graph(views, view, focus, depth, direction)
+    except (VizError, UnknownResource, AmbiguousName) as exc:
+        err.print(f"[red]viz error:[/red] {exc.args[0] if exc.args else exc}", highlight=False)
+        raise typer.Exit(2 if isinstance(exc, VizError) else 1) from None
+    focus_label = None
+    if focus is not None:
+        centre = next((n for n in graph if n == focus or focus in (node_label(graph, n, "de"), node_label(graph, n, "en"))), None)
+        focus_label = node_label(graph, centre, lang) if centre is not None else focus
+    target = out_path or Path(f"hki-{view}.html")
+    write_viz(graph, target, title or default_heading(view, focus_label, lang), lang)
+    out.print(f"wrote {target} ({graph.number_of_nodes()} entries, {graph.number_of_edges()} links)", highlight=False)
 
 
 @app.command()

@@ -34,7 +34,7 @@ class Settings:
     lang: str = "de"
     query_timeout: float = 10.0
     max_rows: int = 10_000
-    query_workers: int = 2
+    query_workers: int = 4  # half of them may run long queries at a time (graph.store.ProcessQueryExecutor)
     endpoint: str | None = None
     title_de: str = "Internationale Beziehungen der Landeshauptstadt Hannover"
     title_en: str = "International relations of the City of Hannover"

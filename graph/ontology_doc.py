@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -53,6 +54,15 @@ def one_language(graph: rdflib.Graph, lang: str) -> rdflib.Graph:
     return copy
 
 
+BAR_STYLE = (".hki-bar{font:15px system-ui,sans-serif;padding:.5rem 1rem;border-bottom:1px solid #d9dee5;"
+             "display:flex;gap:1.2rem}")
+
+
+def inline_styles(page: str) -> list[str]:
+    """The texts of the page's `<style>` elements (for the hashes of its Content-Security-Policy)."""
+    return re.findall(r"<style[^>]*>(.*?)</style>", page, re.DOTALL | re.IGNORECASE)
+
+
 def ontology_html(lang: str = "en", *, path: Path = ONTOLOGY_FILE, back_link: tuple[str, str] | None = None,
                   switch: tuple[str, str] | None = None, turtle: str | None = None) -> str:
     """The pyLODE page for the ontology in `lang` ("de" or "en"), with a small navigation bar on top."""
@@ -85,9 +95,11 @@ def ontology_html(lang: str = "en", *, path: Path = ONTOLOGY_FILE, back_link: tu
                 links.append(f'<a href="{html.escape(item[0])}">{html.escape(item[1])}</a>')
         if turtle:
             links.append(f'<a href="{html.escape(turtle)}" type="text/turtle">Turtle</a>')
-        bar = ('<nav class="hki-bar" style="font:15px system-ui,sans-serif;padding:.5rem 1rem;'
-               'border-bottom:1px solid #d9dee5;display:flex;gap:1.2rem">' + "".join(links) + "</nav>")
+        # A class and a <style> element, not a style attribute: the page's Content-Security-Policy allows
+        # its stylesheets by hash (inline_styles), and attributes cannot be allowed that way.
+        bar = '<nav class="hki-bar">' + "".join(links) + "</nav>"
         page = page.replace("<body>", "<body>" + bar, 1)
+        page = page.replace("</head>", f"<style>{BAR_STYLE}</style></head>", 1)
         page = page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
         if turtle:
             page = page.replace("</head>", f'<link rel="alternate" type="text/turtle" href="{html.escape(turtle)}">'

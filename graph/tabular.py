@@ -16,10 +16,12 @@ import io
 import os
 import re
 import tempfile
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyoxigraph as ox
 
@@ -527,9 +529,23 @@ def import_tables(settings: Settings, files: Sequence[Path], *, table_name: str 
     for path in files:
         try:
             for table, rows in read_table_file(Path(path), table_name):
+                if not any((value or "").strip() for row in rows for value in row.values()):
+                    # an import replaces the whole table: an empty sheet would silently delete every entry
+                    raise TableFileError(f"{path}: the {table.name} table has no rows; an import replaces the "
+                                         f"whole table, so an empty one would delete every {table.name[:-1]}")
                 by_file.append((Path(path), table, rows))
         except (TableFileError, OSError, UnicodeDecodeError, csv.Error) as exc:
             report.errors.append(RowError(str(path), None, None, "", str(exc)))
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, ElementTree.ParseError) as exc:
+            # a damaged or foreign .xlsx (not a zip, parts missing, XML that is not well-formed or declares
+            # entities: openpyxl never resolves them, it stops) — one message, nothing written
+            report.errors.append(RowError(str(path), None, None, "", f"cannot be read as an .xlsx workbook "
+                                          f"({type(exc).__name__}: {exc}); save it again from the spreadsheet "
+                                          "program as .xlsx or .csv"))
+        except Exception as exc:  # noqa: BLE001 - openpyxl's own errors (InvalidFileException, …)
+            if type(exc).__module__.split(".")[0] != "openpyxl":
+                raise
+            report.errors.append(RowError(str(path), None, None, "", f"cannot be read as a spreadsheet ({exc})"))
     if report.errors:
         return report
     replaced = {settings.data_dir / table.file_name for _, table, _ in by_file}
