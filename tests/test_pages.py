@@ -186,3 +186,12 @@ def test_lists_flag_unverified_and_conflicting_entries(client):
     page = client.get("/list/memberships?lang=en").text
     row = next(r for r in page.split("<tr>") if "lhh-covenant-of-mayors" in r)
     assert 'class="flag status-conflicting"' in row and "Sources disagree" in row
+
+
+def test_counts_use_the_thousands_separator_of_the_page_language(client):
+    import re
+
+    german = client.get("/?lang=de").text
+    english = client.get("/?lang=en").text
+    assert re.search(r'class="num">\d\.\d{3}<', german) and not re.search(r'class="num">\d,\d{3}<', german)
+    assert re.search(r'class="num">\d,\d{3}<', english)
