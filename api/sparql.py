@@ -427,7 +427,7 @@ class SparqlRouter(APIRouter):
         examples = [{"slug": e.slug, "title": e.title_de if lang == "de" else e.title_en, "sparql": e.sparql(lang)}
                     for e in EXAMPLES]
         client = {"text": text, "prefixes": PREFIXES, "examples": examples, "maxRows": self.settings.max_rows,
-                  "lang": lang}
+                  "lang": lang, "base": self.settings.base}
         response = templates.TemplateResponse(request, "sparql.html", {
             "t": text, "lang": lang, "other_lang": "en" if lang == "de" else "de", "examples": examples,
             "client": client, "version": __version__, "first_query": examples[0]["sparql"],

@@ -210,7 +210,8 @@
       var shown = compact(term.value);
       if (/^https?:\/\//i.test(term.value)) {
         var a = el("a", "iri", shown);
-        a.href = term.value;
+        // IRIs in this dataset's own space are served by this server (/id/..., /scheme/..., /def).
+        a.href = term.value.indexOf(data.base) === 0 ? "/" + term.value.slice(data.base.length) : term.value;
         a.title = term.value;
         td.appendChild(a);
       } else {
