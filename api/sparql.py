@@ -30,6 +30,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
+from api.i18n import page_language, remember_language
 from api.negotiation import choose
 from graph import __version__
 from graph.config import Settings
@@ -303,17 +304,6 @@ PAGE_TEXT = {
 }
 
 
-def _page_language(request: Request, default: str) -> str:
-    asked = request.query_params.get("lang") or request.cookies.get("lang")
-    if asked in PAGE_TEXT:
-        return asked
-    for part in request.headers.get("accept-language", "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in PAGE_TEXT:
-            return code
-    return default
-
-
 def _number(value: int, lang: str) -> str:
     """10,000 in English, 10.000 in German."""
     return f"{value:,}".replace(",", ".") if lang == "de" else f"{value:,}"
@@ -422,7 +412,7 @@ class SparqlRouter(APIRouter):
         return Response(body, media_type=content_type(media), headers=headers)
 
     def _page(self, request: Request) -> Response:
-        lang = _page_language(request, self.settings.lang)
+        lang = page_language(request, self.settings.lang)
         text = PAGE_TEXT[lang]
         examples = [{"slug": e.slug, "title": e.title_de if lang == "de" else e.title_en, "sparql": e.sparql(lang)}
                     for e in EXAMPLES]
@@ -436,9 +426,7 @@ class SparqlRouter(APIRouter):
             "title": self.settings.title_de if lang == "de" else self.settings.title_en,
         }, headers={"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"})
         # The Content-Security-Policy and the other security headers come from api/hardening.py.
-        if request.query_params.get("lang") in PAGE_TEXT:
-            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
-        return response
+        return remember_language(request, response)
 
 
 _GET_DESCRIPTION = """Runs a SPARQL 1.1 query given as `query` (SPARQL 1.1 Protocol §2.1.1).
