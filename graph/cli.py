@@ -36,6 +36,22 @@ def _settings(config: Path | None, **overrides: object) -> Settings:
         raise typer.Exit(2) from None
 
 
+def _open_or_exit(settings: Settings):
+    """The store (embedded or external) for a command, or one clear line and exit 1."""
+    from graph.remote import EndpointUnavailable, open_knowledge_store
+    from graph.store import StoreError
+
+    try:
+        return open_knowledge_store(settings)
+    except DataFileError as exc:
+        err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
+    except EndpointUnavailable as exc:
+        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
+    except StoreError as exc:
+        err.print(f"[red]store error:[/red] {exc}", highlight=False)
+    raise typer.Exit(1)
+
+
 def _print_violations(violations: list) -> None:
     from graph.validation import compact_iri
 
@@ -116,8 +132,7 @@ def query(
     store: Annotated[Optional[Path], typer.Option(help="On-disk store folder.")] = None,
 ) -> None:
     """Run a SPARQL query against the knowledge graph."""
-    from graph.remote import open_knowledge_store
-    from graph.store import EndpointUnavailable, QueryError, QueryRequest, QueryTimeout, StoreError
+    from graph.store import EndpointUnavailable, QueryError, QueryRequest, QueryTimeout
 
     if (sparql is None) == (file is None):
         err.print("give the query either as an argument or with -f FILE (exactly one)")
@@ -135,17 +150,7 @@ def query(
         err.print(f"--format {fmt!r} is not known; valid: {', '.join(sorted(set(solution_types) | set(graph_types)))}")
         raise typer.Exit(2)
     settings = _settings(config, extra_data=data, store=store, query_timeout=timeout)
-    try:
-        kstore = open_knowledge_store(settings)
-    except DataFileError as exc:
-        err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    except EndpointUnavailable as exc:
-        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    except StoreError as exc:
-        err.print(f"[red]store error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+    kstore = _open_or_exit(settings)
     try:
         outcome = kstore.run(QueryRequest(
             text, solution_types.get(fmt, "application/sparql-results+json"), graph_types.get(fmt, "text/turtle"),
@@ -242,7 +247,6 @@ def analyze(
     from graph.analysis import AmbiguousName, NoConnection, UnknownResource, projections
     from graph.analysis.export import EXPORT_FORMATS, write_export
     from graph.analysis.report import QUESTIONS, answer, to_csv, to_json
-    from graph.remote import EndpointUnavailable, open_knowledge_store
 
     settings = _settings(config, extra_data=data)
     if question != "export" and fmt not in ("table", "csv", "json"):
@@ -254,14 +258,7 @@ def analyze(
     if question != "export" and question not in QUESTIONS:
         err.print(f"unknown analysis {question!r}; valid: {', '.join(QUESTIONS)}, export")
         raise typer.Exit(2)
-    try:
-        kstore = open_knowledge_store(settings)
-    except DataFileError as exc:
-        err.print(f"[red]syntax error[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    except EndpointUnavailable as exc:
-        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+    kstore = _open_or_exit(settings)
     try:
         views = projections(kstore)
     finally:
@@ -307,21 +304,13 @@ def viz(
     """Write one self-contained HTML file (pyvis, vis-network inlined, no external requests) of a view or neighbourhood."""
     from graph.analysis import AmbiguousName, UnknownResource, projections
     from graph.analysis.projection import node_label
-    from graph.remote import EndpointUnavailable, open_knowledge_store
     from graph.viz import VizError, choose_graph, default_heading, write_viz
 
     if lang not in ("de", "en"):
         err.print(f"--lang {lang!r} is not known; valid: de, en")
         raise typer.Exit(2)
     settings = _settings(config, extra_data=data)
-    try:
-        kstore = open_knowledge_store(settings)
-    except DataFileError as exc:
-        err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    except EndpointUnavailable as exc:
-        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+    kstore = _open_or_exit(settings)
     try:
         views = projections(kstore)
     finally:
