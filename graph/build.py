@@ -6,13 +6,11 @@ dumps exactly as they were.
 """
 from __future__ import annotations
 
-import ctypes
 import gzip
 import hashlib
 import io
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
+from graph.atomic import exchange, make_staging, remove_abandoned_staging
 from graph.config import Settings
 from graph.faults import checkpoint
 from graph.loading import read_triples
@@ -77,19 +76,10 @@ def validate_inputs(settings: Settings, paths: Sequence[Path] = (), lang: str = 
     return ValidationReport(by_graph, validate_graph(union, lang=lang))
 
 
-def _exchange(a: Path, b: Path) -> None:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    at_fdcwd, rename_exchange = -100, 2
-    if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, os.strerror(errno), str(a))
-
-
 def _publish_dir(new: Path, out: Path) -> None:
     if out.exists():
         try:
-            _exchange(new, out)
+            exchange(new, out)
         except (OSError, AttributeError):
             # Not Linux (or an old kernel): two renames; the window between them is a few microseconds.
             old = out.with_name(out.name + ".old")
@@ -107,20 +97,6 @@ class BuildError(RuntimeError):
     """The dumps cannot be written where asked; the message names the folder and what to do."""
 
 
-def _remove_abandoned_staging(out: Path) -> None:
-    """Delete the staging folders of builds into `out` that were killed (their process is gone)."""
-    for leftover in out.parent.glob(f".{out.name}-*"):
-        pid = leftover.name[len(out.name) + 2:].split("-", 1)[0]
-        if not (leftover.is_dir() and pid.isdigit()):
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(leftover, ignore_errors=True)
-        except PermissionError:
-            pass  # another user's running build
-
-
 def _sorted_triples(kstore: KnowledgeStore) -> list[ox.Triple]:
     return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in kstore.quads()}, key=str)
 
@@ -132,9 +108,8 @@ def write_dumps(kstore: KnowledgeStore, out: Path) -> list[Distribution]:
         raise BuildError(f"{out} is a file, not a folder: give --out a folder for the dumps (it is created if missing)")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned_staging(out)
-        # The builder's process id in the name: a later build can tell a killed build's leftovers from a running one.
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-{os.getpid()}-", dir=out.parent))
+        remove_abandoned_staging(out)
+        staging = make_staging(out)  # named with our pid: a later build removes it if we are killed
     except OSError as exc:
         raise BuildError(f"cannot write the dumps next to {out} ({exc.strerror or exc}); choose another --out "
                          "folder; nothing was written") from None

@@ -1,7 +1,8 @@
 """Crash points for the fault tests: `HKI_KILL_AT=<name>` makes the process kill itself there.
 
-`kg build` and the store call `checkpoint(name)` at the moments where a crash would hurt most (half
-the dumps written, just before the swap, the store half loaded). Unset — always, outside the tests
+`kg build`, `kg import` and the store call `checkpoint(name)` at the moments where a crash would hurt
+most (half the dumps written, just before the swap, the store half loaded; `import:staging`,
+`import:wrote-<table>.ttl`, `import:before-swap`, `import:swapped`). Unset — always, outside the tests
 in tests/test_faults.py — a checkpoint does nothing. SIGKILL, not an exception: no `finally`, no
 cleanup runs, exactly as when the machine loses power or the OOM killer strikes.
 """

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -25,7 +27,9 @@ from xml.etree import ElementTree
 
 import pyoxigraph as ox
 
+from graph.atomic import exchange, fsync_tree, make_staging, remove_abandoned_staging
 from graph.config import Settings
+from graph.faults import checkpoint
 from ontology import PREFIXES
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -41,6 +45,18 @@ SDG = "http://metadata.un.org/sdg/"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_KINDS = ((re.compile(r"^\d{4}$"), "gYear"), (re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "gYearMonth"),
               (re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"), "date"))
+# Limits on what an import reads, counted after decompression: a 424 KB .xlsx can unpack into a 400 MiB
+# cell. Far above any real table: the longest text of the shipped data has 733 characters.
+MAX_FILE_BYTES = 64 << 20  # a CSV file, or all parts of a workbook together
+MAX_PART_BYTES = 32 << 20  # one part (zip entry) of a workbook
+MAX_PARTS = 1000  # zip entries of a workbook
+MAX_CELL_CHARS = 10_000
+MAX_ROWS = 100_000
+MAX_COLUMNS = 100  # columns read (the widest table has 25): a cell in column XFD costs no 16,384 cells a row
+# A cell starting like this is a formula to spreadsheet programs (OWASP, "CSV injection"); behind any
+# number of quotes too, so that the quote CSV export puts in front comes off again exactly.
+FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+NOT_A_FORMULA = "a text or number, not a formula: type the text, or prefix it with an apostrophe in Excel"
 
 
 @dataclass(frozen=True)
@@ -164,7 +180,7 @@ class RowError:
 
     def __str__(self) -> str:
         where = self.source + (f", row {self.row}" if self.row else "") + (f", column {self.column}" if self.column else "")
-        shown = f" value {self.value!r}:" if self.value else ":"
+        shown = f" value {self.value!r}:" if self.value else ""
         return f"{where}:{shown} {self.message}"
 
 
@@ -226,6 +242,16 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def csv_escape(text: str) -> str:
+    """A CSV cell that spreadsheet programs show as text, never run as a formula: a leading quote."""
+    return "'" + text if FORMULA_START.match(text) else text
+
+
+def csv_unescape(text: str) -> str:
+    """The inverse of `csv_escape`: "'=x" is "=x", but "'s-Hertogenbosch" stays as it is."""
+    return text[1:] if text.startswith("'") and FORMULA_START.match(text[1:]) else text
 
 
 # ------------------------------------------------------------------------------------------ rows → triples
@@ -404,6 +430,14 @@ class TableFileError(ValueError):
     """A spreadsheet that cannot be read; the message names the file and what is expected."""
 
 
+class CellError(TableFileError):
+    """A cell or row refused while reading (a formula, too long, too many rows), as a RowError."""
+
+    def __init__(self, error: RowError):
+        self.error = error
+        super().__init__(str(error))
+
+
 def table_for(path: Path, name: str | None = None) -> Table:
     key = name or path.stem.lower()
     if key not in TABLES:
@@ -414,44 +448,117 @@ def table_for(path: Path, name: str | None = None) -> Table:
 
 def read_table_file(path: Path, table_name: str | None = None) -> list[tuple[Table, list[dict[str, str]]]]:
     """The tables in a CSV file (one table, named by the file or `table_name`) or an XLSX workbook
-    (one table per sheet, named like the tables; a single-sheet workbook may be named by the file)."""
+    (one table per sheet, named like the tables; a single-sheet workbook may be named by the file).
+    Formulas, and files, cells or tables over the MAX_* limits are refused (CellError, TableFileError)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise TableFileError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB; split the table into smaller files")
+        text = data.decode("utf-8-sig")
         header = text.split("\n", 1)[0]
         # Spreadsheet programs set to German write ";" between columns, others ","; the header tells which.
         delimiter = max((",", ";", "\t"), key=header.count)
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return [(table_for(path, table_name), [{(k or "").strip(): (v or "") for k, v in r.items()} for r in reader])]
+        lines = ([csv_unescape(v) for v in line] for line in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        return [(table_for(path, table_name), _checked_rows(str(path), lines) or [])]
     if suffix == ".xlsx":
+        _check_workbook_size(path)
         from openpyxl import load_workbook
 
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        out = []
-        sheets = workbook.worksheets
-        for sheet in sheets:
-            name = sheet.title.lower() if sheet.title.lower() in TABLES else (
-                table_name or (path.stem.lower() if len(sheets) == 1 else None))
-            if name not in TABLES:
-                continue
-            values = list(sheet.iter_rows(values_only=True))
-            if not values:
-                continue
-            header = [cell_text(h) for h in values[0]]
-            rows = [{h: cell_text(v) for h, v in zip(header, r) if h} for r in values[1:]]
-            out.append((TABLES[name], rows))
+        # data_only=False: a formula cell shows as a formula (to be refused), not as an empty cell
+        workbook = load_workbook(path, read_only=True, data_only=False)
+        try:
+            out = []
+            sheets = workbook.worksheets
+            for sheet in sheets:
+                name = sheet.title.lower() if sheet.title.lower() in TABLES else (
+                    table_name or (path.stem.lower() if len(sheets) == 1 else None))
+                if name not in TABLES:
+                    continue
+                sheet.reset_dimensions()  # rows as long as their cells, not as the (untrusted) declared size
+                rows = _checked_rows(f"{path}, sheet {sheet.title}", sheet.iter_rows(max_col=MAX_COLUMNS))
+                if rows is not None:
+                    out.append((TABLES[name], rows))
+        finally:
+            workbook.close()
         if not out:
             raise TableFileError(f"{path}: no sheet is named after a table ({', '.join(TABLES)})")
         return out
     raise TableFileError(f"{path}: only .csv and .xlsx files can be imported")
 
 
+def _check_workbook_size(path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than the MAX_* limits, before openpyxl reads it:
+    the decompressed bytes are counted as they come (a zip's declared sizes may lie)."""
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_PARTS:
+            raise TableFileError(f"{path}: {len(entries)} parts in the workbook; at most {MAX_PARTS} are read")
+        total = 0
+        for entry in entries:
+            size = 0
+            try:
+                with archive.open(entry) as part:
+                    while chunk := part.read(1 << 20):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if size > MAX_PART_BYTES or total > MAX_FILE_BYTES:
+                            raise TableFileError(
+                                f"{path}: the part {entry.filename} unpacks to more than "
+                                f"{(MAX_PART_BYTES if size > MAX_PART_BYTES else MAX_FILE_BYTES) >> 20} MiB"
+                                + ("" if size > MAX_PART_BYTES else " together with the parts before it")
+                                + "; a workbook of hki tables is far smaller — save it again from the spreadsheet program")
+            except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
+                raise TableFileError(f"{path}: the part {entry.filename} cannot be unpacked ({exc}); "
+                                     "save the workbook again without a password") from None
+
+
+def _checked_rows(source: str, lines: Iterable[Sequence]) -> list[dict[str, str]] | None:
+    """Rows as dicts under the header (the first line; None without one); cells are texts (CSV) or
+    openpyxl cells, of which the first MAX_COLUMNS are read (like cells without a column name, the
+    others are ignored). Formula cells, and rows or cells over the limits are refused with row and column."""
+    header: list[str] = []
+    rows = []
+    number = 0
+    for number, line in enumerate(lines, start=1):
+        if number > MAX_ROWS + 1:
+            raise CellError(RowError(source, number, None, "", f"more than {MAX_ROWS:,} rows; split the table"))
+        texts = []
+        for index, cell in enumerate(line[:MAX_COLUMNS]):
+            if isinstance(cell, str):
+                text = cell
+            elif cell.data_type == "f":
+                raise CellError(RowError(source, number, _column_name(index, header), str(cell.value),
+                                         f"a formula; valid here is {NOT_A_FORMULA}"))
+            else:
+                text = cell_text(cell.value)
+            if len(text) > MAX_CELL_CHARS:
+                raise CellError(RowError(source, number, _column_name(index, header), text[:50] + "…",
+                                         f"{len(text):,} characters; a cell holds at most {MAX_CELL_CHARS:,}"))
+            texts.append(text)
+        if number == 1:
+            header = [t.strip() for t in texts]
+        else:
+            rows.append({h: texts[i] if i < len(texts) else "" for i, h in enumerate(header) if h})
+    return rows if number else None
+
+
+def _column_name(index: int, header: list[str]) -> str:
+    """'C (label_en)': the letter spreadsheet programs show, and the column's name."""
+    from openpyxl.utils import get_column_letter
+
+    name = header[index] if index < len(header) else ""
+    return get_column_letter(index + 1) + (f" ({name})" if name else "")
+
+
 def write_csv(path: Path, table: Table, rows: list[dict[str, str]]) -> None:
-    """The table as CSV (UTF-8 with BOM, so spreadsheet programs read the umlauts), atomically."""
+    """The table as CSV (UTF-8 with BOM, so spreadsheet programs read the umlauts), atomically.
+    Cells that would start a formula get a leading quote (`csv_escape`); import takes it off again."""
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, [c.name for c in table.columns], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_escape(v) for k, v in row.items()} for row in rows)
     atomic_write(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
 
@@ -469,6 +576,9 @@ def write_xlsx(path: Path, tables: list[tuple[Table, list[dict[str, str]]]]) -> 
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([row.get(n, "") for n in names])
+        for row_cells in sheet.iter_rows():
+            for cell in row_cells:
+                cell.data_type = "s"  # a text cell, even if it starts with "=": never a formula (CSV injection)
         for column_cells in sheet.iter_cols(min_row=2):
             for cell in column_cells:
                 cell.number_format = "@"  # text: 1947 stays "1947", not a number
@@ -534,6 +644,8 @@ def import_tables(settings: Settings, files: Sequence[Path], *, table_name: str 
                     raise TableFileError(f"{path}: the {table.name} table has no rows; an import replaces the "
                                          f"whole table, so an empty one would delete every {table.name[:-1]}")
                 by_file.append((Path(path), table, rows))
+        except CellError as exc:
+            report.errors.append(exc.error)
         except (TableFileError, OSError, UnicodeDecodeError, csv.Error) as exc:
             report.errors.append(RowError(str(path), None, None, "", str(exc)))
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError, ElementTree.ParseError) as exc:
@@ -600,11 +712,46 @@ def import_tables(settings: Settings, files: Sequence[Path], *, table_name: str 
     report.errors.sort(key=lambda e: (e.source, e.row or 0))
     if report.errors or dry_run:
         return report
-    for table, triples, _, source in tables.values():
-        target = settings.data_dir / table.file_name
-        atomic_write(target, turtle_for(table, triples, source))
-        report.written.append(target)
+    try:
+        replace_files(settings.data_dir, {table.file_name: turtle_for(table, triples, source)
+                                          for table, triples, _, source in tables.values()})
+    except OSError as exc:
+        report.errors.append(RowError("data folder", None, None, "", f"cannot replace {settings.data_dir} in one step "
+                                      f"({exc.strerror or exc}{': ' + exc.filename if exc.filename else ''}); kg import "
+                                      "needs write permission in the folder around it and a Linux file system with "
+                                      "renameat2(RENAME_EXCHANGE)"))
+        return report
+    report.written = [settings.data_dir / table.file_name for table, _, _, _ in tables.values()]
     return report
+
+
+def replace_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Write `files` into `folder` all together or not at all: into a copy of the folder beside it,
+    which is then swapped with it in one step (graph/atomic.py). A killed import leaves the folder all
+    old or all new; its leftover copy is removed by the next import."""
+    folder = folder.resolve()  # swap the real folder, not a symbolic link to it
+    remove_abandoned_staging(folder)
+    staging = make_staging(folder)
+    try:
+        shutil.copytree(folder, staging, symlinks=True, dirs_exist_ok=True)
+        checkpoint("import:staging")
+        for name, data in files.items():
+            target = staging / name
+            target.unlink(missing_ok=True)  # a symbolic link is replaced, never written through
+            target.write_bytes(data)
+            os.chmod(target, 0o644)
+            checkpoint(f"import:wrote-{name}")
+        fsync_tree(staging)
+        checkpoint("import:before-swap")
+        try:
+            exchange(staging, folder)
+        except AttributeError:  # a libc without renameat2
+            raise OSError(errno.ENOSYS, "renameat2 is not available") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    checkpoint("import:swapped")
+    shutil.rmtree(staging, ignore_errors=True)  # the old folder now
 
 
 def _column_for(table: Table, predicate: str | None, value: str | None) -> str | None:
@@ -629,7 +776,7 @@ def export_tables(store, names: Sequence[str] = ()) -> list[tuple[Table, Exporte
     out = []
     for name in names or list(TABLES):
         table = TABLES[name]
-        rows = store.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{store.graph('data')}> {{ ?s a <{table.rdf_class}> ; ?p ?o }} }}")
+        rows = store.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{store.graph('data')}> {{ ?s a <{table.rdf_class}> ; ?p ?o }} }}", trusted=True)
         triples = [ox.Triple(r["s"], r["p"], r["o"]) for r in rows]
         out.append((table, triples_to_rows(table, triples, store.settings.base)))
     return out
