@@ -10,21 +10,38 @@
   SPARQL endpoint's documented limit) → 413 on every route, whether announced by Content-Length or
   streamed; a URL over `MAX_URL_BYTES` → 414; a path with `.`/`..` segments (also percent-encoded),
   a NUL byte or a backslash → 400. Nothing is ever resolved against the file system except by
-  StaticFiles, which stays inside its folder.
+  StaticFiles, which stays inside its folder. A body that pauses longer than `body_timeout` between
+  two parts → 408. `HEAD` is answered on every `GET` route: the route runs as `GET`, the body is dropped.
+- Limits on the request head (`LimitedHttpToolsProtocol`, given to uvicorn by `kg serve`), enforced as
+  its bytes arrive, before anything is buffered: header fields over `MAX_HEADER_BYTES` (32 KiB) in all,
+  a field over `MAX_HEADER_LINE_BYTES` (8 KiB) or more than `MAX_HEADERS` (100) fields → 431; a URL over
+  `MAX_URL_BYTES` → 414; a head not complete `header_timeout` seconds after the connection opened (or
+  after its first byte, on a kept-alive connection) → 408. Each answer closes the connection.
 - Friendly errors: a 502/503/504 in plain text (the store or external endpoint is unavailable,
   busy, or too slow) becomes a short HTML page in German or English for people's pages, with the
   same status and Retry-After; `/sparql` queries and `/api/…` keep their plain-text/JSON answers.
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import urllib.parse
+from collections.abc import Callable
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from api.negotiation import choose
 
 MAX_BODY_BYTES = 1 << 20
 MAX_URL_BYTES = 32 * 1024  # below uvicorn's own limit (about 64 KiB), which answers a bare 400
+# Apache's and nginx's defaults are 8 KiB a field and 100 fields; browsers send 1–2 KiB, big cookies included.
+MAX_HEADER_BYTES = 32 * 1024  # all header fields of a request together (its URL has MAX_URL_BYTES of its own)
+MAX_HEADER_LINE_BYTES = 8 * 1024
+MAX_HEADERS = 100
+REQUEST_HEADER_TIMEOUT = 10.0  # defaults of the settings request_header_timeout and request_body_timeout
+REQUEST_BODY_TIMEOUT = 10.0
+LINGER_SECONDS = 2.0  # a refused request's connection stays open this long, for the answer to arrive: see _refuse
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -123,12 +140,20 @@ def _plain(status: int, message: str, extra: list[tuple[bytes, bytes]] = ()) -> 
 
 
 def hardened(app, *, max_body: int = MAX_BODY_BYTES, max_url: int = MAX_URL_BYTES,
-             csp: str = CONTENT_SECURITY_POLICY, lang: str = "de"):
+             body_timeout: float = REQUEST_BODY_TIMEOUT, csp: str = CONTENT_SECURITY_POLICY, lang: str = "de"):
     """`app` behind the limits, security headers and friendly error pages described above."""
 
     async def guarded(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
+        # FastAPI's routes answer HEAD with 405 unless they list it: run HEAD as GET and drop the body (every
+        # answer below goes through this `send`), so all GET routes answer HEAD with the same status and headers.
+        head = scope["method"] == "HEAD"
+        inner = {**scope, "method": "GET"} if head else scope
+
+        async def send(message, send=send):
+            await send({**message, "body": b""} if head and message["type"] == "http.response.body" else message)
+
         raw_path = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
         raw_path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else raw_path
         if len(raw_path) + len(scope.get("query_string", b"")) > max_url:
@@ -153,7 +178,13 @@ def hardened(app, *, max_body: int = MAX_BODY_BYTES, max_url: int = MAX_URL_BYTE
             # Read the body here (at most max_body + one chunk), so no route ever holds more than the limit.
             chunks, size, more = [], 0, True
             while more:
-                message = await receive()
+                try:
+                    message = await asyncio.wait_for(receive(), body_timeout)
+                except asyncio.TimeoutError:
+                    start, body = _plain(408, f"no part of the request body arrived for {body_timeout:g} s",
+                                         [(b"connection", b"close")])
+                    await send(start)
+                    return await send(body)
                 if message["type"] == "http.disconnect":
                     return
                 chunks.append(message.get("body", b""))
@@ -171,7 +202,7 @@ def hardened(app, *, max_body: int = MAX_BODY_BYTES, max_url: int = MAX_URL_BYTE
         else:
             receive_buffered = receive
 
-        page = _wants_page(scope)
+        page = _wants_page(inner)
         state: dict = {"started": False, "held": None, "chunks": []}
 
         async def secured(message):
@@ -207,7 +238,11 @@ def hardened(app, *, max_body: int = MAX_BODY_BYTES, max_url: int = MAX_URL_BYTE
                 return await send({"type": "http.response.body", "body": body})
             return await send(message)
 
-        await app(scope, receive_buffered, secured)
+        try:
+            await app(inner, receive_buffered, secured)
+        finally:
+            if "route" in inner:
+                scope["route"] = inner["route"]  # for the metrics, which see the request's own scope
 
     return guarded
 
@@ -220,6 +255,123 @@ class HardeningMiddleware:
 
     async def __call__(self, scope, receive, send):
         await self.app(scope, receive, send)
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with limits on the request head, enforced as its bytes arrive.
+
+    httptools keeps a header line until it ends and grows it by copying, so one endless header stalled
+    every other client and grew the server without bound; uvicorn itself limits neither the head's
+    size nor the time it may take. Use `limited_http_protocol` for a class with the settings applied.
+    """
+
+    header_timeout: float = REQUEST_HEADER_TIMEOUT
+    report: Callable[[int, tuple | None], None] | None = None  # told (status, client) of every refusal
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._head = self._url = self._fields = 0  # _head: bytes of the head so far; None once it is complete
+        self._refused = False
+        self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+
+    def connection_lost(self, exc) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        # While a head arrives, feed the parser no more than the limit allows: the refusal comes before any
+        # oversized header is held. Every URL byte widens the room (a URL has its own limit, in on_url).
+        while self._head is not None and data and self._open():
+            room = MAX_HEADER_BYTES + self._url - self._head
+            if room <= 0:
+                return self._refuse(431, f"request headers larger than {MAX_HEADER_BYTES // 1024} KiB")
+            piece, data = data[:room], data[room:]
+            self._head += len(piece)
+            super().data_received(piece)
+        if data and self._open():
+            super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._head_timer is None:  # a request on a kept-alive connection: its time starts with its first byte
+            self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+
+    # After a refusal the parser still reports the rest of what it was fed: nothing of it counts any more.
+    def on_url(self, url: bytes) -> None:
+        self._url += len(url)
+        if not self._open():
+            return
+        if self._url > MAX_URL_BYTES + 1:  # the "?" is not counted by the 414 of `hardened`
+            self._refuse(414, f"the URL is longer than {MAX_URL_BYTES} bytes; send a long SPARQL query as a POST "
+                              "body (application/sparql-query or a form)")
+        else:
+            super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._fields += 1
+        if not self._open():
+            return
+        if self._fields > MAX_HEADERS:
+            self._refuse(431, f"more than {MAX_HEADERS} request headers")
+        elif len(name) + len(value) > MAX_HEADER_LINE_BYTES:
+            self._refuse(431, f"a request header larger than {MAX_HEADER_LINE_BYTES // 1024} KiB")
+        else:
+            super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        if self._open():
+            self._head = None
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+            super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self._open():
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if self._open():
+            self._head = self._url = self._fields = 0
+            super().on_message_complete()
+
+    def _open(self) -> bool:
+        return not self._refused and not self.transport.is_closing()
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self._open():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:  # a pipelined request waits its turn
+            self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+        elif self._head:
+            self._refuse(408, f"the request headers did not arrive within {self.header_timeout:g} s")
+        else:
+            self.transport.close()  # nothing was asked: nothing to answer
+
+    def _refuse(self, status: int, message: str) -> None:
+        start, body = _plain(status, message, [(b"connection", b"close")])
+        headers = [*self.server_state.default_headers, *start["headers"]]
+        self._refused = True
+        self.transport.write(STATUS_LINE[status] + b"".join(b"%s: %s\r\n" % h for h in headers) + b"\r\n"
+                             + body["body"])
+        # Closing with the client's bytes unread would reset the connection, and a client still sending would
+        # lose the answer: end our side, drop what still comes (data_received), close a moment later (RFC 9112 9.6).
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
+        if self.report is not None:
+            self.report(status, self.client)
+
+
+def limited_http_protocol(header_timeout: float = REQUEST_HEADER_TIMEOUT,
+                          report: Callable[[int, tuple | None], None] | None = None) -> type[LimitedHttpToolsProtocol]:
+    """A `LimitedHttpToolsProtocol` class for uvicorn (`http=`), with this time limit and refusal report."""
+    return type("LimitedHttpToolsProtocol", (LimitedHttpToolsProtocol,),
+                {"header_timeout": header_timeout, "report": staticmethod(report) if report else None})
 
 
 def style_hash(text: str) -> str:

@@ -242,6 +242,7 @@ class LinkedDataRouter(APIRouter):
             return self._resource_page(request, description, alternates, headers)
         media, fmt, _ = BY_EXTENSION[chosen]
         more = str(request.url.include_query_params(incoming="all").remove_query_params("format"))
+        more = self.base + more[len(str(request.base_url)):]  # public, not from the request's Host header
         triples = see_also(description, more)
         body = ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt == ox.RdfFormat.TURTLE else None) or b""
         return Response(body if request.method != "HEAD" else b"", media_type=None,
@@ -354,7 +355,7 @@ class LinkedDataRouter(APIRouter):
             rows = [r for r in rows if r["iri"] not in home_iris]
             coords, _ = self._guard(lambda: self.store.select(
                 "SELECT ?c ?lat ?lon WHERE { ?c a <http://schema.org/City> ; "
-                "<http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?lon }"))
+                "<http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?lon }", trusted=True))
             places = sorted(((float(r["lat"].value), float(r["lon"].value), self.views.index.get(r["c"].value).label(lang),
                               self.href(r["c"].value)) for r in coords or []),
                             key=lambda p: p[3] not in {self.href(h) for h in home_iris})

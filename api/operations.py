@@ -31,6 +31,7 @@ from graph.store import EndpointUnavailable, KnowledgeStore, QueryBusy, QueryErr
 
 ACCESS_LOG = logging.getLogger("hki.access")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that hung up before it was answered
 READY_TIMEOUT = 2.0
 
 
@@ -89,10 +90,16 @@ class Operations:
             tally = QueryTally()
             token = current_tally.set(tally)
             started = time.perf_counter()
-            answer = {"status": 500, "bytes": 0}
+            answer = {"status": None, "bytes": 0}
+
+            async def receiving():
+                message = await receive()
+                if message["type"] == "http.disconnect" and answer["status"] is None:
+                    answer["status"] = CLIENT_CLOSED_REQUEST  # not the server's fault: never counted as a 500
+                return message
 
             async def sending(message):
-                if message["type"] == "http.response.start":
+                if message["type"] == "http.response.start" and answer["status"] != CLIENT_CLOSED_REQUEST:
                     answer["status"] = message["status"]
                 elif message["type"] == "http.response.body":
                     answer["bytes"] += len(message.get("body", b""))
@@ -100,18 +107,23 @@ class Operations:
 
             self.in_flight.inc()
             try:
-                await app(scope, receive, sending)
+                await app(scope, receiving, sending)
             finally:
                 self.in_flight.dec()
                 current_tally.reset(token)
-                seconds = time.perf_counter() - started
-                route = route_name(scope)
-                self.requests.labels(route, scope["method"], str(answer["status"])).inc()
-                self.latency.labels(route).observe(seconds)
-                if ACCESS_LOG.isEnabledFor(logging.INFO):
-                    ACCESS_LOG.info(json.dumps(access_record(scope, answer["status"], seconds, tally, answer["bytes"]),
-                                               ensure_ascii=False))
+                self._count(scope, answer["status"] or 500, time.perf_counter() - started, tally, answer["bytes"])
         return observed
+
+    def _count(self, scope: dict, status: int, seconds: float, tally: QueryTally, size: int) -> None:
+        route = route_name(scope)
+        self.requests.labels(route, scope.get("method") or "", str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+        if ACCESS_LOG.isEnabledFor(logging.INFO):
+            ACCESS_LOG.info(json.dumps(access_record(scope, status, seconds, tally, size), ensure_ascii=False))
+
+    def refused(self, status: int, client: tuple | None) -> None:
+        """Log and count a request refused before the application saw it (api/hardening.py, 408/414/431)."""
+        self._count({"client": client}, status, 0.0, QueryTally(), 0)
 
     # -- routes
     def router(self) -> APIRouter:
@@ -127,7 +139,7 @@ class Operations:
             """Readiness: the store is loaded and answers a query within 2 s."""
             started = time.perf_counter()
             try:
-                self.store.ask("ASK {}", timeout=READY_TIMEOUT)
+                self.store.ask("ASK {}", timeout=READY_TIMEOUT, trusted=True)
             except (QueryTimeout, QueryBusy, QueryError, EndpointUnavailable, RuntimeError) as exc:
                 return JSONResponse({"status": "not ready", "reason": f"{type(exc).__name__}: {exc}"}, 503,
                                     headers={"Retry-After": "5", "Cache-Control": "no-store"})

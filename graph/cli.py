@@ -222,13 +222,18 @@ def serve(
         raise
     import asyncio
 
+    from api.hardening import limited_http_protocol
     from api.operations import configure_access_log, limit_malloc_arenas, warm_up
 
     limit_malloc_arenas()  # keeps the server's memory flat under load (api/operations.py)
     asyncio.run(warm_up(application))  # build the lazy indexes now, not while the first visitors wait
     configure_access_log()  # one JSON line per request on standard output (api/operations.py)
     out.print(f"hki serving at http://{host}:{port}/", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
+    # Limits on request heads (api/hardening.py); X-Forwarded-For only from the configured proxies (uvicorn
+    # would believe any loopback client, so anyone there could pick the address the worker pool shares by).
+    protocol = limited_http_protocol(settings.request_header_timeout, report=application.state.operations.refused)
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False, http=protocol,
+                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies))
 
 
 @app.command()

@@ -6,6 +6,7 @@ Another city points `data_dir` at its own Turtle files and sets `base` to its ow
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -35,7 +36,12 @@ class Settings:
     query_timeout: float = 10.0
     max_rows: int = 10_000
     query_workers: int = 4  # half of them may run long queries at a time (graph.store.ProcessQueryExecutor)
+    query_memory_mb: int = 1024  # memory one query may use in a worker beyond the loaded store (graph.sandbox)
+    max_result_mb: int = 32  # answers are cut (X-HKI-Truncated) before they grow past this size
     endpoint: str | None = None
+    request_header_timeout: float = 10.0  # seconds a request's headers may take to arrive (api.hardening)
+    request_body_timeout: float = 10.0  # the longest pause allowed between two parts of a request body
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks whose X-Forwarded-For names the client
     title_de: str = "Internationale Beziehungen der Landeshauptstadt Hannover"
     title_en: str = "International relations of the City of Hannover"
     publisher: str = "hki project"
@@ -68,6 +74,9 @@ def _coerce(name: str, raw: object, where: str, relative_to: Path) -> object:
             return float(raw)  # type: ignore[arg-type]
         if kind in ("int",):
             return int(raw)  # type: ignore[arg-type]
+        if kind == "tuple[str, ...]":
+            items = raw if isinstance(raw, list) else str(raw).split(",")
+            return tuple(str(item).strip() for item in items if str(item).strip())
         if "Path" in kind and "tuple" in kind:
             items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
             return tuple((relative_to / Path(str(p))).resolve() for p in items if str(p))
@@ -129,6 +138,19 @@ def check_settings(settings: Settings) -> Settings:
         raise _invalid("query_timeout", f"{settings.query_timeout}: must be a positive number of seconds")
     if settings.max_rows < 1:
         raise _invalid("max_rows", f"{settings.max_rows}: must be at least 1")
+    if settings.query_memory_mb < 64:
+        raise _invalid("query_memory_mb", f"{settings.query_memory_mb}: must be at least 64 (MiB per query)")
+    if settings.max_result_mb < 1:
+        raise _invalid("max_result_mb", f"{settings.max_result_mb}: must be at least 1 (MiB)")
     if settings.query_workers < 1:
         raise _invalid("query_workers", f"{settings.query_workers}: must be at least 1")
+    for name in ("request_header_timeout", "request_body_timeout"):
+        if getattr(settings, name) <= 0:
+            raise _invalid(name, f"{getattr(settings, name)}: must be a positive number of seconds")
+    for entry in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(entry)
+        except ValueError as exc:
+            raise _invalid("trusted_proxies", f"{entry!r} is not an IP address or network ({exc}); "
+                                              "e.g. 127.0.0.1, 10.0.0.0/8 or ::1") from None
     return settings
