@@ -16,10 +16,15 @@ install: $(STAMP) system-deps
 # (tests/test_virtuoso.py, make bench). The missing ones are installed with one apt-get update (root,
 # or sudo); when all are present this does nothing.
 SYSTEM_DEPS := chromium:chromium virtuoso-t:virtuoso-opensource
+# Shared libraries the Python packages load, as file:package — libseccomp (graph/sandbox.py: query workers
+# without network access).
+SYSTEM_LIBS := libseccomp.so.2:libseccomp2
 
 system-deps:
 	@missing=""; for dep in $(SYSTEM_DEPS); do \
 	  command -v "$${dep%%:*}" >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; done; \
+	for lib in $(SYSTEM_LIBS); do \
+	  ldconfig -p 2>/dev/null | grep -q "$${lib%%:*}" || missing="$$missing $${lib#*:}"; done; \
 	[ -z "$$missing" ] || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); echo "installing:$$missing"; \
 	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }
 

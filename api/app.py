@@ -23,7 +23,7 @@ from api.sparql import SparqlRouter
 from graph import __version__
 from graph.config import Settings
 from graph.remote import open_knowledge_store
-from graph.store import EndpointUnavailable, KnowledgeStore
+from graph.store import EndpointUnavailable, KnowledgeStore, QueryOutOfMemory
 
 API_DIR = Path(__file__).resolve().parent
 
@@ -54,7 +54,9 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
         if owned:
             store.close()
 
+    # redirect_slashes=False: Starlette's /sparql/ → /sparql redirect is built from the Host header (an open redirect)
     app = FastAPI(title="hki", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  redirect_slashes=False,
                   description="Knowledge graph of a city's international relations: SPARQL, linked data, analysis.")
     mount_api_docs(app, "hki")  # Swagger UI from this server, not from a CDN (api/api_docs.py)
     app.state.store = store
@@ -67,6 +69,10 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
         logging.getLogger("hki.api").error("external SPARQL endpoint unavailable: %s", exc)
         return PlainTextResponse("502 Bad Gateway: the triple store behind this service is not answering; "
                                  "try again later\n", status_code=502)
+    @app.exception_handler(QueryOutOfMemory)
+    async def out_of_memory(request: Request, exc: QueryOutOfMemory) -> PlainTextResponse:
+        return PlainTextResponse(f"507 Insufficient Storage: {exc}\n", status_code=507)
+
     app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")
     # Open data: any web page may query the endpoint and the JSON API (no cookies or credentials involved).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
@@ -74,7 +80,7 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
                        expose_headers=["ETag", "X-HKI-Truncated", "X-HKI-Rows", "Server-Timing", "Retry-After"])
     # Outside CORS: limits, security headers and friendly error pages (api/hardening.py); outermost: the
     # access log and metrics (api/operations.py), so they see every answer, refusals included.
-    app.add_middleware(HardeningMiddleware, lang=settings.lang)
+    app.add_middleware(HardeningMiddleware, lang=settings.lang, body_timeout=settings.request_body_timeout)
     operations = Operations(store)
     app.state.operations = operations
     app.add_middleware(ObservabilityMiddleware, operations=operations)

@@ -26,10 +26,12 @@ ERRORS = {
     "502": "The external SPARQL endpoint behind this service is not answering (when one is configured).",
     "503": "Every query worker is busy; retry after the Retry-After seconds.",
     "504": "The query ran past its time limit and was stopped; the same query will fail again: narrow it.",
+    "507": "The query needed more memory than one query may use and was stopped; the same query will fail again.",
 }
-ALWAYS = ("400", "413", "414", "502", "503", "504")
+ALWAYS = ("400", "413", "414", "502", "503", "504", "507")
 NEGOTIATED = ("/sparql", "/id/", "/scheme/", "/dataset", "/resource", "/.well-known/void", "/catalog")
-NAMED = ("/id/", "/scheme/", "/dataset/", "/resource", "/api/entity", "/api/neighbours", "/api/analysis/path")
+NAMED = ("/id/", "/scheme/", "/dataset/", "/resource", "/api/entity", "/api/neighbours", "/api/analysis/path",
+         "/api/explore/details")
 
 
 def statuses_for(path: str) -> tuple[str, ...]:

@@ -35,11 +35,10 @@ from api.negotiation import choose
 from graph import __version__
 from graph.config import Settings
 from graph.examples import EXAMPLES
-from graph.query_safety import find_forbidden_keyword
-from graph.query_text import query_form, result_kind
 from graph.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
 from graph.service_description import service_description
-from graph.store import KnowledgeStore, QueryBusy, QueryError, QueryRefused, QueryRequest, QueryTimeout
+from graph.store import (KnowledgeStore, NoAcceptableFormat, QueryBusy, QueryError, QueryOutOfMemory, QueryRefused,
+                         QueryRequest, QueryTimeout, UpdateRefused)
 from ontology import PREFIXES
 
 API_DIR = Path(__file__).resolve().parent
@@ -356,48 +355,58 @@ class SparqlRouter(APIRouter):
             return _text_response(error.status, error.message, error.headers)
 
     def _query(self, request: Request, operation: Operation) -> Response:
-        reaching_out = find_forbidden_keyword(operation.query or "")
-        if reaching_out is not None:  # before the update check: LOAD is refused as network access (400)
-            raise ProtocolError(400, f"refused before evaluation: {reaching_out}")
-        form = query_form(operation.query or "")
-        if form == "UPDATE":
-            raise ProtocolError(403, READ_ONLY)
-        kind = result_kind(form)
-        media = negotiate(kind, operation.format, request.headers.get("accept"))
+        # The query's form (and so which formats fit) is known once a worker has read it: offer both kinds,
+        # and keep each kind's 406 for a query of that kind (graph.store.NoAcceptableFormat).
+        offered: dict[str, str] = {}
+        refusals: dict[str, ProtocolError] = {}
+        for kind in ("solutions", "graph"):
+            try:
+                offered[kind] = negotiate(kind, operation.format, request.headers.get("accept"))
+            except ProtocolError as error:
+                if error.status != 406:
+                    raise
+                refusals[kind] = error
         headers = {"Vary": "Accept", "Cache-Control": "public, max-age=300"}
         headers["ETag"] = etag_for(self.store.fingerprint, operation.query, operation.default_graphs,
-                                   operation.named_graphs, media, self.settings.max_rows, self.base_iri)
+                                   operation.named_graphs, offered, self.settings.max_rows, self.base_iri)
         if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
         query = QueryRequest(
-            operation.query or "",
-            media_type=media if kind == "solutions" else SOLUTION_TYPES[0],
-            graph_media_type=media if kind == "graph" else GRAPH_TYPES[0],
+            operation.query or "", media_type=offered.get("solutions"), graph_media_type=offered.get("graph"),
             default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
             base_iri=self.base_iri, max_rows=self.settings.max_rows, timeout=self.settings.query_timeout,
+            max_bytes=self.settings.max_result_mb * 1024 * 1024,
             client=request.client.host if request.client else None)  # fair shares of the workers per client
         try:
             outcome = self.store.run(query)
+        except NoAcceptableFormat as exc:
+            raise refusals[exc.kind] from None
+        except UpdateRefused:
+            raise ProtocolError(403, READ_ONLY) from None
         except QueryRefused as exc:
             raise ProtocolError(400, f"refused before evaluation: {exc}") from None
         except QueryTimeout as exc:
             raise ProtocolError(504, f"query stopped: {exc}") from None
+        except QueryOutOfMemory as exc:
+            raise ProtocolError(507, f"query stopped: {exc} (at most {self.settings.query_memory_mb} MiB per query)") \
+                from None
         except QueryBusy as exc:
-            raise ProtocolError(503, f"{exc} (every query worker stayed busy for {self.settings.query_timeout:g} s)",
-                                {"Retry-After": "2"}) from None
+            raise ProtocolError(503, str(exc), {"Retry-After": "2"}) from None
         except QueryError as exc:
             raise ProtocolError(400, str(exc)) from None
         headers["X-HKI-Rows"] = str(outcome.rows)
         headers["Server-Timing"] = f"query;dur={outcome.seconds * 1000:.1f}"
         if outcome.truncated:
-            headers["X-HKI-Truncated"] = f"true; max-rows={self.settings.max_rows}"
+            cap = f"max-bytes={query.max_bytes}" if outcome.cut_by == "bytes" else f"max-rows={self.settings.max_rows}"
+            headers["X-HKI-Truncated"] = f"true; {cap}"
         return Response(outcome.body, media_type=content_type(outcome.media_type), headers=headers)
 
     def _describe(self, request: Request, operation: Operation) -> Response:
         media = negotiate("description", operation.format, request.headers.get("accept"))
         if media == "text/html":
             return self._page(request)
-        endpoint = self.settings.endpoint or str(request.url.replace(query=None, fragment=None))
+        # The public IRI, never the request's Host (a forged one would poison caches) nor an external store's.
+        endpoint = self.base_iri
         headers = {"Vary": "Accept", "Cache-Control": "public, max-age=300",
                    "ETag": etag_for(self.store.fingerprint, endpoint, media, self.settings.query_timeout,
                                     self.settings.max_rows)}
@@ -422,7 +431,7 @@ class SparqlRouter(APIRouter):
             "t": text, "lang": lang, "other_lang": "en" if lang == "de" else "de", "examples": examples,
             "client": client, "version": __version__, "first_query": examples[0]["sparql"],
             "limits": text["limits"].format(t=f"{self.settings.query_timeout:g}", n=_number(self.settings.max_rows, lang)),
-            "endpoint": self.settings.endpoint or str(request.url.replace(query=None, fragment=None)),
+            "endpoint": self.base_iri,
             "title": self.settings.title_de if lang == "de" else self.settings.title_en,
         }, headers={"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"})
         # The Content-Security-Policy and the other security headers come from api/hardening.py.

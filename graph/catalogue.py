@@ -84,7 +84,7 @@ def _n(iri: str) -> ox.NamedNode:
 
 
 def _count(kstore: KnowledgeStore, sparql: str) -> int:
-    rows = kstore.select(sparql, timeout=max(kstore.settings.query_timeout, 60.0))
+    rows = kstore.select(sparql, timeout=max(kstore.settings.query_timeout, 60.0), trusted=True)
     return int(rows[0]["n"].value) if rows and "n" in rows[0] else 0
 
 
@@ -164,7 +164,7 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     # spatial: the place of the city administration, and the same place in GeoNames
     places = kstore.select("SELECT DISTINCT ?place ?same WHERE { ?org a <http://data.europa.eu/m8g/PublicOrganisation> ; "
                            "<http://purl.org/dc/terms/spatial> ?place . OPTIONAL { ?place <" + OWL_SAME_AS + "> ?same "
-                           "FILTER(STRSTARTS(STR(?same), \"https://sws.geonames.org/\")) } }")
+                           "FILTER(STRSTARTS(STR(?same), \"https://sws.geonames.org/\")) } }", trusted=True)
     for row in places:
         add(ds, DCT + "spatial", row["place"])
         if "same" in row:
@@ -172,7 +172,7 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     # temporal: from the earliest to the latest date the data gives
     dates = kstore.select("SELECT (MIN(STR(?d)) AS ?first) (MAX(STR(?d)) AS ?last) WHERE { "
                           "GRAPH <" + kstore.graph("data") + "> { ?s ?p ?d VALUES ?p { <http://schema.org/startDate> "
-                          "<http://schema.org/endDate> <http://purl.org/dc/terms/date> } } }")
+                          "<http://schema.org/endDate> <http://purl.org/dc/terms/date> } } }", trusted=True)
     if dates and "first" in dates[0]:
         period = _n(base + "dataset/temporal")
         add(ds, DCT + "temporal", period)

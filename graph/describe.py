@@ -58,7 +58,7 @@ class Describer:
         self.base = store.settings.base
 
     def _select(self, sparql: str) -> list[dict]:
-        return self.store.select(sparql, timeout=max(self.store.settings.query_timeout, 20.0))
+        return self.store.select(sparql, timeout=max(self.store.settings.query_timeout, 20.0), trusted=True)
 
     def exists(self, iri: str) -> bool:
         """Whether the graph says anything about `iri` (as subject), or it is the ontology."""

@@ -238,7 +238,7 @@ class EntityCatalogue:
             return self._index
 
     def _select(self, sparql: str) -> list[dict]:
-        return self.store.select(sparql, timeout=max(self.store.settings.query_timeout, 30.0))
+        return self.store.select(sparql, timeout=max(self.store.settings.query_timeout, 30.0), trusted=True)
 
     def search(self, text: str, *, types: Sequence[str] = (), lang: str = "de", limit: int = 20) -> list[SearchHit]:
         return self.index().search(text, types=types, lang=lang, limit=limit)

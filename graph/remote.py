@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -34,8 +33,7 @@ import httpx
 import pyoxigraph as ox
 
 from graph.config import Settings
-from graph.query_safety import _TOKEN, _unescape_codepoints, UnsafeQuery, check_query_is_safe
-from graph.query_text import query_form
+from graph.query_reader import QueryReading, without_dataset_clauses
 from graph.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, SOLUTION_WRITERS, RowCounter, write_boolean, write_triples
 from graph.store import (
     GRAPH_NAMES,
@@ -48,7 +46,8 @@ from graph.store import (
     QueryRefused,
     QueryRequest,
     QueryTimeout,
-    _syntax_message,
+    ProcessQueryExecutor,
+    check_query,
     graph_iri,
 )
 from ontology import PREFIXES
@@ -62,79 +61,6 @@ log = logging.getLogger(__name__)
 GET_LIMIT = 4000  # characters of URL; longer queries go as a form POST (Virtuoso ignores raw query POSTs)
 SOLUTIONS_MEDIA_TYPE = "application/sparql-results+json"
 GRAPH_MEDIA_TYPE = "application/n-triples"
-
-
-@dataclass(frozen=True)
-class EngineExtension:
-    """Where a query names an engine's built-in function namespace (1-based line and column)."""
-
-    name: str
-    line: int
-    column: int
-
-
-def find_engine_extension(sparql: str) -> EngineExtension | None:
-    """The first use of Virtuoso's built-in function namespaces (`bif:`, `sql:`), outside strings and comments.
-
-    Caught as a prefixed name (`bif:http_get`) and as an IRI (`<bif:http_get>`, `PREFIX x: <bif:>`,
-    `BASE <bif:>`); `\\u` escapes are decoded first, as a SPARQL parser would.
-    """
-    text = _unescape_codepoints(sparql)
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        name = token[1:] if match.lastgroup == "iri" else token if match.lastgroup == "pname" else ""
-        if name.lower().startswith(ENGINE_FUNCTION_NAMESPACES):
-            start = match.start()
-            line = text.count("\n", 0, start) + 1
-            column = start - (text.rfind("\n", 0, start) + 1) + 1
-            return EngineExtension(name, line, column)
-    return None
-
-
-def split_dataset_clauses(sparql: str) -> tuple[str, list[str], list[str]] | None:
-    """A query without its FROM / FROM NAMED clauses, and their IRIs; None when it has neither.
-
-    Virtuoso lets a query's FROM win over the protocol's `default-graph-uri` (the specification says the
-    opposite), so the clauses are taken out of the text and sent as parameters instead. Read
-    lexically: prefixed names are resolved by the query's PREFIX declarations and relative IRIs by its
-    BASE; a name that cannot be resolved is kept as written (it matches none of our graphs).
-    """
-    text = _unescape_codepoints(sparql)
-    tokens = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
-    prefixes: dict[str, str] = {}
-    base = ""
-    defaults: list[str] = []
-    named: list[str] = []
-    cuts: list[tuple[int, int]] = []
-
-    def resolve(match: re.Match[str]) -> str:
-        token = match.group()
-        if match.lastgroup == "iri":
-            return urllib.parse.urljoin(base, token[1:-1]) if base else token[1:-1]
-        prefix, _, local = token.partition(":")
-        return prefixes.get(prefix, prefix + ":") + local
-
-    for i, match in enumerate(tokens):
-        word = match.group().upper() if match.lastgroup == "word" else ""
-        following = tokens[i + 1:i + 3]
-        if word == "PREFIX" and len(following) == 2 and following[1].lastgroup == "iri":
-            prefixes[following[0].group().rstrip(":")] = resolve(following[1])
-        elif word == "BASE" and following and following[0].lastgroup == "iri":
-            base = resolve(following[0])
-        elif word == "FROM" and following:
-            is_named = following[0].lastgroup == "word" and following[0].group().upper() == "NAMED"
-            target = following[1] if is_named and len(following) > 1 else following[0]
-            if target.lastgroup in ("iri", "pname"):
-                (named if is_named else defaults).append(resolve(target))
-                cuts.append((match.start(), target.end()))
-    if not cuts:
-        return None
-    kept, position = [], 0
-    for start, end in cuts:
-        kept.append(text[position:start])
-        position = end
-    kept.append(text[position:])
-    return " ".join(kept), defaults, named
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -208,44 +134,46 @@ class RemoteQueryExecutor:
         self._client = httpx.Client(limits=httpx.Limits(max_connections=connections,
                                                         max_keepalive_connections=connections),
                                     follow_redirects=False, trust_env=False)
-        self._syntax_store = ox.Store()  # empty: only parses (no network, nothing to evaluate)
+        self._readers: ProcessQueryExecutor | None = None
 
     @property
     def is_virtuoso(self) -> bool:
         return self.server.lower().startswith("virtuoso")
 
     # -- checks made before anything is sent
-    def check(self, request: QueryRequest) -> str:
-        """Refuse or reject the query as the embedded store would; return its form (SELECT, ASK, …)."""
-        try:
-            check_query_is_safe(request.sparql)
-        except UnsafeQuery as exc:
-            raise QueryRefused(str(exc)) from None
-        extension = find_engine_extension(request.sparql)
-        if extension is not None:
-            raise QueryRefused(f"{extension.name.split(':')[0]}: the engine's built-in functions (bif:, sql:) are "
-                               "not allowed on this endpoint: some of them read files or fetch URLs on the server "
-                               f"(line {extension.line}, column {extension.column})")
-        try:
-            self._syntax_store.query(request.sparql, base_iri=request.base_iri)
-        except SyntaxError as exc:
-            raise QueryError(_syntax_message(str(exc))) from None
-        except (ValueError, OSError) as exc:
-            raise QueryError(str(exc)) from None
-        return query_form(request.sparql) or "SELECT"
+    def start_readers(self, workers: int, memory_budget: int) -> None:
+        """Read outside queries in killable, network-less worker processes from now on (the server does):
+        a query that crashes or stalls the parser costs a worker, never this process."""
+        if self._readers is None:
+            self._readers = ProcessQueryExecutor(None, workers, memory_budget=memory_budget)
 
-    def dataset(self, request: QueryRequest) -> tuple[str, list[str], list[str]]:
+    def check(self, request: QueryRequest) -> QueryReading | None:
+        """Refuse or reject the query as the embedded store would; its reading (None for hki's own queries)."""
+        if request.trusted:
+            return None
+        reading = self._readers.run(request) if self._readers is not None else check_query(request)
+        engine = sorted(i for i in reading.iris if i.lower().startswith(ENGINE_FUNCTION_NAMESPACES))
+        engine += [p + ":" for p in reading.undeclared_prefixes if (p + ":").lower() in ENGINE_FUNCTION_NAMESPACES]
+        if engine:
+            raise QueryRefused(f"{engine[0]}: the engine's built-in functions (bif:, sql:) are not allowed on this "
+                               "endpoint: some of them read files or fetch URLs on the server")
+        if reading.undeclared_prefixes:
+            prefix = reading.undeclared_prefixes[0]
+            raise QueryError(f"the prefix {prefix}: is used but not declared: add PREFIX {prefix}: <…> to the query "
+                             "(this endpoint knows no prefixes of its own)")
+        return reading
+
+    def dataset(self, request: QueryRequest, reading: QueryReading | None) -> tuple[str, list[str], list[str]]:
         """The query text to send and its default and named graphs: ours only, all of them unless narrowed."""
         sparql = request.sparql
-        split = split_dataset_clauses(sparql)
-        if split is not None:
-            sparql = split[0]
+        if reading is not None and reading.has_dataset:
+            sparql, _ = without_dataset_clauses(sparql, request.base_iri)  # Virtuoso lets FROM win over the protocol's parameters
         if request.default_graphs is not None or request.named_graphs is not None:
             defaults, named = list(request.default_graphs or ()), list(request.named_graphs or ())
-        elif split is None:
+        elif reading is None or not reading.has_dataset:
             return sparql, list(self.graphs), list(self.graphs)
         else:
-            defaults, named = split[1], split[2]
+            defaults, named = list(reading.default_graphs), list(reading.named_graphs)
         ours = set(self.graphs)
         # A graph we do not have is empty (as on the embedded store), never one of the server's own graphs.
         empty = self.graphs[0].rsplit("/", 1)[0] + "/none"
@@ -253,15 +181,19 @@ class RemoteQueryExecutor:
 
     # -- running
     def run(self, request: QueryRequest) -> QueryOutcome:
-        form = self.check(request)
-        sparql, defaults, named = self.dataset(request)
+        reading = self.check(request)
+        try:
+            sparql, defaults, named = self.dataset(request, reading)
+        except ValueError as exc:  # the FROM clauses could not be separated safely
+            raise QueryError(str(exc)) from None
+        graph_form = reading.kind == "graph" if reading is not None else request.media_type is None
         started = time.perf_counter()
         deadline = time.monotonic() + request.timeout
         if request.base_iri:
             # The embedded store resolves relative IRIs against the request's base; the endpoint would use
             # its own URL. A BASE in the query itself still wins: it comes later.
             sparql = f"BASE <{request.base_iri}>\n{sparql}"
-        if self.is_virtuoso and form == "DESCRIBE":
+        if self.is_virtuoso and reading is not None and reading.form == "DESCRIBE":
             # DESCRIBE is implementation-defined (SPARQL 1.1 §16.4). Oxigraph gives the Concise Bounded
             # Description; Virtuoso by default adds incoming links unless asked for CBD.
             sparql = 'define sql:describe-mode "CBD" ' + sparql
@@ -269,7 +201,6 @@ class RemoteQueryExecutor:
         params += [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
         if self.is_virtuoso:
             params.append(("timeout", str(max(1, int(request.timeout * 1000)))))
-        graph_form = form in ("CONSTRUCT", "DESCRIBE")
         headers = {"Accept": GRAPH_MEDIA_TYPE if graph_form else SOLUTIONS_MEDIA_TYPE}
         encoded = urllib.parse.urlencode(params)
         timeout = httpx.Timeout(request.timeout, connect=min(self.connect_timeout, request.timeout),
@@ -284,7 +215,7 @@ class RemoteQueryExecutor:
             with call as response:
                 self._check_status(response, request, started)
                 reader = io.BufferedReader(_DeadlineReader(response.iter_bytes(), deadline, request.timeout))
-                counter = RowCounter(request.max_rows)
+                counter = RowCounter(request.max_rows, max_bytes=request.max_bytes)
                 if graph_form:
                     triples = (ox.Triple(q.subject, q.predicate, _normalised(q.object))
                                for q in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES))
@@ -323,7 +254,8 @@ class RemoteQueryExecutor:
         except SyntaxError as exc:
             raise EndpointUnavailable(f"the SPARQL endpoint {self.endpoint} sent an answer that is not valid "
                                       f"{'N-Triples' if graph_form else 'SPARQL JSON results'}: {exc}") from None
-        return QueryOutcome(kind, media_type, body, counter.rows, counter.truncated, time.perf_counter() - started)
+        return QueryOutcome(kind, media_type, body, counter.rows, counter.truncated, time.perf_counter() - started,
+                            counter.cut_by)
 
     def _check_status(self, response: httpx.Response, request: QueryRequest, started: float) -> None:
         state = response.headers.get("x-sql-state", "")
@@ -376,6 +308,8 @@ class RemoteQueryExecutor:
         return self.server
 
     def close(self) -> None:
+        if self._readers is not None:
+            self._readers.close()
         self._client.close()
 
 
@@ -396,7 +330,7 @@ def connect_endpoint(settings: Settings) -> KnowledgeStore:
         raise
     kstore = KnowledgeStore(settings, None, None, "", _executor=executor)  # type: ignore[arg-type]
     rows = kstore.select(f"SELECT ?f WHERE {{ GRAPH <{graph_iri(settings.base, 'meta')}> "
-                         f"{{ <{settings.base}dataset> <{HKI_VERSION_PREDICATE.value}> ?f }} }}")
+                         f"{{ <{settings.base}dataset> <{HKI_VERSION_PREDICATE.value}> ?f }} }}", trusted=True)
     kstore.fingerprint = rows[0]["f"].value if rows else ""  # type: ignore[union-attr]
     return kstore
 
@@ -410,5 +344,4 @@ def open_knowledge_store(settings: Settings) -> KnowledgeStore:
     return open_store(settings)
 
 
-__all__ = ["EndpointUnavailable", "RemoteQueryExecutor", "connect_endpoint", "find_engine_extension",
-           "open_knowledge_store", "split_dataset_clauses"]
+__all__ = ["EndpointUnavailable", "RemoteQueryExecutor", "connect_endpoint", "open_knowledge_store"]

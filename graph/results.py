@@ -34,19 +34,37 @@ GRAPH_MEDIA_TYPES: dict[str, ox.RdfFormat] = {
 
 @dataclass
 class RowCounter:
-    """Counts rows as they are written and notes whether the cap cut the result."""
+    """Counts rows and bytes as they are written and notes whether a cap cut the result.
+
+    Writers call `take` for the rows and `fits` with each row's encoded size before keeping it: a
+    result stops at `limit` rows or before it would pass `max_bytes`, whichever comes first, and the
+    document written stays complete and valid.
+    """
 
     limit: int
     rows: int = 0
     truncated: bool = False
+    max_bytes: int = 32 * 1024 * 1024
+    size: int = 0
+    cut_by: str | None = None  # "rows" or "bytes" once a cap cut the result
 
     def take(self, items: Iterable) -> Iterator:
         for item in items:
-            if self.rows >= self.limit:
-                self.truncated = True
+            if self.cut_by is not None:
                 return
-            self.rows += 1
+            if self.rows >= self.limit:
+                self.truncated, self.cut_by = True, "rows"
+                return
             yield item
+
+    def fits(self, size: int) -> bool:
+        """Count a row of `size` bytes; False (and the result is cut) when it would pass the byte cap."""
+        if self.size + size > self.max_bytes:
+            self.truncated, self.cut_by = True, "bytes"
+            return False
+        self.size += size
+        self.rows += 1
+        return True
 
 
 def _json_term(term: object) -> dict:
@@ -74,16 +92,16 @@ def _variables(solutions: ox.QuerySolutions) -> list[str]:
 
 def write_json(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
     names = _variables(solutions)
-    bindings = []
+    parts = [json.dumps({"head": {"vars": names}}, ensure_ascii=False, separators=(",", ":"))[:-1].encode()
+             + b',"results":{"bindings":[']
     for solution in counter.take(solutions):
-        row = {}
-        for name in names:
-            value = solution[name]
-            if value is not None:
-                row[name] = _json_term(value)
-        bindings.append(row)
-    return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        row = {name: _json_term(solution[name]) for name in names if solution[name] is not None}
+        encoded = (b"," if counter.rows else b"") + json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
+        if not counter.fits(len(encoded)):
+            break
+        parts.append(encoded)
+    parts.append(b"]}}")
+    return b"".join(parts)
 
 
 def _xml_term(term: object) -> str:
@@ -110,12 +128,12 @@ def write_xml(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
     parts += [f"<variable name={quoteattr(n)}/>" for n in names]
     parts.append("</head><results>")
     for solution in counter.take(solutions):
-        parts.append("<result>")
-        for name in names:
-            value = solution[name]
-            if value is not None:
-                parts.append(f"<binding name={quoteattr(name)}>{_xml_term(value)}</binding>")
-        parts.append("</result>")
+        row = "<result>" + "".join(f"<binding name={quoteattr(n)}>{_xml_term(solution[n])}</binding>"
+                                   for n in names if solution[n] is not None) + "</result>"
+        encoded = row.encode("utf-8")
+        if not counter.fits(len(encoded)):
+            break
+        parts.append(row)
     parts.append("</results></sparql>\n")
     return "".join(parts).encode("utf-8")
 
@@ -149,7 +167,10 @@ def write_csv(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
     names = _variables(solutions)
     lines = [",".join(names)]
     for solution in counter.take(solutions):
-        lines.append(",".join(_csv_field(solution[n]) for n in names))
+        line = ",".join(_csv_field(solution[n]) for n in names)
+        if not counter.fits(len(line.encode("utf-8")) + 2):
+            break
+        lines.append(line)
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
@@ -157,7 +178,10 @@ def write_tsv(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
     names = _variables(solutions)
     lines = ["\t".join("?" + n for n in names)]
     for solution in counter.take(solutions):
-        lines.append("\t".join(_tsv_field(solution[n]) for n in names))
+        line = "\t".join(_tsv_field(solution[n]) for n in names)
+        if not counter.fits(len(line.encode("utf-8")) + 1):
+            break
+        lines.append(line)
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -177,8 +201,13 @@ def write_boolean(value: bool, short_name: str) -> bytes:
 
 def write_triples(triples: Iterable[ox.Triple], rdf_format: ox.RdfFormat, counter: RowCounter,
                   prefixes: dict[str, str] | None = None) -> bytes:
-    """Serialise at most `counter.limit` triples in an RDF syntax."""
-    kept = list(counter.take(triples))
+    """Serialise at most `counter.limit` triples, and about `counter.max_bytes` (counted as N-Triples), in
+    an RDF syntax."""
+    kept = []
+    for triple in counter.take(triples):
+        if not counter.fits(len(str(triple).encode("utf-8")) + 3):
+            break
+        kept.append(triple)
     if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) and prefixes:
         return ox.serialize(kept, format=rdf_format, prefixes=prefixes) or b""
     return ox.serialize(kept, format=rdf_format) or b""

@@ -23,13 +23,14 @@ import os
 import queue
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from collections import OrderedDict
 from contextvars import ContextVar
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -38,8 +39,9 @@ from graph import __version__
 from graph.config import Settings
 from graph.faults import checkpoint
 from graph.loading import read_triples
-from graph.query_safety import UnsafeQuery, check_query_is_safe
-from graph.query_text import has_dataset_clause
+from graph import sandbox
+from graph.atomic import remove_abandoned_staging
+from graph.query_reader import NetworkOperation, UnreadableQuery, UpdateOperation, read_query, warm_up
 from graph.results import (
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
@@ -64,6 +66,23 @@ class QueryError(ValueError):
 
 class QueryRefused(QueryError):
     """The query would reach out to the network (SERVICE, LOAD)."""
+
+
+class UpdateRefused(QueryError):
+    """The text is a SPARQL Update: the endpoint is read-only (HTTP 403)."""
+
+
+class NoAcceptableFormat(QueryError):
+    """None of the formats the client accepts fits the query's form (HTTP 406)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind  # "solutions" or "graph": the result the query gives
+        super().__init__(f"no acceptable format for a {'graph (CONSTRUCT/DESCRIBE)' if kind == 'graph' else 'SELECT/ASK'}"
+                         " result")
+
+
+class QueryOutOfMemory(RuntimeError):
+    """The query needed more memory than one query may use and was stopped (HTTP 507)."""
 
 
 class QueryTimeout(RuntimeError):
@@ -98,14 +117,20 @@ class QueryRequest:
     """One query and how to answer it. Picklable: it is sent to worker processes."""
 
     sparql: str
-    media_type: str = "application/sparql-results+json"  # for SELECT/ASK; graphs use graph_media_type
-    graph_media_type: str = "text/turtle"
+    # The format for a SELECT/ASK answer and for a CONSTRUCT/DESCRIBE answer; None: the client accepts none
+    # (the form is known only once the query is read, in the worker: then NoAcceptableFormat).
+    media_type: str | None = "application/sparql-results+json"
+    graph_media_type: str | None = "text/turtle"
     default_graphs: tuple[str, ...] | None = None  # None: the union of all named graphs
     named_graphs: tuple[str, ...] | None = None
     base_iri: str | None = None
     max_rows: int = 10_000
     timeout: float = 10.0
     client: str | None = None  # who asked (an address), so one client's long queries cannot crowd out others'
+    max_bytes: int = 32 * 1024 * 1024  # the answer is cut (like at max_rows) before it grows past this size
+    # True only for hki's own queries (KnowledgeStore.select/ask/construct: program text with terms checked by
+    # graph.entities.sparql_iri); they are not read again. Text from outside is always read (graph.query_reader).
+    trusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +143,7 @@ class QueryOutcome:
     rows: int
     truncated: bool
     seconds: float
+    cut_by: str | None = None  # what cut a truncated answer: "rows" or "bytes"
 
 
 @dataclass
@@ -155,17 +181,47 @@ def _syntax_message(message: str) -> str:
     return f"syntax error: {message}"
 
 
-def execute_query(store: ox.Store, request: QueryRequest) -> QueryOutcome:
-    """Evaluate one query on a store and serialise the answer. Pure apart from the store read."""
+def check_query(request: QueryRequest):
+    """Read an outside query (graph.query_reader) and refuse what must not be evaluated: text that does not
+    parse, updates, SERVICE/LOAD, and a form none of the requested formats fits. Returns the reading."""
+    if request.trusted:
+        return None
     try:
-        check_query_is_safe(request.sparql)
-    except UnsafeQuery as exc:
+        reading = read_query(request.sparql, request.base_iri)
+    except NetworkOperation as exc:
         raise QueryRefused(str(exc)) from None
+    except UpdateOperation as exc:
+        raise UpdateRefused(str(exc)) from None
+    except UnreadableQuery as exc:
+        raise QueryError(_engine_syntax_message(request) or str(exc)) from None
+    if (request.graph_media_type if reading.kind == "graph" else request.media_type) is None:
+        raise NoAcceptableFormat(reading.kind)
+    return reading
+
+
+def _engine_syntax_message(request: QueryRequest) -> str | None:
+    """Oxigraph's own, more precise, syntax error for a text the reader refused — only where the network is
+    cut off (a worker): Oxigraph is asked to parse it over an empty store; a query it can read is not
+    iterated (SELECT, CONSTRUCT and DESCRIBE are evaluated lazily) and its answer is thrown away."""
+    if not sandbox.NETWORK_FORBIDDEN:
+        return None
+    try:
+        ox.Store().query(request.sparql, base_iri=request.base_iri)
+    except SyntaxError as exc:
+        return _syntax_message(str(exc))
+    except Exception:  # noqa: BLE001 - only a better message was sought
+        return None
+    return None
+
+
+def execute_query(store: ox.Store, request: QueryRequest) -> QueryOutcome:
+    """Read, evaluate and serialise one query on a store (see check_query). Pure apart from the store read."""
+    reading = check_query(request)
     started = time.perf_counter()
     kwargs: dict = {"base_iri": request.base_iri}
     if request.default_graphs is None and request.named_graphs is None:
         # Oxigraph lets the union flag override the query's own FROM clauses: set it only without them.
-        if not has_dataset_clause(request.sparql):
+        if reading is None or not reading.has_dataset:
             kwargs["use_default_graph_as_union"] = True
     else:
         # SPARQL 1.1 Protocol §2.1.4: these parameters override FROM / FROM NAMED. A graph the store
@@ -173,25 +229,30 @@ def execute_query(store: ox.Store, request: QueryRequest) -> QueryOutcome:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in (request.default_graphs or ())]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in (request.named_graphs or ())]
     try:
-        result = store.query(request.sparql, **kwargs)
+        return _evaluate(store, request, kwargs, started)
     except SyntaxError as exc:
         raise QueryError(_syntax_message(str(exc))) from None
+    except PermissionError as exc:  # the sandbox (graph.sandbox) refused a connection the reader did not foresee
+        raise QueryRefused(f"the query tried to reach the network, which this endpoint never does ({exc})") from None
     except (ValueError, OSError) as exc:
         raise QueryError(str(exc)) from None
-    counter = RowCounter(request.max_rows)
+
+
+def _evaluate(store: ox.Store, request: QueryRequest, kwargs: dict, started: float) -> QueryOutcome:
+    result = store.query(request.sparql, **kwargs)  # solutions are computed lazily, while they are written
+    counter = RowCounter(request.max_rows, max_bytes=request.max_bytes)
+    solutions_type = request.media_type or "application/sparql-results+json"
     if isinstance(result, ox.QueryBoolean):
-        short = RESULT_MEDIA_TYPES[request.media_type]
-        body = write_boolean(bool(result), short)
-        return QueryOutcome("boolean", request.media_type, body, 1, False, time.perf_counter() - started)
+        body = write_boolean(bool(result), RESULT_MEDIA_TYPES[solutions_type])
+        return QueryOutcome("boolean", solutions_type, body, 1, False, time.perf_counter() - started)
     if isinstance(result, ox.QuerySolutions):
-        short = RESULT_MEDIA_TYPES[request.media_type]
-        body = SOLUTION_WRITERS[short](result, counter)
-        return QueryOutcome("solutions", request.media_type, body, counter.rows, counter.truncated,
-                            time.perf_counter() - started)
-    rdf_format = GRAPH_MEDIA_TYPES[request.graph_media_type]
-    body = write_triples(result, rdf_format, counter, PREFIXES)
-    return QueryOutcome("graph", request.graph_media_type, body, counter.rows, counter.truncated,
-                        time.perf_counter() - started)
+        body = SOLUTION_WRITERS[RESULT_MEDIA_TYPES[solutions_type]](result, counter)
+        return QueryOutcome("solutions", solutions_type, body, counter.rows, counter.truncated,
+                            time.perf_counter() - started, counter.cut_by)
+    graph_type = request.graph_media_type or "text/turtle"
+    body = write_triples(result, GRAPH_MEDIA_TYPES[graph_type], counter, PREFIXES)
+    return QueryOutcome("graph", graph_type, body, counter.rows, counter.truncated,
+                        time.perf_counter() - started, counter.cut_by)
 
 
 # ------------------------------------------------------------------------------------------ executors
@@ -202,6 +263,9 @@ def execute_query(store: ox.Store, request: QueryRequest) -> QueryOutcome:
 # broke the memory (< 2 GiB) and restart (< 2 s) targets.
 IN_MEMORY_WORKER_QUADS = 500_000
 # A query still running after this many seconds is *heavy* (see ProcessQueryExecutor).
+WORKER_START_ATTEMPTS = 5  # at start-up; replacements keep trying (growing pauses) until the pool is closed
+WORKER_RETRY_FIRST_PAUSE = 0.2
+WORKER_RETRY_MAX_PAUSE = 5.0
 HEAVY_AFTER_SECONDS = 0.5
 HEAVY_NICENESS = 19  # the lowest CPU priority: heavy queries use what the web server and cheap queries leave
 HEAVY_CLIENT_SECONDS = 30.0  # a client whose query ran long gets a shorter budget in the cheap lane for this long
@@ -209,16 +273,34 @@ SUSPECT_HEAVY_AFTER = 0.1  # that shorter budget, in seconds
 TIMED_OUT_SECONDS = 60.0  # a query stopped at its time limit is answered 504 at once for this long
 
 
-def _worker_main(store_path: str, connection) -> None:  # runs in a worker process
+def _worker_main(store_path: str | None, connection, memory_budget: int) -> None:  # runs in a worker process
+    """A query worker: cut off the network first, then serve queries on a thread with a large stack."""
     try:
-        store = ox.Store.read_only(store_path)
-        if len(store) <= IN_MEMORY_WORKER_QUADS:
-            memory = ox.Store()
-            memory.bulk_extend(store.quads_for_pattern(None, None, None, None))
-            store = memory
-    except (OSError, ValueError) as exc:  # e.g. the store folder was removed while this worker started
-        connection.send(("failed", f"{type(exc).__name__}: {exc}"))
+        sandbox.forbid_network()
+    except sandbox.SandboxUnavailable as exc:
+        connection.send(("failed", str(exc)))
         return
+    sandbox.allow_deep_recursion()
+    threading.stack_size(sandbox.QUERY_STACK_BYTES)
+    serving = threading.Thread(target=_serve_queries, args=(store_path, connection, memory_budget), name="hki-query")
+    serving.start()
+    serving.join()
+
+
+def _serve_queries(store_path: str | None, connection, memory_budget: int) -> None:
+    store: ox.Store | None = None
+    if store_path is not None:  # None: a reader for an external endpoint, which only checks queries
+        try:
+            store = ox.Store.read_only(store_path)
+            if len(store) <= IN_MEMORY_WORKER_QUADS:
+                memory = ox.Store()
+                memory.bulk_extend(store.quads_for_pattern(None, None, None, None))
+                store = memory
+        except (OSError, ValueError, RuntimeError) as exc:  # e.g. the folder was removed while this worker started
+            connection.send(("failed", f"{type(exc).__name__}: {exc}"))
+            return
+    warm_up()  # does nothing but cost when forked from graph.worker_start, which warmed the parser already
+    sandbox.limit_memory(memory_budget)
     connection.send(("ready", None))
     while True:
         try:
@@ -226,19 +308,42 @@ def _worker_main(store_path: str, connection) -> None:  # runs in a worker proce
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            connection.send(("ok", execute_query(store, request)))
+            connection.send(("ok", execute_query(store, request) if store is not None else check_query(request)))
+        except MemoryError:
+            connection.send(("memory", None))
+        except NoAcceptableFormat as exc:
+            connection.send(("not-acceptable", exc.kind))
         except QueryRefused as exc:
             connection.send(("refused", str(exc)))
+        except UpdateRefused as exc:
+            connection.send(("update", str(exc)))
         except (QueryError, ValueError) as exc:
             connection.send(("error", str(exc)))
         except Exception as exc:  # noqa: BLE001 - a worker must answer, never die silently
             connection.send(("error", f"the query could not be evaluated: {type(exc).__name__}: {exc}"))
 
 
+def _out_of_memory() -> QueryOutOfMemory:
+    return QueryOutOfMemory("the query needed more memory than one query may use and was stopped; "
+                            "add LIMIT, narrow the patterns, or avoid ORDER BY over huge intermediate results")
+
+
+def _answer(status: str, payload):
+    """A worker's answer as the value it carries, or the error it stands for."""
+    if status == "ok":
+        return payload
+    if status == "memory":
+        raise _out_of_memory()
+    if status == "not-acceptable":
+        raise NoAcceptableFormat(payload)
+    raise {"refused": QueryRefused, "update": UpdateRefused}.get(status, QueryError)(payload)
+
+
 class _Worker:
-    def __init__(self, context, store_path: Path):
+    def __init__(self, context, store_path: Path | None, memory_budget: int):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(str(store_path), child), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(str(store_path) if store_path else None, child,
+                                                                  memory_budget), daemon=True)
         self.process.start()
         child.close()
         self.niced = False
@@ -249,16 +354,30 @@ class _Worker:
             status, detail = "failed", f"the worker process ended ({type(exc).__name__})"
         if status != "ready":
             self.kill()
-            raise StoreError(f"a query worker could not open the store at {store_path}: {detail}")
+            raise StoreError(f"a query worker could not start on the store at {store_path}: {detail}")
 
     def set_niceness(self, value: int) -> bool:
-        """Lower (or restore) the worker's CPU priority; False when the system does not allow it."""
+        """Lower (or restore) the worker's CPU priority; False when the system does not allow it.
+
+        On Linux a nice value belongs to a thread, and the query runs on the worker's second thread (the one
+        with the large stack): every thread of the process is set."""
         try:
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, value)
+            threads = [int(t) for t in os.listdir(f"/proc/{self.process.pid}/task")]
+        except OSError:
+            threads = [self.process.pid]
+        try:
+            for thread in threads:
+                os.setpriority(os.PRIO_PROCESS, thread, value)
         except (OSError, AttributeError):
             return False
         self.niced = value > 0
         return True
+
+    def exit_code(self) -> int | None:
+        """How the process ended: -6 (SIGABRT) is how a failed allocation under the memory limit ends it (Rust
+        aborts), -9 (SIGKILL) a kill from outside (hki kills only workers it has already let go)."""
+        self.process.join(1)
+        return self.process.exitcode
 
     def kill(self) -> None:
         self.process.kill()
@@ -331,7 +450,7 @@ def _worker_context():
     system has no fork server."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["graph.store"])
+        context.set_forkserver_preload(["graph.worker_start"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -367,28 +486,60 @@ class ProcessQueryExecutor:
     error at once — the store is read-only, so it would only run out of time again.
     """
 
-    def __init__(self, store_path: Path, workers: int = 2, *, heavy_slots: int | None = None,
-                 heavy_after: float = HEAVY_AFTER_SECONDS, heavy_wait: float = 2.0):
-        self.store_path = store_path
+    def __init__(self, store_path: Path | None, workers: int = 2, *, heavy_slots: int | None = None,
+                 heavy_after: float = HEAVY_AFTER_SECONDS, heavy_wait: float = 2.0,
+                 memory_budget: int = 0, refresh_store: Callable[[], Path] | None = None):
+        self.store_path = store_path  # None: reader workers for an external endpoint (they check, not evaluate)
         self.workers = workers
         self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, workers - workers // 2)
         self.heavy_after = heavy_after
         self.heavy_wait = heavy_wait
+        self.memory_budget = memory_budget
+        self.refresh_store = refresh_store  # makes a new folder for workers when they cannot open the old one
         self.stats = ExecutorStats(workers=workers)
+        self.last_failure: str | None = None  # why the last worker could not start (None once one started again)
         self._context = _worker_context()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._heavy = HeavySlots(self.heavy_slots)
         self._known_heavy: OrderedDict[str, float] = OrderedDict()  # query key → seconds it ran, most recent last
         self._heavy_clients: OrderedDict[str, float] = OrderedDict()  # client → when its query last ran long
-        self._timed_out: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key → (when, its time limit)
+        # key → (when, its time limit, the error): queries stopped at their limits, answered at once for a while
+        self._stopped: OrderedDict[str, tuple[float, float, Exception]] = OrderedDict()
         self._lock = threading.Lock()
         self._live: set[_Worker] = set()
         self._starting: set[threading.Thread] = set()
         self._closed = False
         for _ in range(workers):
-            self._adopt(_Worker(self._context, store_path))
+            self._adopt(self._start_worker(attempts=WORKER_START_ATTEMPTS))
 
     # -- the pool
+    def _start_worker(self, attempts: int | None = None) -> _Worker:
+        """Start a worker, retrying with growing pauses (at most `attempts` times; None: until closed).
+
+        A worker that cannot open the store is retried, not fatal: the cause (a store folder being
+        replaced, a full process table) often goes away. After a failure the store folder is made anew
+        (`refresh_store`) when the pool was given a way to, so a removed folder heals by itself.
+        """
+        pause, attempt = WORKER_RETRY_FIRST_PAUSE, 0
+        while True:
+            attempt += 1
+            try:
+                worker = _Worker(self._context, self.store_path, self.memory_budget)
+                self.last_failure = None
+                return worker
+            except StoreError as exc:
+                self.last_failure = str(exc)
+                if self._closed or (attempts is not None and attempt >= attempts):
+                    raise
+                logging.getLogger("hki.store").warning("%s; trying again in %.1f s", exc, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, WORKER_RETRY_MAX_PAUSE)
+            if self.refresh_store is not None and not self._closed:
+                try:
+                    self.store_path = self.refresh_store()
+                except (OSError, RuntimeError, StoreError) as exc:
+                    self.last_failure = f"{self.last_failure}; making a new copy of the store failed too: {exc}"
+
     def _adopt(self, worker: _Worker) -> None:
         with self._lock:
             if self._closed:
@@ -413,13 +564,17 @@ class ProcessQueryExecutor:
     def _replace(self) -> None:
         try:
             if not self._closed:
-                self._adopt(_Worker(self._context, self.store_path))
-        except StoreError as exc:
-            if not self._closed:
-                logging.getLogger("hki.store").error("%s; the pool has one worker less", exc)
+                self._adopt(self._start_worker())
+        except StoreError:
+            pass  # closed while retrying
         finally:
             with self._lock:
                 self._starting.discard(threading.current_thread())
+
+    @property
+    def live_workers(self) -> int:
+        with self._lock:
+            return len(self._live)
 
     def _release(self, worker: _Worker) -> None:
         if worker.niced and not worker.set_niceness(0):
@@ -461,17 +616,54 @@ class ProcessQueryExecutor:
         return QueryBusy(message)
 
     # -- running
-    def run(self, request: QueryRequest) -> QueryOutcome:
+    def _stop(self, key: str, limit: float, error: Exception) -> Exception:
+        """Note that a query was stopped at a limit (time, memory, a crash): asked again soon, it is answered at once."""
+        with self._lock:
+            self._stopped[key] = (time.monotonic(), limit, error)
+            self._stopped.move_to_end(key)
+            while len(self._stopped) > 4096:
+                self._stopped.popitem(last=False)
+        return error
+
+    def _recently_stopped(self, key: str, request: QueryRequest, now: float) -> Exception | None:
+        stopped = self._stopped.get(key)
+        if stopped is None or now - stopped[0] >= TIMED_OUT_SECONDS or request.timeout > stopped[1]:
+            return None
+        error = stopped[2]
+        if isinstance(error, QueryTimeout):
+            with self._lock:
+                self.stats.timeouts += 1
+            return QueryTimeout(error.limit, seconds_ago=now - stopped[0])
+        return type(error)(f"{error} (the same query was stopped {now - stopped[0]:.0f} s ago and is not run again "
+                           "for a while)")
+
+    def _idle_worker(self, started: float, deadline: float) -> _Worker:
+        while True:
+            try:
+                worker = self._idle.get(timeout=min(0.25, max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                waited = time.monotonic() - started
+                if self.live_workers == 0 and self.last_failure:
+                    raise self._busy(f"no query worker is running: {self.last_failure}; the server keeps trying to "
+                                     "start them") from None
+                if time.monotonic() >= deadline:
+                    raise self._busy(f"all {self.workers} query workers stayed busy for {waited:.1f} s; "
+                                     "try again shortly") from None
+                continue
+            if worker.process.is_alive():
+                return worker
+            self._discard(worker)  # died while idle (killed from outside): take another
+
+    def run(self, request: QueryRequest, *, retry: bool = True):
+        """Evaluate a query on a worker (or, for reader workers, check it and return its reading)."""
         if self._closed:
             raise QueryError("the query workers have been stopped (the store is closed)")
         started = time.monotonic()
         deadline = started + request.timeout
         key = self._key(request)
-        stopped = self._timed_out.get(key)
-        if stopped is not None and started - stopped[0] < TIMED_OUT_SECONDS and request.timeout <= stopped[1]:
-            with self._lock:
-                self.stats.timeouts += 1
-            raise QueryTimeout(request.timeout, seconds_ago=started - stopped[0])
+        earlier = self._recently_stopped(key, request, started)
+        if earlier is not None:
+            raise earlier
         heavy = False
         if key in self._known_heavy:
             if not self._heavy.acquire(request.client, timeout=min(self.heavy_wait, request.timeout)):
@@ -479,15 +671,9 @@ class ProcessQueryExecutor:
                                  "queries are taken; try again shortly")
             heavy = True
         worker: _Worker | None = None
+        killed_from_outside = False
         try:
-            while worker is None:
-                try:
-                    worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    raise self._busy("all query workers are busy; try again shortly") from None
-                if not worker.process.is_alive():  # died while idle (killed from outside): take another
-                    self._discard(worker)
-                    worker = None
+            worker = self._idle_worker(started, deadline)
             with self._lock:
                 self.stats.queries += 1
             worker.connection.send(request)
@@ -511,31 +697,36 @@ class ProcessQueryExecutor:
                 self._remember(key, request.timeout, request.client)
                 with self._lock:
                     self.stats.timeouts += 1
-                    self._timed_out[key] = (time.monotonic(), request.timeout)
-                    self._timed_out.move_to_end(key)
-                    while len(self._timed_out) > 4096:
-                        self._timed_out.popitem(last=False)
-                raise QueryTimeout(request.timeout)
+                raise self._stop(key, request.timeout, QueryTimeout(request.timeout))
             status, payload = worker.connection.recv()
         except (EOFError, OSError):
+            code = worker.exit_code() if worker is not None else None
             if worker is not None:
                 self._discard(worker)
                 worker = None
-            raise QueryError("the query worker stopped unexpectedly (out of memory?); the query was abandoned") from None
+            if code == -signal.SIGKILL and retry:  # killed from outside, not by this query: once more elsewhere
+                killed_from_outside = True
+            elif code == -signal.SIGABRT:
+                error: Exception = _out_of_memory()
+            else:
+                error = QueryError("the query worker crashed while evaluating this query, which was abandoned; "
+                                   "simplify the query (fewer nested groups, shorter chains of operators)")
+            if not killed_from_outside:
+                raise self._stop(key, request.timeout, error) from None
         finally:
             if heavy:
                 self._heavy.release(request.client, time.monotonic() - started)
             if worker is not None:
                 self._release(worker)
+        if killed_from_outside:
+            return self.run(replace(request, timeout=max(0.1, deadline - time.monotonic())), retry=False)
         if heavy and time.monotonic() - started < self.heavy_after:
             self._remember(key, None)  # it was only slow once (a busy machine): treat it as cheap again
         elif heavy:
             self._remember(key, time.monotonic() - started, request.client)
-        if status == "ok":
-            return payload
-        if status == "refused":
-            raise QueryRefused(payload)
-        raise QueryError(payload)
+        if status == "memory":
+            raise self._stop(key, request.timeout, _out_of_memory())
+        return _answer(status, payload)
 
     def close(self) -> None:
         """Stop every worker, waiting for replacements still starting (they would find the store gone)."""
@@ -570,8 +761,13 @@ class ThreadQueryExecutor:
             except Exception as exc:  # noqa: BLE001 - handed to the caller below
                 box["error"] = exc
 
-        thread = threading.Thread(target=work, daemon=True, name="hki-query")
-        thread.start()
+        sandbox.allow_deep_recursion()  # as in a worker: admissible nesting is read, not overflowed
+        previous = threading.stack_size(sandbox.QUERY_STACK_BYTES)
+        try:
+            thread = threading.Thread(target=work, daemon=True, name="hki-query")
+            thread.start()
+        finally:
+            threading.stack_size(previous)
         thread.join(request.timeout)
         if thread.is_alive():
             raise QueryTimeout(request.timeout)
@@ -603,6 +799,7 @@ class KnowledgeStore:
     reused: bool = False
     _executor: ProcessQueryExecutor | ThreadQueryExecutor | None = field(default=None, repr=False)  # or any object with .run(request) and .close()
     _tempdir: str | None = field(default=None, repr=False)
+    _snapshots: list[Path] = field(default_factory=list, repr=False)
     totals: QueryTally = field(default_factory=QueryTally, repr=False)
 
     # -- names
@@ -635,49 +832,88 @@ class KnowledgeStore:
         """The worker pool's counters (queries, heavy, timeouts, busy, restarts), if queries run in workers."""
         return getattr(self._executor, "stats", None)
 
+    # Rows, a boolean or triples, with no row or byte cap. trusted=True is for hki's own queries only (program
+    # text, terms placed with graph.entities.sparql_iri): they are not read again by the query reader, which
+    # costs milliseconds per text. Any other text (a user's, a notebook's) is read and checked as at /sparql.
     def select(self, sparql: str, *, timeout: float | None = None, max_rows: int | None = None,
-               graphs: Sequence[str] | None = None) -> list[dict[str, object]]:
+               graphs: Sequence[str] | None = None, trusted: bool = False) -> list[dict[str, object]]:
         """Rows of a SELECT query as dicts of variable name → pyoxigraph term (unbound left out)."""
         outcome = self.run(QueryRequest(
-            sparql, "application/sparql-results+json", timeout=timeout or self.settings.query_timeout,
-            max_rows=max_rows or 10**9, default_graphs=tuple(graphs) if graphs else None))
+            sparql, "application/sparql-results+json", None, timeout=timeout or self.settings.query_timeout,
+            max_rows=max_rows or 10**9, max_bytes=UNCAPPED, trusted=trusted,
+            default_graphs=tuple(graphs) if graphs else None))
         if outcome.kind != "solutions":
             raise QueryError(f"expected a SELECT query, got a {outcome.kind} result")
         parsed = ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
         names = [v.value for v in parsed.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in parsed]
 
-    def ask(self, sparql: str, *, timeout: float | None = None) -> bool:
-        outcome = self.run(QueryRequest(sparql, timeout=timeout or self.settings.query_timeout))
+    def ask(self, sparql: str, *, timeout: float | None = None, trusted: bool = False) -> bool:
+        outcome = self.run(QueryRequest(sparql, graph_media_type=None, timeout=timeout or self.settings.query_timeout,
+                                        trusted=trusted))
         if outcome.kind != "boolean":
             raise QueryError(f"expected an ASK query, got a {outcome.kind} result")
         return bool(ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON))
 
-    def construct(self, sparql: str, *, timeout: float | None = None) -> list[ox.Triple]:
-        outcome = self.run(QueryRequest(sparql, graph_media_type="application/n-triples",
-                                        timeout=timeout or self.settings.query_timeout, max_rows=10**9))
+    def construct(self, sparql: str, *, timeout: float | None = None, trusted: bool = False) -> list[ox.Triple]:
+        outcome = self.run(QueryRequest(sparql, None, "application/n-triples", trusted=trusted,
+                                        timeout=timeout or self.settings.query_timeout, max_rows=10**9,
+                                        max_bytes=UNCAPPED))
         if outcome.kind != "graph":
             raise QueryError(f"expected a CONSTRUCT or DESCRIBE query, got a {outcome.kind} result")
         return list(ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES))
 
     def start_query_workers(self, workers: int | None = None) -> None:
-        """Serve queries from killable worker processes (needs an on-disk store; makes one if needed)."""
-        if self.store is None or isinstance(self._executor, ProcessQueryExecutor):
-            return  # an external endpoint runs its own workers
+        """Serve queries from killable, network-less worker processes.
+
+        Workers open a *snapshot* of the store (a RocksDB checkpoint: hard links to finished files), never
+        the folder this process loaded and may still compact: RocksDB deletes files a reader opening at the
+        same moment would need. The snapshot is made after the load is flushed, so it is complete.
+        """
+        if self.store is None:  # an external endpoint evaluates; workers here only read the queries
+            if hasattr(self._executor, "start_readers"):
+                self._executor.start_readers(workers or self.settings.query_workers,
+                                             self.settings.query_memory_mb * 1024 * 1024)
+            return
+        if isinstance(self._executor, ProcessQueryExecutor):
+            return
         if self.path is None:
             self._tempdir = tempfile.mkdtemp(prefix="hki-store-")
-            disk = ox.Store(self._tempdir)
+            disk = ox.Store(os.path.join(self._tempdir, "store"))
             disk.bulk_extend(self.store.quads_for_pattern(None, None, None, None))
             disk.flush()
-            self.store, self.path = disk, Path(self._tempdir)
+            self.store, self.path = disk, Path(self._tempdir) / "store"
         else:
             self.store.flush()
-        self._executor = ProcessQueryExecutor(self.path, workers or self.settings.query_workers)
+        remove_abandoned_staging(self.path)  # snapshots of servers that were killed
+        self._executor = ProcessQueryExecutor(
+            self._snapshot(), workers or self.settings.query_workers,
+            memory_budget=self.settings.query_memory_mb * 1024 * 1024, refresh_store=self._snapshot)
+
+    def _snapshot(self) -> Path:
+        """A new read-only copy of the store for the workers (hard links, so it takes milliseconds)."""
+        assert self.path is not None and self.store is not None
+        for old in self._snapshots:
+            shutil.rmtree(old, ignore_errors=True)
+        self._snapshots.clear()
+        # Named as graph.atomic names staging folders (with our pid), so leftovers of a killed server are removed.
+        target = self.path.parent / f".{self.path.name}-{os.getpid()}-workers-{next(_SNAPSHOT_NUMBERS)}"
+        shutil.rmtree(target, ignore_errors=True)
+        try:
+            self.store.backup(str(target))
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot make a copy of the store {self.path} for the query workers at {target}: {exc}") \
+                from None
+        self._snapshots.append(target)
+        return target
 
     def close(self) -> None:
         if self._executor is not None:
             self._executor.close()
             self._executor = None
+        for old in self._snapshots:
+            shutil.rmtree(old, ignore_errors=True)
+        self._snapshots.clear()
         if self._tempdir:
             del self.store
             shutil.rmtree(self._tempdir, ignore_errors=True)
@@ -692,7 +928,7 @@ class KnowledgeStore:
         counts = {}
         for name in GRAPH_NAMES:
             rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.graph(name)}> {{ ?s ?p ?o }} }}",
-                               timeout=max(self.settings.query_timeout, 120.0))
+                               timeout=max(self.settings.query_timeout, 120.0), trusted=True)
             counts[name] = int(rows[0]["n"].value) if rows else 0  # type: ignore[union-attr]
         return counts
 
@@ -702,6 +938,10 @@ class KnowledgeStore:
                              "build the dumps from the data files (kg build), or query the endpoint")
         g = ox.NamedNode(self.graph(graph)) if graph else None
         return self.store.quads_for_pattern(None, None, None, g)
+
+
+_SNAPSHOT_NUMBERS = itertools.count(1)
+UNCAPPED = 1 << 62  # hki's own queries have no byte cap
 
 
 def input_files(settings: Settings) -> list[tuple[Path, str]]:

@@ -7,17 +7,15 @@ prepares its inputs (offline) and turns its report into `Violation` values.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 import pyshacl
-from pyparsing import ParseException
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import SH
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import Node
 
+from graph.query_reader import NetworkOperation, UnreadableQuery, UpdateOperation, read_query
 from ontology import PREFIXES, SHAPES_FILE
 
 SHAPES_NAMESPACE = "https://w3id.org/hki/shapes#"
@@ -113,36 +111,26 @@ def compact_iri(iri: str) -> str:
 
 
 def _refuse_remote_queries(shapes: Graph) -> None:
-    """Raise ValueError if a SPARQL text in the shapes would reach out (SERVICE, FROM, FROM NAMED).
+    """Raise ValueError if a SPARQL text in the shapes would reach out (SERVICE, FROM, FROM NAMED, LOAD).
 
     rdflib evaluates SERVICE by HTTP and loads FROM graphs from the web; the shapes are ours, but a
-    city may bring its own, so this is checked rather than assumed.
+    city may bring its own, so this is checked (by graph.query_reader's parse) rather than assumed.
     """
     for owner, predicate, text in shapes.triples((None, None, None)):
         if predicate not in _QUERY_PREDICATES or not isinstance(text, Literal):
             continue
         try:
-            reaches_out = _reaches_out(parseQuery(str(text)))
-        except ParseException:  # pySHACL reports the syntax error itself; judge by the words meanwhile
-            reaches_out = bool(re.search(r"\b(SERVICE|FROM)\b", str(text), flags=re.IGNORECASE))
+            reaches_out = read_query(str(text)).has_dataset
+            problem = "uses FROM or FROM NAMED"
+        except NetworkOperation as exc:
+            reaches_out, problem = True, f"uses {exc.keyword}"
+        except (UnreadableQuery, UpdateOperation) as exc:
+            reaches_out, problem = True, f"cannot be read as a SPARQL query ({exc})"
         if reaches_out:
             raise ValueError(
-                f"the SHACL shapes must not read remote data: the query of {owner.n3()} uses SERVICE or FROM; "
+                f"the SHACL shapes must not read remote data: the query of {owner.n3()} {problem}; "
                 "a shape's query may only match the data graph"
             )
-
-
-def _reaches_out(tree: object) -> bool:
-    """Whether a parsed SPARQL query has a SERVICE pattern or a FROM/FROM NAMED clause anywhere."""
-    if isinstance(tree, (str, bytes, Node)):
-        return False
-    if isinstance(tree, dict):  # rdflib's CompValue; its own .get() answers a missing key with the key
-        if getattr(tree, "name", None) == "ServiceGraphPattern" or dict.get(tree, "datasetClause"):
-            return True
-        return any(_reaches_out(child) for child in dict.values(tree))
-    if isinstance(tree, Iterable):
-        return any(_reaches_out(child) for child in tree)
-    return False
 
 
 def _copy(graph: Graph) -> Graph:

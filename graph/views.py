@@ -124,7 +124,7 @@ class PageViews:
         self.catalogue = catalogue or EntityCatalogue(store)
 
     def _select(self, sparql: str) -> list[dict]:
-        return self.store.select(sparql, timeout=max(self.store.settings.query_timeout, 20.0))
+        return self.store.select(sparql, timeout=max(self.store.settings.query_timeout, 20.0), trusted=True)
 
     @property
     def index(self) -> LabelIndex:

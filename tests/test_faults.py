@@ -216,9 +216,11 @@ def test_a_long_query_moves_to_a_heavy_slot_at_the_lowest_cpu_priority(pool):
     thread = threading.Thread(target=lambda: result.setdefault("error", _stopped(pool, RUNAWAY, 2.0)))
     thread.start()
     time.sleep(1.0)  # past the heavy_after budget of 0.5 s
-    niced = [os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in list(executor._live)]  # noqa: SLF001
+    # per thread: Linux keeps a nice value for each thread, and the query runs on the worker's query thread
+    niced = [{os.getpriority(os.PRIO_PROCESS, int(t)) for t in os.listdir(f"/proc/{w.process.pid}/task")}
+             for w in list(executor._live)]  # noqa: SLF001
     thread.join()
-    assert 19 in niced and niced.count(19) == 1
+    assert niced.count({19}) == 1 and all(n == {0} for n in niced if n != {19}), niced
     assert type(result["error"]).__name__ == "QueryTimeout"
     assert pool.worker_stats().heavy == 1
 

@@ -24,7 +24,7 @@ from api.app import create_app
 from api.negotiation import MediaRange, choose, parse_accept, weight
 from api.sparql import read_operation, ProtocolError
 from graph.examples import EXAMPLES
-from graph.query_text import has_dataset_clause, query_form
+from graph.query_reader import UnreadableQuery, UpdateOperation, read_query
 from graph.store import KnowledgeStore, open_store
 
 BASE = "https://w3id.org/hki/"
@@ -457,8 +457,15 @@ def test_choosing_among_offered_types_uses_weights_then_server_order(header, off
     ("  ", None, False),
 ])
 def test_the_query_form_and_dataset_clause_are_read_before_evaluation(sparql, form, dataset):
-    assert query_form(sparql) == form
-    assert has_dataset_clause(sparql) is dataset
+    if form == "UPDATE":
+        with pytest.raises(UpdateOperation):
+            read_query(sparql)
+    elif form is None:
+        with pytest.raises(UnreadableQuery):
+            read_query(sparql)
+    else:
+        reading = read_query(sparql)
+        assert (reading.form, reading.has_dataset) == (form, dataset)
 
 
 def test_reading_a_request_names_the_repeated_parameter():
@@ -504,7 +511,7 @@ def test_get_without_a_query_describes_the_service_for_rdf_clients(http, endpoin
     response = http.get(endpoint, params={"format": fmt} if fmt else {}, headers={"Accept": accept} if accept else {})
     assert response.status_code == 200 and response.headers["content-type"] == f"{media}; charset=utf-8"
     graph = triples(response)
-    service = ox.NamedNode(endpoint)
+    service = ox.NamedNode(BASE + "sparql")  # the public IRI, not the address the request came to
     assert ox.Triple(service, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
                      ox.NamedNode(SD_NS + "Service")) in graph
     assert ox.Triple(service, ox.NamedNode(SD_NS + "supportedLanguage"), ox.NamedNode(SD_NS + "SPARQL11Query")) in graph
