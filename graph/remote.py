@@ -27,7 +27,6 @@ import logging
 import time
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pyoxigraph as ox

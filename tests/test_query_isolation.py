@@ -12,14 +12,12 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from graph.config import Settings
 from graph.query_reader import MAX_NESTING
 from graph.store import ProcessQueryExecutor, QueryBusy, QueryRefused, QueryRequest, open_store
 from support.live_server import KG, Listener, kg_serve

