@@ -3,10 +3,11 @@
 `connect_endpoint(settings)` gives a `KnowledgeStore` whose queries go to `settings.endpoint` over the
 SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/), with the embedded store's rules:
 
-- refused before anything is sent: SERVICE and LOAD (`query_safety`), and Virtuoso's built-in
-  function namespaces `bif:` and `sql:` (on Virtuoso 7.2 `bif:http_get` makes the *server* fetch a
-  URL, from the anonymous /sparql service); syntax is checked locally by Oxigraph, so a malformed
-  query gets the same message as on the embedded store;
+- refused before anything is sent: SERVICE and LOAD, text that does not parse (`graph.query_reader`,
+  run in sandboxed reader workers when serving: nothing from outside is parsed in the server process,
+  nothing is evaluated locally), undeclared prefixes, and Virtuoso's built-in function namespaces
+  `bif:` and `sql:` (on Virtuoso 7.2 `bif:http_get` makes the *server* fetch a URL, from the anonymous
+  /sparql service); a malformed query gets the same message as on the embedded store;
 - the dataset is always named: Virtuoso's default graph without FROM is every graph it holds,
   including its system graphs, so the union of our five named graphs is sent as `default-graph-uri`
   and `named-graph-uri` parameters, and a query's own FROM / FROM NAMED is narrowed to our graphs;

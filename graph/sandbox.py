@@ -46,15 +46,6 @@ def forbid_network() -> None:
                                  "install libseccomp2 (Debian) and the pyseccomp package") from None
 
 
-def network_is_forbidden() -> bool:
-    """Whether this process can no longer open an internet socket (for checks and tests)."""
-    try:
-        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
-    except PermissionError:
-        return True
-    return False
-
-
 def _address_space() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:

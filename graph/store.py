@@ -4,10 +4,11 @@ Layout of the store (ARCHITECTURE.md): named graphs `<base>graph/ontology`, `voc
 and `meta`; the default graph of a query is their union. The store is in memory by default; with a
 folder (`--store DIR`) it lives on disk and a restart with unchanged inputs does not reparse.
 
-Queries never touch the network (SERVICE and LOAD are refused before evaluation, see
-`query_safety`) and always have a time limit. Oxigraph has no way to cancel a running query, so:
-- for an on-disk store, queries run in a pool of worker processes that open the store read-only;
-  a query over its limit is stopped by killing its worker, which is then replaced;
+Queries never touch the network: queries from outside are read by `graph.query_reader` (SERVICE
+and LOAD refused before evaluation), and workers run with no network access (`graph.sandbox`). Every
+query has a time limit. Oxigraph has no way to cancel a running query, so:
+- servers run queries in a pool of worker processes that open a read-only snapshot of the on-disk
+  store; a query over its time or memory limit is stopped by killing its worker, which is replaced;
 - for an in-memory store, queries run in a thread and the caller gets its answer (or the timeout)
   on time; a runaway query keeps that thread busy until it ends. Servers therefore always use an
   on-disk store (a temporary folder when none is given).

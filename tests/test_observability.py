@@ -5,12 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,9 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.app import create_app
 from api.operations import ACCESS_LOG, configure_access_log
 from graph.store import KnowledgeStore, open_store
+from support.live_server import kg_serve
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-KG = Path(sys.executable).with_name("kg")
 
 
 @pytest.fixture(scope="module")
@@ -89,30 +86,10 @@ def test_a_path_with_line_breaks_cannot_forge_log_lines(client, access_log):
 
 
 def test_kg_serve_writes_the_access_log_to_standard_output(tmp_path):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(KG), "serve", "--port", str(port), "--store", str(tmp_path / "store")],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "kg serve did not become ready"
-            time.sleep(0.2)
-        httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"})
-    finally:
-        server.terminate()
-        out, err = server.communicate(timeout=30)
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    assert any(r["path"] == "/sparql" and r["status"] == 200 and r["queries"] == 1 for r in lines), out
-    assert "Traceback" not in err
+    with kg_serve(tmp_path, "--store", str(tmp_path / "store")) as server:  # stderr is checked for tracebacks
+        httpx.get(server.url + "/sparql", params={"query": "ASK {}"})
+    lines = server.records()  # standard output, read once the server has stopped
+    assert any(r["path"] == "/sparql" and r["status"] == 200 and r["queries"] == 1 for r in lines), lines
 
 
 # ------------------------------------------------------------------------------------------ health, ready
