@@ -141,7 +141,7 @@ def run_graph(name: str, data_dir: Path, city: str, requests: int, budget: float
     env = {**os.environ, "HKI_DATA_DIR": str(data_dir), "HKI_QUERY_TIMEOUT": "300", "HKI_MAX_ROWS": "1000000"}
     hki_port, rdflib_port = free_port(), free_port()
     servers = [
-        subprocess.Popen([sys.executable, "-m", "graph.cli", "serve", "--host", "127.0.0.1", "--port", str(hki_port),
+        subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(hki_port),
                           "--dist", str(workdir / "no-dist")], cwd=workdir, env={**env, "PYTHONPATH": str(ROOT)},
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
         subprocess.Popen([sys.executable, str(ROOT / "bench" / "rdflib_server.py"), str(nquads), "--port", str(rdflib_port)],

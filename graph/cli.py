@@ -186,57 +186,6 @@ def query(
 
 
 @app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    store: Annotated[Optional[Path], typer.Option(help="On-disk store folder (reused when the inputs are unchanged).")] = None,
-    config: ConfigOption = None,
-    data: DataOption = None,
-    dist: Annotated[Path, typer.Option(help="Folder of the dumps offered for download.")] = Path("dist"),
-    endpoint: Annotated[Optional[str], typer.Option(help="Use this external SPARQL endpoint (loaded by kg publish) instead of the embedded store.")] = None,
-) -> None:
-    """Serve the knowledge graph over HTTP (landing page, downloads, SPARQL)."""
-    import uvicorn
-
-    from api.app import create_app
-    from graph.store import EndpointUnavailable
-
-    if endpoint and (store or data):
-        err.print("--store and --data have no effect with --endpoint: the data comes from the endpoint "
-                  "(load it there with kg publish)")
-        raise typer.Exit(2)
-    settings = _settings(config, extra_data=data, store=store, endpoint=endpoint)
-    try:
-        application = create_app(settings, dist_dir=dist)
-    except EndpointUnavailable as exc:
-        err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    except DataFileError as exc:
-        err.print(f"[red]cannot read the data:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    except Exception as exc:  # StoreError and friends: a clear line, not a stack trace
-        from graph.store import StoreError
-        if isinstance(exc, StoreError):
-            err.print(f"[red]store error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from None
-        raise
-    import asyncio
-
-    from api.hardening import limited_http_protocol
-    from api.operations import configure_access_log, limit_malloc_arenas, warm_up
-
-    limit_malloc_arenas()  # keeps the server's memory flat under load (api/operations.py)
-    asyncio.run(warm_up(application))  # build the lazy indexes now, not while the first visitors wait
-    configure_access_log()  # one JSON line per request on standard output (api/operations.py)
-    out.print(f"hki serving at http://{host}:{port}/", highlight=False)
-    # Limits on request heads (api/hardening.py); X-Forwarded-For only from the configured proxies (uvicorn
-    # would believe any loopback client, so anyone there could pick the address the worker pool shares by).
-    protocol = limited_http_protocol(settings.request_header_timeout, report=application.state.operations.refused)
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False, http=protocol,
-                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies))
-
-
-@app.command()
 def analyze(
     question: Annotated[str, typer.Argument(help="hubs, brokers, influence, communities, fragile, core, path A B, sdg-coverage, co-occurrence, gaps; or export.")],
     names: Annotated[Optional[list[str]], typer.Argument(help="For 'path': the two resources, as IRIs or labels.")] = None,
@@ -490,6 +439,7 @@ def export(
 
 
 def main() -> None:
+    """`kg` without `kg serve` (the console script is api.cli:main, which adds it: graph never imports api)."""
     app()
 
 
