@@ -13,10 +13,10 @@ PORT   ?= 8000
 install: $(STAMP) system-deps
 
 # Debian packages the tests drive, as command:package — chromium (browser tests) and Virtuoso
-# (tests/test_virtuoso.py, make bench). The missing ones are installed with one apt-get update (root,
+# (tests/unit/test_virtuoso.py, make bench). The missing ones are installed with one apt-get update (root,
 # or sudo); when all are present this does nothing.
 SYSTEM_DEPS := chromium:chromium virtuoso-t:virtuoso-opensource
-# Shared libraries the Python packages load, as file:package — libseccomp (graph/sandbox.py: query workers
+# Shared libraries the Python packages load, as file:package — libseccomp (graph/store/sandbox.py: query workers
 # without network access).
 SYSTEM_LIBS := libseccomp.so.2:libseccomp2
 

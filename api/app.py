@@ -11,21 +11,20 @@ from fastapi.responses import FileResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
-from api.analysis import AnalysisRouter
-from api.api_docs import mount_api_docs
-from api.entities import EntityRouter
-from api.error_docs import document_errors
-from api.hardening import HardeningMiddleware
-from api.explore import ExploreRouter
-from api.linked_data import LinkedDataRouter
-from api.operations import ObservabilityMiddleware, Operations
-from api.sparql import SparqlRouter
+from api.routers.analysis import AnalysisRouter
+from api.web.api_docs import mount_api_docs
+from api.routers.entities import EntityRouter
+from api.web.error_docs import document_errors
+from api.web.hardening import HardeningMiddleware
+from api.routers.explore import ExploreRouter
+from api.routers.resources import LinkedDataRouter
+from api.routers.operations import ObservabilityMiddleware, Operations
+from api.routers.sparql import SparqlRouter
+from api.web.templates import STATIC_DIR
 from graph import __version__
 from graph.config import Settings
-from graph.remote import open_knowledge_store
+from graph.build import open_knowledge_store
 from graph.store import EndpointUnavailable, KnowledgeStore, QueryOutOfMemory
-
-API_DIR = Path(__file__).resolve().parent
 
 
 def _downloads(dist_dir: Path) -> list[dict]:
@@ -58,7 +57,7 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app = FastAPI(title="hki", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   redirect_slashes=False,
                   description="Knowledge graph of a city's international relations: SPARQL, linked data, analysis.")
-    mount_api_docs(app, "hki")  # Swagger UI from this server, not from a CDN (api/api_docs.py)
+    mount_api_docs(app, "hki")  # Swagger UI from this server, not from a CDN (api/web/api_docs.py)
     app.state.store = store
     app.state.settings = settings
 
@@ -73,13 +72,13 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     async def out_of_memory(request: Request, exc: QueryOutOfMemory) -> PlainTextResponse:
         return PlainTextResponse(f"507 Insufficient Storage: {exc}\n", status_code=507)
 
-    app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Open data: any web page may query the endpoint and the JSON API (no cookies or credentials involved).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match"], max_age=86400,
                        expose_headers=["ETag", "X-HKI-Truncated", "X-HKI-Rows", "Server-Timing", "Retry-After"])
-    # Outside CORS: limits, security headers and friendly error pages (api/hardening.py); outermost: the
-    # access log and metrics (api/operations.py), so they see every answer, refusals included.
+    # Outside CORS: limits, security headers and friendly error pages (api/web/hardening.py); outermost: the
+    # access log and metrics (api/routers/operations.py), so they see every answer, refusals included.
     app.add_middleware(HardeningMiddleware, lang=settings.lang, body_timeout=settings.request_body_timeout)
     operations = Operations(store)
     app.state.operations = operations
@@ -92,7 +91,7 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app.include_router(ExploreRouter(store, settings, views=analysis.views))  # /explore shares the projections
     # Last: the home page, dereferencing of /id/…, /scheme/…, /def, pages for people, VoID/DCAT.
     app.include_router(LinkedDataRouter(store, settings, dist_dir))
-    document_errors(app)  # the error answers every operation can give, in /openapi.json (api/error_docs.py)
+    document_errors(app)  # the error answers every operation can give, in /openapi.json (api/web/error_docs.py)
 
     @app.get("/downloads/{name}", include_in_schema=False)
     def download(name: str) -> FileResponse:

@@ -11,10 +11,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from api.hardening import limited_http_protocol
-from api.operations import configure_access_log, limit_malloc_arenas, warm_up
+from api.web.hardening import limited_http_protocol
+from api.routers.operations import configure_access_log, limit_malloc_arenas, warm_up
 from graph.cli import ConfigOption, DataOption, _settings, app, err, out
-from graph.loading import DataFileError
+from graph.load.files import DataFileError
 from graph.store import EndpointUnavailable, StoreError
 
 
@@ -49,11 +49,11 @@ def serve(
     except StoreError as exc:  # a clear line, not a stack trace
         err.print(f"[red]store error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
-    limit_malloc_arenas()  # keeps the server's memory flat under load (api/operations.py)
+    limit_malloc_arenas()  # keeps the server's memory flat under load (api/routers/operations.py)
     asyncio.run(warm_up(application))  # build the lazy indexes now, not while the first visitors wait
-    configure_access_log()  # one JSON line per request on standard output (api/operations.py)
+    configure_access_log()  # one JSON line per request on standard output (api/routers/operations.py)
     out.print(f"hki serving at http://{host}:{port}/", highlight=False)
-    # Limits on request heads (api/hardening.py); X-Forwarded-For only from the configured proxies (uvicorn
+    # Limits on request heads (api/web/hardening.py); X-Forwarded-For only from the configured proxies (uvicorn
     # would believe any loopback client, so anyone there could pick the address the worker pool shares by).
     protocol = limited_http_protocol(settings.request_header_timeout, report=application.state.operations.refused)
     uvicorn.run(application, host=host, port=port, log_level="info", access_log=False, http=protocol,

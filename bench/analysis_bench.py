@@ -40,7 +40,7 @@ from graph.analysis import (  # noqa: E402
     sdg_coverage,
 )
 from graph.config import Settings  # noqa: E402
-from graph.store import open_store  # noqa: E402
+from graph.build import open_store  # noqa: E402
 
 # Triples of bench/synthetic.py per projected node (its cities, partnerships, organisations,
 # memberships and measures): about 32.4 triples per city and 4.1 nodes per city.

@@ -30,9 +30,9 @@ import uvicorn  # noqa: E402
 from api.app import create_app  # noqa: E402
 from graph.analysis import projections  # noqa: E402
 from graph.config import Settings  # noqa: E402
-from graph.store import open_store  # noqa: E402
-from graph.synth import write_synthetic_graph  # noqa: E402
-from graph.viz import choose_graph, write_viz  # noqa: E402
+from graph.build import open_store  # noqa: E402
+from graph.publish.synthetic import write_synthetic_graph  # noqa: E402
+from graph.publish.viz import choose_graph, write_viz  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 NODES_PER_CITY = 8.65  # projected nodes per synthetic city (cities, partnerships, organisations, …)

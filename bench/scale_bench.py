@@ -5,7 +5,7 @@ ontology, vocabularies and SDGs):
 - a query mix — lookup, join, aggregate, DESCRIBE, path — p50 and p95 latency, and ratios to
   pyoxigraph direct (in-process `Store.query`, results fully read); the hki store answers through
   `KnowledgeStore.run` (worker processes over the on-disk store, answers serialised as SPARQL JSON
-  or N-Triples), hki over Virtuoso through the same `run` (graph.remote: HTTP, parse, re-serialise);
+  or N-Triples), hki over Virtuoso through the same `run` (graph.store.remote: HTTP, parse, re-serialise);
 - requests per second with 4 concurrent clients (the mix in turns);
 - load time per million statements (pyoxigraph: `bulk_load` of the N-Triples file; hki: `open_store`
   into an on-disk store, parsing, deriving shortcuts and describing the dataset; Virtuoso:
@@ -39,17 +39,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/support/virtuoso.py: the tests' throwaway Virtuoso
 
 import pyoxigraph as ox  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from graph.config import Settings  # noqa: E402
-from graph.publish import upload_graphs  # noqa: E402
-from graph.remote import connect_endpoint  # noqa: E402
-from graph.store import GRAPH_NAMES, QueryRequest, graph_iri, open_store  # noqa: E402
-from graph.synth import synthetic_statements, write_synthetic_graph  # noqa: E402
-from graph.virtuoso import ThrowawayVirtuoso, virtuoso_binary  # noqa: E402
+from graph.publish.upload import upload_graphs  # noqa: E402
+from graph.store.remote import connect_endpoint  # noqa: E402
+from graph.build import open_store
+from graph.store import GRAPH_NAMES, QueryRequest, graph_iri  # noqa: E402
+from graph.publish.synthetic import synthetic_statements, write_synthetic_graph  # noqa: E402
+from support.virtuoso import ThrowawayVirtuoso, virtuoso_binary  # noqa: E402
 
 SIZES = (10_000, 100_000, 1_000_000)
 BACKENDS = ("pyoxigraph direct", "hki store", "hki over Virtuoso")

@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "soak-server.log"
-    # as `make run` starts it: two malloc arenas keep the server's memory flat (api/operations.py)
+    # as `make run` starts it: two malloc arenas keep the server's memory flat (api/routers/operations.py)
     env = {"MALLOC_ARENA_MAX": "2", **os.environ, "HKI_QUERY_TIMEOUT": str(args.query_timeout)}
     if args.workers:
         env["HKI_QUERY_WORKERS"] = str(args.workers)

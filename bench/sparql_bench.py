@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from graph.config import Settings  # noqa: E402
-from graph.store import open_store  # noqa: E402
+from graph.build import open_store  # noqa: E402
 from synthetic import write as write_synthetic  # noqa: E402
 
 PREFIXES = """PREFIX hki: <https://w3id.org/hki/def#>

@@ -1,59 +1,84 @@
-"""`kg validate` and `kg build`: check the inputs, then write the dumps — all of them, or none.
+"""The path of a build: data files → checked statements → a filled store → dumps and catalogue.
 
-The dumps are written into a fresh folder next to the output folder and swapped in with one atomic
-`renameat2(RENAME_EXCHANGE)`, so a build that fails or is killed at any point leaves the previous
-dumps exactly as they were.
+- `validate_inputs` (`kg validate`): parse every input (`graph.load`) and check it against the shapes;
+- `open_knowledge_store` (`kg serve`, `kg query`, …): the store the settings name — an external endpoint,
+  or the embedded store filled from the inputs with the derived shortcuts and the dataset's own
+  description in the meta graph (reused as it is when its input fingerprint is unchanged);
+- `build` (`kg build`): validate, fill an in-memory store, write the dumps (`graph.publish.dumps`).
 """
 from __future__ import annotations
 
-import gzip
-import hashlib
-import io
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
-from graph.atomic import exchange, make_staging, remove_abandoned_staging
 from graph.config import Settings
 from graph.faults import checkpoint
-from graph.loading import read_triples
-from graph.catalogue import dataset_metadata
-from graph.metadata import Distribution
-from graph.store import GRAPH_NAMES, KnowledgeStore, graph_iri, input_files, open_store, parse_inputs
-from ontology import PREFIXES
-
-DUMPS: tuple[tuple[str, ox.RdfFormat, str, str], ...] = (
-    ("hki.ttl", ox.RdfFormat.TURTLE, "text/turtle", "All data as Turtle (union of the named graphs)"),
-    ("hki.nt.gz", ox.RdfFormat.N_TRIPLES, "application/n-triples", "All data as N-Triples, sorted, gzip-compressed"),
-    ("hki.jsonld", ox.RdfFormat.JSON_LD, "application/ld+json", "All data as JSON-LD"),
-    ("hki.rdf", ox.RdfFormat.RDF_XML, "application/rdf+xml", "All data as RDF/XML"),
-    ("hki.trig", ox.RdfFormat.TRIG, "application/trig", "All named graphs as TriG"),
-)
-
+from graph.load.derive import derived_statements
+from graph.load.files import read_triples, to_rdflib
+from graph.load.inputs import fingerprint_inputs, input_files, parse_inputs
+from graph.load.validation import Violation, validate_graph
+from graph.publish.catalogue import Distribution, dataset_description
+from graph.publish.dumps import DUMPS, BuildError, write_dumps
+from graph.store import GRAPH_NAMES, INPUT_FINGERPRINT, KnowledgeStore, graph_iri
+from graph.store.embedded import EmbeddedBackend, open_disk_store, unusable_store
+from graph.store.remote import connect_endpoint
 
 @dataclass(frozen=True)
 class ValidationReport:
     """The outcome of checking the inputs: the parsed statements and what breaks the shapes."""
 
     quads_by_graph: dict[str, list[ox.Quad]]
-    violations: list  # list[graph.validation.Violation]
+    violations: list[Violation]
 
     @property
     def conforms(self) -> bool:
         return not any(v.severity == "Violation" for v in self.violations)
 
 
-def to_rdflib(quads: Sequence[ox.Quad]) -> rdflib.Graph:
-    """The triples of `quads` as an rdflib graph (for pySHACL), via N-Triples."""
-    data = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES)
-    graph = rdflib.Graph()
-    graph.parse(data=data or b"", format="nt")
-    return graph
+def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | None = None) -> KnowledgeStore:
+    """Load every input into a store (in memory, or on disk at `settings.store`).
+
+    An on-disk store whose recorded input fingerprint equals the current one is reused as it is.
+    `quads_by_graph` lets the caller pass statements it has already parsed (and validated).
+    """
+    fingerprint = fingerprint_inputs(settings)
+    meta = ox.NamedNode(graph_iri(settings.base, "meta"))
+    if settings.store is not None:
+        store = open_disk_store(settings.store)
+        try:
+            recorded = [q.object.value for q in store.quads_for_pattern(None, INPUT_FINGERPRINT, None, meta)]
+            if recorded == [fingerprint]:
+                return KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint, reused=True)
+            store.clear()
+        except (OSError, RuntimeError) as exc:
+            raise unusable_store(settings.store, exc) from None
+    else:
+        store = ox.Store()
+    if quads_by_graph is None:
+        quads_by_graph = parse_inputs(settings)
+    for quads in quads_by_graph.values():
+        store.bulk_extend(quads)
+    checkpoint("store:loading")  # the fingerprint is written last: a store killed before it is rebuilt
+    data = ox.NamedNode(graph_iri(settings.base, "data"))
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, data) for t in derived_statements(store))
+    kstore = KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint)
+    description = dataset_description(settings, kstore.triple_counts(), fingerprint)
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, meta) for t in description)
+    store.add(ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta))
+    if settings.store is not None:
+        store.flush()
+    return kstore
+
+
+
+def open_knowledge_store(settings: Settings) -> KnowledgeStore:
+    """The store the settings name: the external endpoint when `endpoint` is set, else the embedded one."""
+    if settings.endpoint:
+        return connect_endpoint(settings)
+    return open_store(settings)
 
 
 def validate_inputs(settings: Settings, paths: Sequence[Path] = (), lang: str = "en") -> ValidationReport:
@@ -61,8 +86,6 @@ def validate_inputs(settings: Settings, paths: Sequence[Path] = (), lang: str = 
 
     With `paths`, those files are checked as the instance data instead of the configured data folder.
     """
-    from graph.validation import validate_graph
-
     if paths:
         by_graph: dict[str, list[ox.Quad]] = {}
         for path, name in input_files(settings):
@@ -74,86 +97,6 @@ def validate_inputs(settings: Settings, paths: Sequence[Path] = (), lang: str = 
         by_graph = parse_inputs(settings)
     union = to_rdflib([q for quads in by_graph.values() for q in quads])
     return ValidationReport(by_graph, validate_graph(union, lang=lang))
-
-
-def _publish_dir(new: Path, out: Path) -> None:
-    if out.exists():
-        try:
-            exchange(new, out)
-        except (OSError, AttributeError):
-            # Not Linux (or an old kernel): two renames; the window between them is a few microseconds.
-            old = out.with_name(out.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.rename(out, old)
-            os.rename(new, out)
-            new = old
-        checkpoint("build:swapped")
-        shutil.rmtree(new, ignore_errors=True)
-    else:
-        os.rename(new, out)
-
-
-class BuildError(RuntimeError):
-    """The dumps cannot be written where asked; the message names the folder and what to do."""
-
-
-def _sorted_triples(kstore: KnowledgeStore) -> list[ox.Triple]:
-    return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in kstore.quads()}, key=str)
-
-
-def write_dumps(kstore: KnowledgeStore, out: Path) -> list[Distribution]:
-    """Write every dump, VoID/DCAT and SHA256SUMS into `out`, atomically replacing what was there."""
-    out = out.resolve()
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"{out} is a file, not a folder: give --out a folder for the dumps (it is created if missing)")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        remove_abandoned_staging(out)
-        staging = make_staging(out)  # named with our pid: a later build removes it if we are killed
-    except OSError as exc:
-        raise BuildError(f"cannot write the dumps next to {out} ({exc.strerror or exc}); choose another --out "
-                         "folder; nothing was written") from None
-    checkpoint("build:staging")
-    try:
-        triples = _sorted_triples(kstore)
-        quads = sorted(kstore.quads(), key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
-        distributions = []
-        for file_name, fmt, media_type, title in DUMPS:
-            if fmt == ox.RdfFormat.TRIG:
-                body = ox.serialize(quads, format=fmt, prefixes=PREFIXES)
-            elif fmt == ox.RdfFormat.TURTLE:
-                body = ox.serialize(triples, format=fmt, prefixes=PREFIXES)
-            else:
-                body = ox.serialize(triples, format=fmt)
-            if file_name.endswith(".gz"):
-                buffer = io.BytesIO()
-                with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as gz:
-                    gz.write(body)
-                body = buffer.getvalue()
-            (staging / file_name).write_bytes(body)
-            checkpoint(f"build:wrote-{file_name}")
-            distributions.append(Distribution(file_name, media_type, len(body), hashlib.sha256(body).hexdigest(), title))
-        # VoID + DCAT-AP.de (graph.catalogue): void.ttl for linked-data tools, catalog.rdf/.ttl for portals
-        description = dataset_metadata(kstore, distributions)
-        void = ox.serialize(sorted(description, key=str), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        (staging / "void.ttl").write_bytes(void)
-        catalog_files = {"catalog.ttl": void, "catalog.rdf": ox.serialize(description, format=ox.RdfFormat.RDF_XML)}
-        for catalog_name, catalog_body in catalog_files.items():
-            (staging / catalog_name).write_bytes(catalog_body)
-        sums = "".join(f"{d.sha256}  {d.file_name}\n" for d in distributions)
-        sums += f"{hashlib.sha256(void).hexdigest()}  void.ttl\n"
-        sums += "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in catalog_files.items())
-        (staging / "SHA256SUMS").write_text(sums, encoding="ascii")
-        for path in staging.iterdir():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
-        os.chmod(staging, 0o755)
-        checkpoint("build:before-swap")
-        _publish_dir(staging, out)
-        return distributions
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def build(settings: Settings, out: Path) -> tuple[ValidationReport, list[Distribution]]:
@@ -168,4 +111,5 @@ def build(settings: Settings, out: Path) -> tuple[ValidationReport, list[Distrib
         kstore.close()
 
 
-__all__ = ["DUMPS", "BuildError", "GRAPH_NAMES", "ValidationReport", "build", "validate_inputs", "write_dumps"]
+__all__ = ["DUMPS", "BuildError", "GRAPH_NAMES", "ValidationReport", "build", "open_knowledge_store", "open_store",
+           "validate_inputs", "write_dumps"]

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graph.config import ConfigError, Settings, load_settings
-from graph.loading import DataFileError
+from graph.load.files import DataFileError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="hki: the knowledge graph of a city's international relations.")
@@ -38,7 +38,8 @@ def _settings(config: Path | None, **overrides: object) -> Settings:
 
 def _open_or_exit(settings: Settings):
     """The store (embedded or external) for a command, or one clear line and exit 1."""
-    from graph.remote import EndpointUnavailable, open_knowledge_store
+    from graph.build import open_knowledge_store
+    from graph.store.remote import EndpointUnavailable
     from graph.store import StoreError
 
     try:
@@ -53,7 +54,7 @@ def _open_or_exit(settings: Settings):
 
 
 def _print_violations(violations: list) -> None:
-    from graph.validation import compact_iri
+    from graph.load.validation import compact_iri
 
     table = Table(title=f"{len(violations)} problem(s) with the data", show_lines=False)
     for column in ("resource", "property", "value", "what is wrong"):
@@ -97,7 +98,7 @@ def build(
     data: DataOption = None,
 ) -> None:
     """Validate, then write Turtle, N-Triples (gzip), JSON-LD, RDF/XML and TriG dumps with checksums and VoID/DCAT."""
-    from graph.build import BuildError
+    from graph.publish.dumps import BuildError
     from graph.build import build as run_build
 
     settings = _settings(config, extra_data=data)
@@ -258,7 +259,7 @@ def viz(
     """Write one self-contained HTML file (pyvis, vis-network inlined, no external requests) of a view or neighbourhood."""
     from graph.analysis import AmbiguousName, UnknownResource, projections
     from graph.analysis.projection import node_label
-    from graph.viz import VizError, choose_graph, default_heading, write_viz
+    from graph.publish.viz import VizError, choose_graph, default_heading, write_viz
 
     if lang not in ("de", "en"):
         err.print(f"--lang {lang!r} is not known; valid: de, en")
@@ -293,7 +294,7 @@ def synth(
     """Generate a synthetic graph in hki's ontology (cities, partnerships, networks, goals, measures) as N-Triples."""
     import time
 
-    from graph.synth import write_synthetic_graph
+    from graph.publish.synthetic import write_synthetic_graph
 
     if cities < 2:
         err.print(f"--cities {cities}: give at least 2 (a graph of partnerships needs two cities)")
@@ -325,8 +326,8 @@ def publish(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from graph.build import build as run_build
-    from graph.publish import PublishError
-    from graph.publish import publish as run_publish
+    from graph.publish.upload import PublishError
+    from graph.publish.upload import publish as run_publish
     from graph.store import EndpointUnavailable
 
     settings = _settings(config, extra_data=data)
@@ -381,7 +382,7 @@ def import_(
     lang: Annotated[str, typer.Option(help="Language of the messages: de or en.")] = "en",
 ) -> None:
     """Read spreadsheets, check every row (SHACL) and write them into the data folder — all, or nothing."""
-    from graph.tabular import import_tables
+    from graph.load.spreadsheets import import_tables
 
     settings = _settings(config)
     report = import_tables(settings, files, table_name=table, dry_run=dry_run, lang=lang)
@@ -409,8 +410,8 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write the partnerships, memberships and measures as spreadsheets that `kg import` reads back unchanged."""
-    from graph.store import open_store
-    from graph.tabular import TABLES, export_tables, write_csv, write_xlsx
+    from graph.build import open_store
+    from graph.load.spreadsheets import TABLES, export_tables, write_csv, write_xlsx
 
     if fmt not in ("csv", "xlsx"):
         err.print(f"format {fmt!r} is not known; valid: csv, xlsx")

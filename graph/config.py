@@ -33,13 +33,17 @@ class Settings:
     extra_data: tuple[Path, ...] = ()
     store: Path | None = None
     lang: str = "de"
-    query_timeout: float = 10.0
+    query_timeout: float = 10.0  # seconds a query from outside (/sparql, kg query) may run
+    # The limits of hki's own queries: those that make a page, an explorer view or an API answer, and the
+    # counts of the catalogue and of loading (which scan whole graphs). Named here, never raised in code.
+    page_query_timeout: float = 30.0
+    statistics_timeout: float = 120.0
     max_rows: int = 10_000
     query_workers: int = 4  # half of them may run long queries at a time (graph.store.ProcessQueryExecutor)
-    query_memory_mb: int = 1024  # memory one query may use in a worker beyond the loaded store (graph.sandbox)
+    query_memory_mb: int = 1024  # memory one query may use in a worker beyond the loaded store (graph.store.sandbox)
     max_result_mb: int = 32  # answers are cut (X-HKI-Truncated) before they grow past this size
     endpoint: str | None = None
-    request_header_timeout: float = 10.0  # seconds a request's headers may take to arrive (api.hardening)
+    request_header_timeout: float = 10.0  # seconds a request's headers may take to arrive (api.web.hardening)
     request_body_timeout: float = 10.0  # the longest pause allowed between two parts of a request body
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks whose X-Forwarded-For names the client
     title_de: str = "Internationale Beziehungen der Landeshauptstadt Hannover"
@@ -144,7 +148,7 @@ def check_settings(settings: Settings) -> Settings:
         raise _invalid("max_result_mb", f"{settings.max_result_mb}: must be at least 1 (MiB)")
     if settings.query_workers < 1:
         raise _invalid("query_workers", f"{settings.query_workers}: must be at least 1")
-    for name in ("request_header_timeout", "request_body_timeout"):
+    for name in ("request_header_timeout", "request_body_timeout", "page_query_timeout", "statistics_timeout"):
         if getattr(settings, name) <= 0:
             raise _invalid(name, f"{getattr(settings, name)}: must be a positive number of seconds")
     for entry in settings.trusted_proxies:

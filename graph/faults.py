@@ -3,7 +3,7 @@
 `kg build`, `kg import` and the store call `checkpoint(name)` at the moments where a crash would hurt
 most (half the dumps written, just before the swap, the store half loaded; `import:staging`,
 `import:wrote-<table>.ttl`, `import:before-swap`, `import:swapped`). Unset — always, outside the tests
-in tests/test_faults.py — a checkpoint does nothing. SIGKILL, not an exception: no `finally`, no
+in tests/unit/test_faults.py — a checkpoint does nothing. SIGKILL, not an exception: no `finally`, no
 cleanup runs, exactly as when the machine loses power or the OOM killer strikes.
 """
 from __future__ import annotations

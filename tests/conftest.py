@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from graph.config import PACKAGE_DATA_DIR, Settings
-from graph.store import KnowledgeStore, open_store
+from graph.build import open_store
+from graph.store import KnowledgeStore
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

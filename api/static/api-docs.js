@@ -1,4 +1,4 @@
-// Starts Swagger UI on /docs (api/api_docs.py); a file, not an inline script, for the Content-Security-Policy.
+// Starts Swagger UI on /docs (api/web/api_docs.py); a file, not an inline script, for the Content-Security-Policy.
 "use strict";
 window.addEventListener("DOMContentLoaded", function () {
   var element = document.getElementById("swagger-ui");

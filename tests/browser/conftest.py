@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from graph.store import open_store
+from graph.build import open_store
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from graph.store import open_store
+from graph.build import open_store
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
 PAGES = [

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from graph.examples import EXAMPLES
+from graph.views.examples import EXAMPLES
 
 
 class Watched:

@@ -11,8 +11,8 @@ import networkx as nx
 import pytest
 
 from graph.analysis import projections
-from graph.store import open_store
-from graph.viz import choose_graph, write_viz
+from graph.build import open_store
+from graph.publish.viz import choose_graph, write_viz
 
 HOSTILE_DATA = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
 IMG = "<img src=x onerror=alert(1)>"

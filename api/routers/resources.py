@@ -1,0 +1,440 @@
+"""Linked-data publication: dereferenceable IRIs, pages for people, and the dataset's metadata.
+
+Dereferencing pattern (one for every IRI we mint — `/id/…`, `/scheme/…`, `/def`, `/dataset`):
+**200 at the IRI itself, negotiated**. The server answers `GET <its URL>/id/city/bristol` (the IRI
+`<base>id/city/bristol`) with the description in the format the client prefers — HTML for browsers,
+Turtle, JSON-LD, N-Triples or RDF/XML — with `Vary: Accept` and a `Content-Location` naming the
+format-specific document (`/id/city/bristol.ttl`, `.jsonld`, `.nt`, `.rdf`, `.html`), which is served
+too and never varies. `?format=ttl|jsonld|nt|rdf|html` (and the long names) overrides the Accept
+header. Every answer has `Link: <…>; rel="alternate"; type="…"` for each other form and
+`Link: <licence>; rel="license"`; HTML pages repeat the alternates as `<link rel="alternate">`.
+Unknown IRIs get 404 (an HTML page with suggestions for browsers); no negotiation ever redirects.
+
+Pages for people (German and English, `?lang=` remembered in a cookie): the home page, a page per
+resource, list pages per class and per concept scheme, the SDG overview, downloads and the ontology.
+Metadata: `/.well-known/void` and `/catalog` (VoID + DCAT-AP.de, negotiated RDF).
+"""
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.web.i18n import PART_NAMES, TEXT, other_language, page_language, remember_language
+from api.web.negotiation import choose
+from api.web.maps import svg_map
+from graph import __version__
+from graph.publish.catalogue import dataset_metadata, licence_name
+from graph.publish.dumps import read_distributions
+from graph.config import Settings
+from graph.views.describe import INCOMING_MAX, Describer, Description, see_also
+from graph.views.entities import EntityCatalogue, EntityError, sparql_iri
+from graph.store import GRAPH_NAMES, KnowledgeStore, QueryBusy, QueryError, QueryTimeout
+from graph.views.pages import PageViews, Value, capitalised, timeline_bars
+from ontology import ONTOLOGY_IRI, PREFIXES
+from api.web.templates import templates
+
+
+# (file extension, media type, rdf format or None for HTML, name shown to people)
+FORMATS: tuple[tuple[str, str, ox.RdfFormat | None, str], ...] = (
+    ("html", "text/html", None, "HTML"),
+    ("ttl", "text/turtle", ox.RdfFormat.TURTLE, "Turtle"),
+    ("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, "JSON-LD"),
+    ("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES, "N-Triples"),
+    ("rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML, "RDF/XML"),
+)
+BY_EXTENSION = {ext: (media, fmt, name) for ext, media, fmt, name in FORMATS}
+BY_MEDIA = {media: ext for ext, media, _, _ in FORMATS}
+FORMAT_ALIASES = {"turtle": "ttl", "json-ld": "jsonld", "json": "jsonld", "ntriples": "nt", "n-triples": "nt",
+                  "rdfxml": "rdf", "xml": "rdf", "rdf+xml": "rdf", "htm": "html"}
+ACCEPT_ALIASES = {"application/json": "application/ld+json", "text/plain": "application/n-triples",
+                  "application/xhtml+xml": "text/html", "application/xml": "application/rdf+xml",
+                  "application/x-turtle": "text/turtle"}
+RDF_MEDIA = [media for _, media, fmt, _ in FORMATS if fmt is not None]
+CONTENT_TYPES = {"text/html": "text/html; charset=utf-8", "text/turtle": "text/turtle; charset=utf-8",
+                 "application/n-triples": "application/n-triples; charset=utf-8"}
+
+# The list pages with a fixed address: key → (class IRI, text key, columns)
+S, H, O, D, K = ("http://schema.org/", "https://w3id.org/hki/def#", "http://www.w3.org/ns/org#",
+                 "http://purl.org/dc/terms/", "http://www.w3.org/2004/02/skos/core#")
+LISTS: dict[str, tuple[str, str, list[str]]] = {
+    "cities": (S + "City", "cities", [S + "containedInPlace", H + "twinnedWith"]),
+    "partnerships": (H + "Partnership", "partnerships", [H + "partnershipType", H + "partner", S + "startDate",
+                                                         S + "endDate"]),
+    "organisations": (O + "Organization", "organisations", [O + "classification"]),
+    "memberships": (O + "Membership", "memberships", [O + "organization", S + "startDate"]),
+    "goals": (H + "Goal", "goals", [K + "notation", K + "inScheme", H + "addressesSDG"]),
+    "measures": (H + "Measure", "measures", [D + "identifier", H + "measureStatus", S + "startDate",
+                                             S + "endDate", H + "addressesSDG"]),
+}
+ACTION_CONCEPT_PATH = "id/action-concept/internationale-stadt"
+
+
+def _split_extension(path: str) -> tuple[str, str | None]:
+    stem, dot, ext = path.rpartition(".")
+    if dot and ext in BY_EXTENSION and "/" not in ext:
+        return stem, ext
+    return path, None
+
+
+class LinkedDataRouter(APIRouter):
+    """Dereferencing, pages for people and dataset metadata over one store."""
+
+    def __init__(self, store: KnowledgeStore, settings: Settings, dist_dir: Path = Path("dist"),
+                 catalogue: EntityCatalogue | None = None):
+        super().__init__(tags=["Linked data"])
+        self.store = store
+        self.settings = settings
+        self.base = settings.base
+        self.dist_dir = Path(dist_dir).resolve()
+        self.describer = Describer(store)
+        self.views = PageViews(store, catalogue or EntityCatalogue(store))
+        self._metadata_cache: tuple[object, list[ox.Triple]] | None = None
+        page = {"response_class": HTMLResponse, "include_in_schema": False, "methods": ["GET", "HEAD"]}
+        self.add_api_route("/", self.home, **page)
+        for prefix in ("/id/{path:path}", "/scheme/{path:path}", "/dataset/{path:path}"):
+            self.add_api_route(prefix, self.dereference, methods=["GET", "HEAD"], response_class=Response,
+                               summary="Dereference an IRI of the dataset (content negotiation)")
+        for exact in ("/def", "/def.{ext}", "/dataset", "/dataset.{ext}"):
+            self.add_api_route(exact, self.dereference_exact, methods=["GET", "HEAD"], response_class=Response,
+                               include_in_schema=False)
+        self.add_api_route("/resource", self.resource, methods=["GET", "HEAD"], response_class=Response,
+                           summary="Any resource the graph describes (e.g. an SDG), by its IRI")
+        self.add_api_route("/list", self.list_index, **page)
+        self.add_api_route("/list/{key}", self.list_page, **page)
+        self.add_api_route("/sdgs", self.sdg_page, **page)
+        self.add_api_route("/downloads", self.downloads_page, **page)
+        self.add_api_route("/ontology", self.ontology_page, **page)
+        for path in ("/.well-known/void", "/catalog"):
+            self.add_api_route(path, self.metadata, methods=["GET", "HEAD"], response_class=Response,
+                               summary="The dataset's description: VoID and a DCAT-AP.de catalogue")
+
+    # ------------------------------------------------------------------ helpers
+    def href(self, iri: str | None, known: bool = True) -> str | None:
+        """Where a link to `iri` goes: our IRIs to this server, described ones to /resource, the web as is."""
+        if not iri:
+            return None
+        if iri.startswith(self.base):
+            return "/" + iri[len(self.base):]
+        if iri == str(ONTOLOGY_IRI):
+            return "/ontology"
+        if known or iri in self.views.index.entities:
+            return "/resource?" + urllib.parse.urlencode({"iri": iri})
+        if iri.startswith(("http://", "https://")):
+            return iri
+        return None
+
+    def _context(self, request: Request, lang: str, **extra) -> dict:
+        t = TEXT[lang]
+        query = dict(request.query_params)
+        query["lang"] = other_language(lang)
+        return {"t": t, "lang": lang, "other_lang": other_language(lang), "version": __version__,
+                "switch_url": request.url.path + "?" + urllib.parse.urlencode(query),
+                "title": self.settings.title_de if lang == "de" else self.settings.title_en,
+                "licence": self.settings.licence, "licence_name": licence_name(self.settings.licence),
+                "href": self.href, "alternates": [], **extra}
+
+    def _page(self, request: Request, template: str, context: dict, status: int = 200,
+              headers: dict[str, str] | None = None) -> HTMLResponse:
+        response = templates.TemplateResponse(request, template, context, status_code=status, headers=headers)
+        if 'rel="license"' not in response.headers.get("Link", ""):
+            response.headers["Link"] = ", ".join(filter(None, [response.headers.get("Link"),
+                                                               f'<{self.settings.licence}>; rel="license"']))
+        return remember_language(request, response)
+
+    def _guard(self, call):
+        try:
+            return call(), None
+        except EntityError as exc:
+            return None, Response(str(exc), 400, media_type="text/plain")
+        except QueryTimeout as exc:
+            return None, Response(str(exc), 504, media_type="text/plain")
+        except QueryBusy as exc:
+            return None, Response(str(exc), 503, media_type="text/plain", headers={"Retry-After": "2"})
+        except QueryError as exc:
+            return None, Response(str(exc), 400, media_type="text/plain")
+
+    def _negotiate(self, request: Request, ext: str | None) -> tuple[str | None, str | None]:
+        """(extension chosen, error message). `ext` from the URL wins, then ?format=, then Accept."""
+        asked = request.query_params.get("format")
+        if ext is None and asked:
+            ext = FORMAT_ALIASES.get(asked.lower(), asked.lower())
+            if ext not in BY_EXTENSION:
+                valid = ", ".join(sorted(set(BY_EXTENSION) | set(FORMAT_ALIASES)))
+                return None, f"format={asked!r} is not offered; valid values: {valid}"
+        if ext is not None:
+            return ext, None
+        media = choose(request.headers.get("accept"), [m for _, m, _, _ in FORMATS], ACCEPT_ALIASES)
+        if media is None:
+            offered = ", ".join(m for _, m, _, _ in FORMATS)
+            return None, f"none of the media types in the Accept header is offered here; offered: {offered}"
+        return BY_MEDIA[media], None
+
+    # ------------------------------------------------------------------ dereferencing
+    def dereference(self, request: Request, path: str) -> Response:
+        prefix = request.url.path.split("/", 2)[1]  # id, scheme or dataset
+        stem, ext = _split_extension(path)
+        iri = f"{self.base}{prefix}/{stem}"
+        if ext is not None and self._exists(f"{self.base}{prefix}/{path}"):
+            iri, ext = f"{self.base}{prefix}/{path}", None  # an IRI that itself ends like a file name
+        document = f"/{prefix}/{stem}"
+        return self._serve(request, iri, ext, document)
+
+    def dereference_exact(self, request: Request, ext: str | None = None) -> Response:
+        name = request.url.path.strip("/").split(".", 1)[0]
+        if ext is not None and ext not in BY_EXTENSION:
+            return self._not_found(request, f"{self.base}{name}.{ext}")
+        iri = str(ONTOLOGY_IRI) if name == "def" else self.base + "dataset"
+        return self._serve(request, iri, ext, "/" + name)
+
+    def resource(self, request: Request, iri: str = Query(..., description="The IRI of the resource, e.g. http://metadata.un.org/sdg/13")) -> Response:
+        try:
+            sparql_iri(iri)
+        except EntityError as exc:
+            return Response(f"iri: {exc}", 400, media_type="text/plain")
+        return self._serve(request, iri, None, None)
+
+    def _exists(self, iri: str) -> bool:
+        try:
+            return self.describer.exists(iri)
+        except EntityError:
+            return False
+
+    def _alternates(self, iri: str, document: str | None) -> list[dict]:
+        out = []
+        for ext, media, _, name in FORMATS:
+            if document is not None:
+                url = f"{document}.{ext}"
+            else:
+                url = "/resource?" + urllib.parse.urlencode({"iri": iri, "format": ext})
+            out.append({"ext": ext, "media": media, "name": name, "url": url})
+        return out
+
+    def _serve(self, request: Request, iri: str, ext: str | None, document: str | None) -> Response:
+        chosen, problem = self._negotiate(request, ext)
+        negotiated = ext is None and request.query_params.get("format") is None
+        if problem:
+            return Response(problem, 406 if request.query_params.get("format") is None else 400,
+                            media_type="text/plain", headers={"Vary": "Accept"})
+        found, error = self._guard(lambda: iri == str(ONTOLOGY_IRI) or self.describer.exists(iri))
+        if error:
+            return error
+        if not found:
+            return self._not_found(request, iri, html=chosen == "html")
+        everything = request.query_params.get("incoming") == "all"
+        description, error = self._guard(lambda: self.describer.describe(iri, INCOMING_MAX if everything else 100))
+        if error:
+            return error
+        alternates = self._alternates(iri, document)
+        headers = {"Link": ", ".join([f'<{a["url"]}>; rel="alternate"; type="{a["media"]}"' for a in alternates
+                                      if a["ext"] != chosen] + [f'<{self.settings.licence}>; rel="license"'])}
+        if negotiated:
+            headers["Vary"] = "Accept"
+        location = next(a["url"] for a in alternates if a["ext"] == chosen)
+        headers["Content-Location"] = location
+        if chosen == "html":
+            if iri == str(ONTOLOGY_IRI):
+                return self._ontology_html(request, headers)
+            return self._resource_page(request, description, alternates, headers)
+        media, fmt, _ = BY_EXTENSION[chosen]
+        more = str(request.url.include_query_params(incoming="all").remove_query_params("format"))
+        more = self.base + more[len(str(request.base_url)):]  # public, not from the request's Host header
+        triples = see_also(description, more)
+        body = ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt == ox.RdfFormat.TURTLE else None) or b""
+        return Response(body if request.method != "HEAD" else b"", media_type=None,
+                        headers={**headers, "Content-Type": CONTENT_TYPES.get(media, media),
+                                 "Content-Length": str(len(body))})
+
+    def _not_found(self, request: Request, iri: str, html: bool | None = None) -> Response:
+        if html is None:
+            html = choose(request.headers.get("accept"), ["text/html", "text/plain"], ACCEPT_ALIASES) == "text/html"
+        message = f"the dataset says nothing about <{iri}>"
+        if not html:
+            return Response(message + "; find entries with /api/search?q=… or browse /list", 404, media_type="text/plain")
+        lang = page_language(request, self.settings.lang)
+        words = iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
+        suggestions: list[dict] = []
+        for text in [words] + [w for w in words.split() if len(w) >= 4] + [w[:4] for w in words.split() if len(w) >= 5]:
+            try:
+                hits = self.views.catalogue.search(text, lang=lang, limit=6)
+            except (EntityError, QueryError, QueryTimeout, QueryBusy):
+                hits = []
+            for hit in hits:
+                if hit.iri not in {s["iri"] for s in suggestions} and len(suggestions) < 6:
+                    suggestions.append({"iri": hit.iri, "label": hit.label})
+            if suggestions:
+                break
+        context = self._context(request, lang, iri=iri, suggestions=suggestions, lists=self._list_links(lang))
+        return self._page(request, "not_found.html", context, status=404)
+
+    # ------------------------------------------------------------------ pages
+    def _list_links(self, lang: str) -> list[dict]:
+        t = TEXT[lang]
+        return [{"url": f"/list/{key}", "name": t[text_key]} for key, (_, text_key, _) in LISTS.items()]
+
+    def home(self, request: Request) -> HTMLResponse:
+        lang = page_language(request, self.settings.lang)
+        counts, error = self._guard(self.store.triple_counts)
+        counts = counts or {}
+        context = self._context(request, lang,
+                                counts=[(name, counts.get(name, 0)) for name in GRAPH_NAMES],
+                                total=sum(v for k, v in counts.items() if k != "meta"),
+                                concept_url="/" + ACTION_CONCEPT_PATH, part_names=PART_NAMES[lang])
+        return self._page(request, "home.html", context)
+
+    def _resource_page(self, request: Request, description: Description, alternates: list[dict],
+                       headers: dict[str, str]) -> HTMLResponse:
+        lang = page_language(request, self.settings.lang)
+        view = self.views.resource(description, lang)
+        t = TEXT[lang]
+        place_map = None
+        if view.lat is not None and view.lon is not None:
+            place_map = svg_map([(view.lat, view.lon, view.label, None)], center=(view.lat, view.lon))
+        network = None
+        if view.neighbours:
+            network = {"center": {"id": view.iri, "label": view.label, "group": self.views.group(view.iri)},
+                       "nodes": [{"id": n.iri, "label": n.label, "group": n.group, "href": self.href(n.iri),
+                                  "title": n.predicate_name} for n in view.neighbours],
+                       "edges": [{"from": view.iri if n.direction == "out" else n.iri,
+                                  "to": n.iri if n.direction == "out" else view.iri, "label": n.predicate_name}
+                                 for n in view.neighbours]}
+        timeline = bars = None
+        concepts = None
+        if view.is_action_concept:
+            timeline, _ = self._guard(lambda: self.views.timeline(view.iri, lang))
+            bars = timeline_bars(timeline or [])
+        if view.is_scheme:
+            concepts, _ = self._guard(lambda: self.views.concepts(view.iri, lang))
+        more_url = None
+        if description.truncated:
+            more_url = str(request.url.include_query_params(incoming="all").remove_query_params("format"))
+            more_url = more_url[len(str(request.base_url)) - 1:]
+        context = self._context(request, lang, view=view, alternates=alternates, place_map=place_map,
+                                network=network, timeline=timeline, bars=bars, concepts=concepts,
+                                more_url=more_url, shown_of=t["shown_of"].format(shown=view.incoming_shown,
+                                                                                 total=view.incoming_total),
+                                show_all=t["show_all_incoming"].format(n=view.incoming_total))
+        if network:  # vis-network adds its stylesheets to the page: allowed by their hashes (api/web/assets.py)
+            from api.web.assets import csp_for_vis_network
+            headers = {**headers, "Content-Security-Policy": csp_for_vis_network()}
+        return self._page(request, "resource.html", context, headers=headers)
+
+    def list_index(self, request: Request) -> HTMLResponse:
+        lang = page_language(request, self.settings.lang)
+        class_iri = request.query_params.get("class")
+        if class_iri:
+            return self._list(request, lang, class_iri, self.views.name(class_iri, lang), [])
+        classes, error = self._guard(lambda: self.views.classes(lang))
+        schemes, _ = self._guard(lambda: self.views.schemes(lang))
+        if error:
+            return error
+        context = self._context(request, lang, classes=classes, schemes=schemes or [], lists=self._list_links(lang),
+                                list_url=lambda c: "/list?" + urllib.parse.urlencode({"class": c}))
+        return self._page(request, "lists.html", context)
+
+    def list_page(self, request: Request, key: str) -> Response:
+        lang = page_language(request, self.settings.lang)
+        if key not in LISTS:
+            return self._not_found(request, f"{self.base}list/{key}", html=True)
+        class_iri, text_key, columns = LISTS[key]
+        return self._list(request, lang, class_iri, TEXT[lang][text_key], columns)
+
+    def _list(self, request: Request, lang: str, class_iri: str, heading: str, columns: list[str]) -> Response:
+        rows, error = self._guard(lambda: self.views.instances(class_iri, lang, columns))
+        if error:
+            return error
+        world = home = None
+        if class_iri == S + "City" and columns:  # the partner-city list: the home city is on the map, not in the table
+            home_iris, _ = self._guard(self.views.home_places)
+            home_iris = home_iris or set()
+            home = [{"iri": r["iri"], "label": r["label"]} for r in rows if r["iri"] in home_iris]
+            rows = [r for r in rows if r["iri"] not in home_iris]
+            coords, _ = self._guard(lambda: self.store.select(
+                "SELECT ?c ?lat ?lon WHERE { ?c a <http://schema.org/City> ; "
+                "<http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?lon }", trusted=True))
+            places = sorted(((float(r["lat"].value), float(r["lon"].value), self.views.index.get(r["c"].value).label(lang),
+                              self.href(r["c"].value)) for r in coords or []),
+                            key=lambda p: p[3] not in {self.href(h) for h in home_iris})
+            world = svg_map(places, resolution="110m", main_first=bool(home_iris)) if places else None
+        context = self._context(request, lang, heading=heading, class_iri=class_iri, rows=rows, home=home,
+                                columns=[capitalised(self.views.name(c, lang)) for c in columns], world=world)
+        return self._page(request, "list.html", context)
+
+    def sdg_page(self, request: Request) -> HTMLResponse:
+        lang = page_language(request, self.settings.lang)
+        sdgs, error = self._guard(lambda: self.views.sdg_coverage(lang))
+        if error:
+            return error
+        return self._page(request, "sdgs.html", self._context(request, lang, sdgs=sdgs))
+
+    def downloads_page(self, request: Request) -> HTMLResponse:
+        lang = page_language(request, self.settings.lang)
+        files = read_distributions(self.dist_dir)
+        return self._page(request, "downloads.html", self._context(request, lang, files=files))
+
+    def ontology_page(self, request: Request) -> Response:
+        alternates = self._alternates(str(ONTOLOGY_IRI), "/def")
+        headers = {"Link": ", ".join(f'<{a["url"]}>; rel="alternate"; type="{a["media"]}"' for a in alternates
+                                     if a["ext"] != "html")}
+        return self._ontology_html(request, headers)
+
+    def _ontology_html(self, request: Request, headers: dict[str, str]) -> Response:
+        from api.web.hardening import csp_allowing_styles
+        from graph.publish.ontology_docs import OntologyDocError, inline_styles, ontology_html
+
+        lang = page_language(request, self.settings.lang)
+        try:
+            html = ontology_html(lang, back_link=("/", TEXT[lang]["home"]),
+                                 switch=(f"/ontology?lang={other_language(lang)}", TEXT[lang]["other"]),
+                                 turtle="/def.ttl")
+        except OntologyDocError as exc:
+            return Response(f"{TEXT[lang]['ontology_missing']} {exc}", 500, media_type="text/plain")
+        response = HTMLResponse(html, headers={**headers, "Link": ", ".join(
+            filter(None, [headers.get("Link"), f'<{self.settings.licence}>; rel="license"'])),
+            "Content-Security-Policy": csp_allowing_styles(inline_styles(html))})  # pyLODE's own stylesheet
+        return remember_language(request, response)
+
+    # ------------------------------------------------------------------ metadata
+    def metadata_triples(self) -> list[ox.Triple]:
+        sums = self.dist_dir / "SHA256SUMS"
+        key = (self.store.fingerprint, sums.stat().st_mtime_ns if sums.is_file() else None)
+        if self._metadata_cache is None or self._metadata_cache[0] != key:
+            self._metadata_cache = (key, dataset_metadata(self.store, read_distributions(self.dist_dir)))
+        return self._metadata_cache[1]
+
+    def metadata(self, request: Request) -> Response:
+        asked = request.query_params.get("format")
+        ext = FORMAT_ALIASES.get(asked.lower(), asked.lower()) if asked else None
+        if ext is not None and ext not in BY_EXTENSION:
+            return Response(f"format={asked!r} is not offered; valid: ttl, jsonld, nt, rdf, html", 400,
+                            media_type="text/plain")
+        if ext is None:
+            media = choose(request.headers.get("accept"), RDF_MEDIA + ["text/html"], ACCEPT_ALIASES)
+            if media is None:
+                return Response("offered: " + ", ".join(RDF_MEDIA + ["text/html"]), 406, media_type="text/plain",
+                                headers={"Vary": "Accept"})
+            ext = BY_MEDIA[media]
+        triples, error = self._guard(self.metadata_triples)
+        if error:
+            return error
+        path = request.url.path
+        headers = {"Vary": "Accept", "Link": ", ".join(
+            [f'<{path}?format={e}>; rel="alternate"; type="{m}"' for e, m, _, _ in FORMATS if e != ext]
+            + [f'<{self.settings.licence}>; rel="license"'])}
+        if ext == "html":
+            lang = page_language(request, self.settings.lang)
+            turtle = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+            alternates = [{"ext": e, "media": m, "name": n, "url": f"{path}?format={e}"} for e, m, _, n in FORMATS]
+            context = self._context(request, lang, turtle=turtle.decode("utf-8"), alternates=alternates)
+            return self._page(request, "catalog.html", context, headers=headers)
+        media, fmt, _ = BY_EXTENSION[ext]
+        body = ox.serialize(sorted(triples, key=str), format=fmt,
+                            prefixes=PREFIXES if fmt == ox.RdfFormat.TURTLE else None) or b""
+        return Response(body if request.method != "HEAD" else b"", headers={
+            **headers, "Content-Type": CONTENT_TYPES.get(media, media), "Content-Length": str(len(body))})
+
+
+__all__ = ["FORMATS", "LinkedDataRouter", "Value"]

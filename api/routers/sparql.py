@@ -1,0 +1,465 @@
+"""The SPARQL endpoint `/sparql`: the SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/),
+read-only, with time limits, a row cap and no outbound connections; and the query page for browsers.
+
+The router is thin: it reads the HTTP request into an `Operation` (or a `ProtocolError` with its
+status and a message naming the parameter and what is valid), negotiates the media type, and hands
+the query to `KnowledgeStore.run`, which owns evaluation, limits and serialisation.
+
+Status codes, as documented in README.md:
+- 200 an answer; 304 the client's copy is current (If-None-Match on GET/HEAD);
+- 400 a request the protocol does not allow, a syntax error (with line and column), SERVICE/LOAD;
+- 403 an update (this endpoint is read-only); 406 no offered media type is acceptable;
+- 413 a request body over 1 MiB;
+- 503 all query workers are busy (retry after the `Retry-After` seconds);
+- 504 the query ran past its time limit and was stopped (retrying the same query will not help).
+
+Handlers are plain `def` functions, so FastAPI runs them in its thread pool: a slow query waits on
+its worker process in a thread and never blocks the event loop.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from api.web.i18n import page_language, remember_language
+from api.web.negotiation import choose
+from graph import __version__
+from graph.config import Settings
+from graph.views.examples import EXAMPLES
+from graph.store.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
+from graph.publish.service_description import service_description
+from graph.store import (KnowledgeStore, NoAcceptableFormat, QueryBusy, QueryError, QueryOutOfMemory, QueryRefused,
+                         QueryRequest, QueryTimeout, UpdateRefused)
+from ontology import PREFIXES
+from api.web.templates import templates
+
+
+MAX_BODY_BYTES = 1 << 20
+SOLUTION_TYPES = tuple(RESULT_MEDIA_TYPES)  # SPARQL JSON first: the default
+GRAPH_TYPES = tuple(GRAPH_MEDIA_TYPES)  # Turtle first: the default
+DESCRIPTION_TYPES = ("text/turtle", "text/html", "application/n-triples", "application/ld+json", "application/rdf+xml")
+OFFERED = {"solutions": SOLUTION_TYPES, "graph": GRAPH_TYPES, "description": DESCRIPTION_TYPES}
+# Names clients use that are not the registered media types; they count only when named exactly.
+ALIASES = {
+    "solutions": {"application/json": "application/sparql-results+json"},
+    "graph": {"application/json": "application/ld+json", "text/plain": "application/n-triples"},
+    "description": {"application/json": "application/ld+json", "text/plain": "application/n-triples",
+                    "application/xhtml+xml": "text/html"},
+}
+# `format=` short names, by result kind (json and xml mean the natural JSON/XML form of each kind).
+FORMAT_NAMES: dict[str, dict[str, str]] = {
+    "json": {"solutions": "application/sparql-results+json", "graph": "application/ld+json",
+             "description": "application/ld+json"},
+    "xml": {"solutions": "application/sparql-results+xml", "graph": "application/rdf+xml",
+            "description": "application/rdf+xml"},
+    "csv": {"solutions": "text/csv"},
+    "tsv": {"solutions": "text/tab-separated-values"},
+    "turtle": {"graph": "text/turtle", "description": "text/turtle"},
+    "ttl": {"graph": "text/turtle", "description": "text/turtle"},
+    "ntriples": {"graph": "application/n-triples", "description": "application/n-triples"},
+    "nt": {"graph": "application/n-triples", "description": "application/n-triples"},
+    "jsonld": {"graph": "application/ld+json", "description": "application/ld+json"},
+    "json-ld": {"graph": "application/ld+json", "description": "application/ld+json"},
+    "rdfxml": {"graph": "application/rdf+xml", "description": "application/rdf+xml"},
+    "rdf": {"graph": "application/rdf+xml", "description": "application/rdf+xml"},
+    "html": {"description": "text/html"},
+}
+KIND_WORDS = {"solutions": "SELECT and ASK results", "graph": "CONSTRUCT and DESCRIBE results",
+              "description": "the service description (GET /sparql without a query)"}
+ALLOW = "GET, HEAD, POST, OPTIONS"
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+CONTENT_TYPE_HELP = (f"send the query as {FORM} (query=… in the body) or as {QUERY_BODY} "
+                     "(the query itself as the UTF-8 body), or use GET /sparql?query=…")
+READ_ONLY = ("this endpoint is read-only: SPARQL updates (update=…, application/sparql-update, INSERT, DELETE, "
+             "LOAD, CLEAR, …) are refused and the data is unchanged. Download the data from / and load it into "
+             "your own store to change it.")
+
+
+@dataclass
+class ProtocolError(Exception):
+    """A request the endpoint answers with an error status; `message` is for the person who sent it."""
+
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query request as the protocol defines it; `query` None asks for the service description."""
+
+    query: str | None
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    format: str | None = None
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+def parse_params(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """Form-encoded parameters (a URL's query string or a form body), decoded strictly as UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+        return urllib.parse.parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the {where} is not valid UTF-8 (byte {exc.start} after decoding %-escapes, "
+                                 f"{exc.object[exc.start:exc.start + 4]!r}): percent-encode the UTF-8 bytes of "
+                                 "the query text") from None
+
+
+def parse_content_type(header: str | None) -> tuple[str, dict[str, str]]:
+    """('application/sparql-query', {'charset': 'utf-8'}) from a Content-Type header ('' if missing)."""
+    if not header or not header.strip():
+        return "", {}
+    media, *params = header.split(";")
+    values = {}
+    for param in params:
+        key, _, value = param.partition("=")
+        values[key.strip().lower()] = value.strip().strip('"')
+    return media.strip().lower(), values
+
+
+def _decode_query_body(body: bytes, charset: str | None) -> str:
+    encoding = (charset or "utf-8").lower()
+    if encoding not in ("utf-8", "utf8", "us-ascii", "ascii"):
+        raise ProtocolError(400, f"charset={charset} in the Content-Type is not supported: the SPARQL Protocol "
+                                 "sends queries as UTF-8; re-encode the query and send charset=utf-8 (or none)")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        raise ProtocolError(400, f"the request body is not valid UTF-8 (line {line}, byte {exc.start}: "
+                                 f"{body[exc.start:exc.start + 4]!r}); the SPARQL Protocol requires UTF-8") from None
+
+
+def _graph_iris(params: list[tuple[str, str]], name: str) -> tuple[str, ...]:
+    values = tuple(v for k, v in params if k == name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as exc:
+            raise ProtocolError(400, f"{name}={value!r} is not an absolute IRI ({exc}); give a graph name such "
+                                     "as https://w3id.org/hki/graph/data") from None
+    return values
+
+
+def read_operation(method: str, query_string: bytes, content_type: str | None, body: bytes) -> Operation:
+    """The protocol operation of one HTTP request, or ProtocolError (400, 403) saying what is wrong."""
+    params = parse_params(query_string, "URL's query string")
+    body_query: str | None = None
+    if method == "POST":
+        media, ct_params = parse_content_type(content_type)
+        if media == UPDATE_BODY:
+            raise ProtocolError(403, READ_ONLY)
+        if media == FORM:
+            if ct_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8", "us-ascii", "ascii"):
+                raise ProtocolError(400, f"charset={ct_params['charset']} is not supported for form bodies: "
+                                         "percent-encode the query's UTF-8 bytes and send charset=utf-8 (or none)")
+            params += parse_params(body, "form body")
+        elif media == QUERY_BODY:
+            body_query = _decode_query_body(body, ct_params.get("charset"))
+        elif not media:
+            raise ProtocolError(400, f"a POST to /sparql needs a Content-Type header: {CONTENT_TYPE_HELP}")
+        else:
+            raise ProtocolError(400, f"Content-Type {media} is not accepted for a POST to /sparql: {CONTENT_TYPE_HELP}")
+    queries = [v for k, v in params if k == "query"] + ([body_query] if body_query is not None else [])
+    updates = [v for k, v in params if k == "update"]
+    if queries and updates:
+        raise ProtocolError(400, "the request has both a query and an update parameter; send one query "
+                                 "(and note that updates are refused: this endpoint is read-only)")
+    if updates:
+        raise ProtocolError(403, READ_ONLY)
+    if len(queries) > 1:
+        where = "in the URL and as the body" if body_query is not None else f"{len(queries)} times"
+        raise ProtocolError(400, f"the query parameter is given {where}; send exactly one query per request")
+    formats = [v for k, v in params if k == "format"]
+    if len(formats) > 1:
+        raise ProtocolError(400, f"format is given {len(formats)} times ({', '.join(formats)}); give it at most once")
+    default_graphs = _graph_iris(params, "default-graph-uri")
+    named_graphs = _graph_iris(params, "named-graph-uri")
+    dataset_given = bool(default_graphs or named_graphs)
+    if not queries:
+        if method == "POST" or dataset_given:
+            raise ProtocolError(400, "the request has no query: give query=… (GET or form POST) or the query "
+                                     f"as an {QUERY_BODY} body; GET /sparql with no parameters describes the service")
+        return Operation(None, format=formats[0] if formats else None)
+    if not queries[0].strip():
+        raise ProtocolError(400, "the query is empty; write a query such as SELECT * WHERE { ?s ?p ?o } LIMIT 10")
+    return Operation(queries[0],
+                     default_graphs if dataset_given else None,
+                     named_graphs if dataset_given else None,
+                     formats[0] if formats else None)
+
+
+# ------------------------------------------------------------------------------------------ negotiation
+
+def negotiate(kind: str, format_param: str | None, accept: str | None) -> str:
+    """The media type to answer with for results of `kind`, or ProtocolError 400/406 naming what is offered."""
+    offered = OFFERED[kind]
+    listing = ", ".join(offered)
+    if format_param:
+        name = format_param.strip().lower()
+        if name in FORMAT_NAMES:
+            media = FORMAT_NAMES[name].get(kind)
+        elif name in offered:
+            media = name
+        elif name in RESULT_MEDIA_TYPES or name in GRAPH_MEDIA_TYPES or name == "text/html":
+            media = None
+        else:
+            valid = ", ".join(sorted(n for n, kinds in FORMAT_NAMES.items() if kind in kinds))
+            raise ProtocolError(400, f"format={format_param!r} is not a known format; for {KIND_WORDS[kind]} "
+                                     f"use one of {valid} or a media type: {listing}")
+        if media is None:
+            raise ProtocolError(406, f"format={format_param!r} cannot express {KIND_WORDS[kind]}; offered: {listing}")
+        return media
+    media = choose(accept, offered, ALIASES[kind])
+    if media is None:
+        raise ProtocolError(406, f"none of the media types in Accept: {accept} can express {KIND_WORDS[kind]}; "
+                                 f"offered: {listing} (or add format=… to the request)")
+    return media
+
+
+def content_type(media: str) -> str:
+    return media if media == "text/html" else f"{media}; charset=utf-8"
+
+
+def etag_for(*parts: object) -> str:
+    digest = hashlib.sha256("\x00".join(json.dumps(p, sort_keys=True, default=str) for p in parts).encode())
+    return '"' + digest.hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Weak comparison (RFC 9110 §13.1.2): `*` or any listed tag equal to ours, W/ ignored."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return etag in tags
+
+
+# ------------------------------------------------------------------------------------------ the router
+
+async def read_body(request: Request) -> bytes | None:
+    """The request body, or None if it is larger than MAX_BODY_BYTES (read no further)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+PAGE_TEXT = {
+    "de": {
+        "title": "SPARQL-Abfrage", "other": "English",
+        "lead": "Stellen Sie dem Wissensgraphen Fragen in der Abfragesprache SPARQL. Wählen Sie eine "
+                "Beispielfrage oder schreiben Sie eine eigene Abfrage und klicken Sie auf „Abfrage ausführen“.",
+        "examples": "Beispielfragen", "query": "Abfrage", "run": "Abfrage ausführen", "running": "Läuft …",
+        "shortcut": "Strg+Eingabe führt aus, Strg+Leertaste ergänzt Präfixe.",
+        "results": "Ergebnis", "rows": "Zeilen", "row": "Zeile", "in": "in", "empty": "Keine Treffer.",
+        "truncated": "Das Ergebnis wurde nach {n} Zeilen abgeschnitten (Obergrenze des Servers). "
+                     "Schränken Sie die Abfrage ein, z. B. mit LIMIT oder FILTER.",
+        "download": "Herunterladen:", "error": "Die Abfrage konnte nicht ausgeführt werden.",
+        "where": "Der Fehler steht in Zeile {line}, Spalte {column} (im Editor rot markiert). Meldung des Servers:",
+        "network": "Der Server hat nicht geantwortet. Ist er erreichbar?",
+        "yes": "Ja", "no": "Nein", "limits": "Jede Abfrage darf höchstens {t} Sekunden laufen und liefert "
+        "höchstens {n} Zeilen. Der Zugang ist nur lesend.",
+        "endpoint": "Adresse für eigene Werkzeuge (SPARQL 1.1 Protocol):",
+        "nojs": "Ohne JavaScript: Abfrage eingeben und absenden, das Ergebnis kommt als SPARQL-JSON.",
+        "start": "Startseite",
+    },
+    "en": {
+        "title": "SPARQL query", "other": "Deutsch",
+        "lead": "Ask the knowledge graph questions in the SPARQL query language. Pick an example question or "
+                "write your own query and click \u201cRun query\u201d.",
+        "examples": "Example questions", "query": "Query", "run": "Run query", "running": "Running …",
+        "shortcut": "Ctrl+Enter runs the query, Ctrl+Space completes prefixes.",
+        "results": "Result", "rows": "rows", "row": "row", "in": "in", "empty": "No results.",
+        "truncated": "The result was cut after {n} rows (the server's limit). Narrow the query, "
+                     "e.g. with LIMIT or FILTER.",
+        "download": "Download:", "error": "The query could not be run.",
+        "where": "The mistake is at line {line}, column {column} (marked red in the editor). The server says:",
+        "network": "The server did not answer. Is it reachable?",
+        "yes": "Yes", "no": "No", "limits": "Each query may run for at most {t} seconds and returns at most "
+        "{n} rows. Access is read-only.",
+        "endpoint": "Address for your own tools (SPARQL 1.1 Protocol):",
+        "nojs": "Without JavaScript: enter a query and submit it; the result comes as SPARQL JSON.",
+        "start": "Home",
+    },
+}
+
+
+def _number(value: int, lang: str) -> str:
+    """10,000 in English, 10.000 in German."""
+    return f"{value:,}".replace(",", ".") if lang == "de" else f"{value:,}"
+
+
+def _text_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(message.rstrip() + "\n", status_code=status, media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+class SparqlRouter(APIRouter):
+    """`/sparql` for one store: queries by the SPARQL 1.1 Protocol, the service description, the query page."""
+
+    def __init__(self, store: KnowledgeStore, settings: Settings):
+        super().__init__(tags=["SPARQL"])
+        self.store = store
+        self.settings = settings
+        self.base_iri = settings.base + "sparql"
+        self._counts = store.triple_counts()
+        self.add_api_route("/sparql", self.get, methods=["GET", "HEAD"], response_class=Response,
+                           summary="SPARQL query (GET), service description or query page",
+                           description=_GET_DESCRIPTION, openapi_extra=_GET_OPENAPI)
+        self.add_api_route("/sparql", self.post, methods=["POST"], response_class=Response,
+                           summary="SPARQL query (POST: form or application/sparql-query)",
+                           description=_POST_DESCRIPTION, openapi_extra=_POST_OPENAPI)
+        self.add_api_route("/sparql", self.options, methods=["OPTIONS"], include_in_schema=False)
+
+    # -- handlers (def: they run in the thread pool)
+    def get(self, request: Request) -> Response:
+        return self._handle(request, b"")
+
+    def post(self, request: Request, body: Annotated[bytes | None, Depends(read_body)]) -> Response:
+        if body is None:
+            return _text_response(413, f"the request body is larger than {MAX_BODY_BYTES} bytes; "
+                                       "a SPARQL query should be far shorter")
+        return self._handle(request, body)
+
+    def options(self) -> Response:
+        return Response(status_code=204, headers={"Allow": ALLOW})
+
+    # -- the protocol
+    def _handle(self, request: Request, body: bytes) -> Response:
+        try:
+            operation = read_operation(request.method, request.scope.get("query_string", b""),
+                                       request.headers.get("content-type"), body)
+            if operation.query is None:
+                return self._describe(request, operation)
+            return self._query(request, operation)
+        except ProtocolError as error:
+            return _text_response(error.status, error.message, error.headers)
+
+    def _query(self, request: Request, operation: Operation) -> Response:
+        # The query's form (and so which formats fit) is known once a worker has read it: offer both kinds,
+        # and keep each kind's 406 for a query of that kind (graph.store.NoAcceptableFormat).
+        offered: dict[str, str] = {}
+        refusals: dict[str, ProtocolError] = {}
+        for kind in ("solutions", "graph"):
+            try:
+                offered[kind] = negotiate(kind, operation.format, request.headers.get("accept"))
+            except ProtocolError as error:
+                if error.status != 406:
+                    raise
+                refusals[kind] = error
+        headers = {"Vary": "Accept", "Cache-Control": "public, max-age=300"}
+        headers["ETag"] = etag_for(self.store.fingerprint, operation.query, operation.default_graphs,
+                                   operation.named_graphs, offered, self.settings.max_rows, self.base_iri)
+        if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        query = QueryRequest(
+            operation.query or "", media_type=offered.get("solutions"), graph_media_type=offered.get("graph"),
+            default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
+            base_iri=self.base_iri, max_rows=self.settings.max_rows, timeout=self.settings.query_timeout,
+            max_bytes=self.settings.max_result_mb * 1024 * 1024,
+            client=request.client.host if request.client else None)  # fair shares of the workers per client
+        try:
+            outcome = self.store.run(query)
+        except NoAcceptableFormat as exc:
+            raise refusals[exc.kind] from None
+        except UpdateRefused:
+            raise ProtocolError(403, READ_ONLY) from None
+        except QueryRefused as exc:
+            raise ProtocolError(400, f"refused before evaluation: {exc}") from None
+        except QueryTimeout as exc:
+            raise ProtocolError(504, f"query stopped: {exc}") from None
+        except QueryOutOfMemory as exc:
+            raise ProtocolError(507, f"query stopped: {exc} (at most {self.settings.query_memory_mb} MiB per query)") \
+                from None
+        except QueryBusy as exc:
+            raise ProtocolError(503, str(exc), {"Retry-After": "2"}) from None
+        except QueryError as exc:
+            raise ProtocolError(400, str(exc)) from None
+        headers["X-HKI-Rows"] = str(outcome.rows)
+        headers["Server-Timing"] = f"query;dur={outcome.seconds * 1000:.1f}"
+        if outcome.truncated:
+            cap = f"max-bytes={query.max_bytes}" if outcome.cut_by == "bytes" else f"max-rows={self.settings.max_rows}"
+            headers["X-HKI-Truncated"] = f"true; {cap}"
+        return Response(outcome.body, media_type=content_type(outcome.media_type), headers=headers)
+
+    def _describe(self, request: Request, operation: Operation) -> Response:
+        media = negotiate("description", operation.format, request.headers.get("accept"))
+        if media == "text/html":
+            return self._page(request)
+        # The public IRI, never the request's Host (a forged one would poison caches) nor an external store's.
+        endpoint = self.base_iri
+        headers = {"Vary": "Accept", "Cache-Control": "public, max-age=300",
+                   "ETag": etag_for(self.store.fingerprint, endpoint, media, self.settings.query_timeout,
+                                    self.settings.max_rows)}
+        if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        triples = service_description(endpoint, self.settings, self._counts)
+        fmt = GRAPH_MEDIA_TYPES[media]
+        prefixes = {"sd": PREFIXES["sd"], "dct": PREFIXES["dct"], "rdfs": PREFIXES["rdfs"], "void": PREFIXES["void"],
+                    "formats": "http://www.w3.org/ns/formats/"}
+        body = ox.serialize(triples, format=fmt, prefixes=prefixes) if fmt == ox.RdfFormat.TURTLE \
+            else ox.serialize(triples, format=fmt)
+        return Response(body, media_type=content_type(media), headers=headers)
+
+    def _page(self, request: Request) -> Response:
+        lang = page_language(request, self.settings.lang)
+        text = PAGE_TEXT[lang]
+        examples = [{"slug": e.slug, "title": e.title_de if lang == "de" else e.title_en, "sparql": e.sparql(lang)}
+                    for e in EXAMPLES]
+        client = {"text": text, "prefixes": PREFIXES, "examples": examples, "maxRows": self.settings.max_rows,
+                  "lang": lang, "base": self.settings.base}
+        response = templates.TemplateResponse(request, "sparql.html", {
+            "t": text, "lang": lang, "other_lang": "en" if lang == "de" else "de", "examples": examples,
+            "client": client, "version": __version__, "first_query": examples[0]["sparql"],
+            "limits": text["limits"].format(t=f"{self.settings.query_timeout:g}", n=_number(self.settings.max_rows, lang)),
+            "endpoint": self.base_iri,
+            "title": self.settings.title_de if lang == "de" else self.settings.title_en,
+        }, headers={"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"})
+        # The Content-Security-Policy and the other security headers come from api/web/hardening.py.
+        return remember_language(request, response)
+
+
+_GET_DESCRIPTION = """Runs a SPARQL 1.1 query given as `query` (SPARQL 1.1 Protocol §2.1.1).
+
+Without parameters, answers the SPARQL Service Description (Turtle, N-Triples, JSON-LD, RDF/XML by
+`Accept`) or, for browsers, the query page. Results: SELECT/ASK as SPARQL JSON (default), XML, CSV,
+TSV; CONSTRUCT/DESCRIBE as Turtle (default), N-Triples, JSON-LD, RDF/XML, by `Accept` (q-values) or
+`format=` (json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml or a media type).
+
+Errors are `text/plain`: 400 bad request or syntax error (with line and column), SERVICE/LOAD;
+403 updates; 406 no acceptable format; 503 busy (`Retry-After`); 504 time limit reached.
+A result cut at the row cap carries `X-HKI-Truncated: true; max-rows=N`."""
+_POST_DESCRIPTION = """The same as GET, with the query in the body: `application/x-www-form-urlencoded`
+(`query=…`, `default-graph-uri=…`, `named-graph-uri=…`) or `application/sparql-query` (the query as
+UTF-8 text; dataset parameters in the URL). `application/sparql-update` is refused with 403."""
+_GRAPH_PARAMS = [
+    {"name": "default-graph-uri", "in": "query", "required": False, "schema": {"type": "array", "items": {"type": "string"}},
+     "style": "form", "explode": True, "description": "A graph of the default graph (repeatable; overrides FROM)."},
+    {"name": "named-graph-uri", "in": "query", "required": False, "schema": {"type": "array", "items": {"type": "string"}},
+     "style": "form", "explode": True, "description": "A named graph (repeatable; overrides FROM NAMED)."},
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Overrides Accept: json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml or a media type."},
+]
+_GET_OPENAPI = {"parameters": [
+    {"name": "query", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "The SPARQL query.", "example": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"},
+    *_GRAPH_PARAMS]}
+_POST_OPENAPI = {"parameters": _GRAPH_PARAMS, "requestBody": {"required": True, "content": {
+    FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
+    QUERY_BODY: {"schema": {"type": "string"}, "example": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"}}}}

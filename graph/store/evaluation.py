@@ -1,0 +1,140 @@
+"""Evaluating one query on an Oxigraph store: the one place a query from outside is checked
+(`check_query`, from `graph.store.query_reader`'s parse), its engine errors are put in plain words, and
+its answer is serialised (`graph.store.results`) — or, for hki's own SELECTs, returned as rows.
+
+Used by the embedded backend (in a thread, or in a worker process) and, for the checks, by the remote
+backend; both backends raise the same errors (`graph.store.errors`).
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pyoxigraph as ox
+
+from graph.store import sandbox
+from graph.store.errors import NoAcceptableFormat, QueryError, QueryRefused, UpdateRefused
+from graph.store.query_reader import NetworkOperation, QueryReading, UnreadableQuery, UpdateOperation, read_query
+from graph.store.requests import QueryOutcome, QueryRequest
+from graph.store.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, SOLUTION_WRITERS, RowCounter, write_boolean, write_triples
+from ontology import PREFIXES
+
+Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+
+
+def _syntax_message(message: str) -> str:
+    """Oxigraph's 'error at 3:14: expected …' as 'syntax error at line 3, column 14: expected …'."""
+    found = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if found:
+        return f"syntax error at line {found[1]}, column {found[2]}: {found[3]}"
+    return f"syntax error: {message}"
+
+
+def check_query(request: QueryRequest):
+    """Read an outside query (graph.store.query_reader) and refuse what must not be evaluated: text that does not
+    parse, updates, SERVICE/LOAD, and a form none of the requested formats fits. Returns the reading."""
+    if request.trusted:
+        return None
+    try:
+        reading = read_query(request.sparql, request.base_iri)
+    except NetworkOperation as exc:
+        raise QueryRefused(str(exc)) from None
+    except UpdateOperation as exc:
+        raise UpdateRefused(str(exc)) from None
+    except UnreadableQuery as exc:
+        raise QueryError(_engine_syntax_message(request) or str(exc)) from None
+    if (request.graph_media_type if reading.kind == "graph" else request.media_type) is None:
+        raise NoAcceptableFormat(reading.kind)
+    return reading
+
+
+def _engine_syntax_message(request: QueryRequest) -> str | None:
+    """Oxigraph's own, more precise, syntax error for a text the reader refused — only where the network is
+    cut off (a worker): Oxigraph is asked to parse it over an empty store; a query it can read is not
+    iterated (SELECT, CONSTRUCT and DESCRIBE are evaluated lazily) and its answer is thrown away."""
+    if not sandbox.NETWORK_FORBIDDEN:
+        return None
+    try:
+        ox.Store().query(request.sparql, base_iri=request.base_iri)
+    except SyntaxError as exc:
+        return _syntax_message(str(exc))
+    except Exception:  # noqa: BLE001 - only a better message was sought
+        return None
+    return None
+
+
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    """The engine's exceptions as the store's errors, in plain words."""
+    try:
+        yield
+    except SyntaxError as exc:
+        raise QueryError(_syntax_message(str(exc))) from None
+    except PermissionError as exc:  # the sandbox (graph.store.sandbox) refused a connection the reader did not foresee
+        raise QueryRefused(f"the query tried to reach the network, which this endpoint never does ({exc})") from None
+    except (ValueError, OSError) as exc:
+        raise QueryError(str(exc)) from None
+
+
+def execute_query(store: ox.Store, request: QueryRequest) -> QueryOutcome:
+    """Read, evaluate and serialise one query on a store (see check_query). Pure apart from the store read."""
+    reading = check_query(request)
+    started = time.perf_counter()
+    kwargs = _dataset_arguments(request, reading)
+    with _engine_errors():
+        return _evaluate(store, request, kwargs, started)
+
+
+def _evaluate(store: ox.Store, request: QueryRequest, kwargs: dict, started: float) -> QueryOutcome:
+    result = store.query(request.sparql, **kwargs)  # solutions are computed lazily, while they are written
+    counter = RowCounter(request.max_rows, max_bytes=request.max_bytes)
+    solutions_type = request.media_type or "application/sparql-results+json"
+    if isinstance(result, ox.QueryBoolean):
+        body = write_boolean(bool(result), RESULT_MEDIA_TYPES[solutions_type])
+        return QueryOutcome("boolean", solutions_type, body, 1, False, time.perf_counter() - started)
+    if isinstance(result, ox.QuerySolutions):
+        body = SOLUTION_WRITERS[RESULT_MEDIA_TYPES[solutions_type]](result, counter)
+        return QueryOutcome("solutions", solutions_type, body, counter.rows, counter.truncated,
+                            time.perf_counter() - started, counter.cut_by)
+    graph_type = request.graph_media_type or "text/turtle"
+    body = write_triples(result, GRAPH_MEDIA_TYPES[graph_type], counter, PREFIXES)
+    return QueryOutcome("graph", graph_type, body, counter.rows, counter.truncated,
+                        time.perf_counter() - started, counter.cut_by)
+
+
+
+def _dataset_arguments(request: QueryRequest, reading: QueryReading | None) -> dict:
+    kwargs: dict = {"base_iri": request.base_iri}
+    if request.default_graphs is None and request.named_graphs is None:
+        # Oxigraph lets the union flag override the query's own FROM clauses: set it only without them.
+        if reading is None or not reading.has_dataset:
+            kwargs["use_default_graph_as_union"] = True
+    else:
+        # SPARQL 1.1 Protocol §2.1.4: these parameters override FROM / FROM NAMED. A graph the store
+        # does not have is simply empty; nothing is ever fetched.
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in (request.default_graphs or ())]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in (request.named_graphs or ())]
+    return kwargs
+
+
+def select_rows(store: ox.Store, request: QueryRequest) -> list[Row]:
+    """The rows of a SELECT query as dicts of variable name → term (unbound left out), straight from the
+    engine: nothing is serialised. At most `request.max_rows` rows."""
+    reading = check_query(request)
+    with _engine_errors():
+        result = store.query(request.sparql, **_dataset_arguments(request, reading))
+        try:
+            if not isinstance(result, ox.QuerySolutions):
+                kind = "boolean" if isinstance(result, ox.QueryBoolean) else "graph"
+                raise QueryError(f"expected a SELECT query, got a {kind} result")
+            names = [v.value for v in result.variables]
+            rows: list[Row] = []
+            for solution in result:
+                if len(rows) >= request.max_rows:
+                    break
+                rows.append({n: solution[n] for n in names if solution[n] is not None})
+            return rows
+        finally:
+            del result  # Oxigraph's solutions must be dropped on the thread that made them, not via a traceback

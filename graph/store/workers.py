@@ -1,0 +1,463 @@
+"""The embedded store's pool of query worker processes: killable, sandboxed, over a read-only snapshot.
+
+Why not a pool library (pebble's ProcessPool kills a task on timeout too): the guarantees here are
+about *where* a query runs, not only when it stops. A worker cuts itself off the network and caps its
+memory before it reads any query (`graph.store.sandbox`), opens a snapshot that is replaced when it
+cannot be opened, and is forked from a server that preloaded the parser (35 ms per replacement). A
+query is admitted to a cheap or a heavy lane while it runs — the worker's query thread is re-niced
+the moment the query turns heavy, a client's earlier long queries shorten its cheap budget, and a
+query stopped at its limit is answered at once for a while. A generic pool offers none of these
+hooks (a task cannot be re-prioritised or tied to a pre-forked, pre-sandboxed process), so the pool is
+ours; it is ~450 lines and tested by tests/unit/test_store.py and tests/http/test_query_isolation.py.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graph.store import sandbox
+from graph.store.admission import HeavySlots
+from graph.store.errors import (NoAcceptableFormat, QueryBusy, QueryError, QueryOutOfMemory, QueryRefused, StoreError,
+                                QueryTimeout, UpdateRefused)
+from graph.store.evaluation import check_query, execute_query
+from graph.store.query_reader import warm_up
+from graph.store.requests import QueryRequest
+
+# broke the memory (< 2 GiB) and restart (< 2 s) targets.
+IN_MEMORY_WORKER_QUADS = 500_000
+# A query still running after this many seconds is *heavy* (see ProcessQueryExecutor).
+WORKER_START_ATTEMPTS = 5  # at start-up; replacements keep trying (growing pauses) until the pool is closed
+WORKER_RETRY_FIRST_PAUSE = 0.2
+WORKER_RETRY_MAX_PAUSE = 5.0
+HEAVY_AFTER_SECONDS = 0.5
+HEAVY_NICENESS = 19  # the lowest CPU priority: heavy queries use what the web server and cheap queries leave
+HEAVY_CLIENT_SECONDS = 30.0  # a client whose query ran long gets a shorter budget in the cheap lane for this long
+SUSPECT_HEAVY_AFTER = 0.1  # that shorter budget, in seconds
+TIMED_OUT_SECONDS = 60.0  # a query stopped at its time limit is answered 504 at once for this long
+
+
+def _worker_main(store_path: str | None, connection, memory_budget: int) -> None:  # runs in a worker process
+    """A query worker: cut off the network first, then serve queries on a thread with a large stack."""
+    try:
+        sandbox.forbid_network()
+    except sandbox.SandboxUnavailable as exc:
+        connection.send(("failed", str(exc)))
+        return
+    sandbox.allow_deep_recursion()
+    threading.stack_size(sandbox.QUERY_STACK_BYTES)
+    serving = threading.Thread(target=_serve_queries, args=(store_path, connection, memory_budget), name="hki-query")
+    serving.start()
+    serving.join()
+
+
+def _serve_queries(store_path: str | None, connection, memory_budget: int) -> None:
+    store: ox.Store | None = None
+    if store_path is not None:  # None: a reader for an external endpoint, which only checks queries
+        try:
+            store = ox.Store.read_only(store_path)
+            if len(store) <= IN_MEMORY_WORKER_QUADS:
+                memory = ox.Store()
+                memory.bulk_extend(store.quads_for_pattern(None, None, None, None))
+                store = memory
+        except (OSError, ValueError, RuntimeError) as exc:  # e.g. the folder was removed while this worker started
+            connection.send(("failed", f"{type(exc).__name__}: {exc}"))
+            return
+    warm_up()  # does nothing but cost when forked from graph.store.worker_start, which warmed the parser already
+    sandbox.limit_memory(memory_budget)
+    connection.send(("ready", None))
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            connection.send(("ok", execute_query(store, request) if store is not None else check_query(request)))
+        except MemoryError:
+            connection.send(("memory", None))
+        except NoAcceptableFormat as exc:
+            connection.send(("not-acceptable", exc.kind))
+        except QueryRefused as exc:
+            connection.send(("refused", str(exc)))
+        except UpdateRefused as exc:
+            connection.send(("update", str(exc)))
+        except (QueryError, ValueError) as exc:
+            connection.send(("error", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a worker must answer, never die silently
+            connection.send(("error", f"the query could not be evaluated: {type(exc).__name__}: {exc}"))
+
+
+def _out_of_memory() -> QueryOutOfMemory:
+    return QueryOutOfMemory("the query needed more memory than one query may use and was stopped; "
+                            "add LIMIT, narrow the patterns, or avoid ORDER BY over huge intermediate results")
+
+
+def _answer(status: str, payload):
+    """A worker's answer as the value it carries, or the error it stands for."""
+    if status == "ok":
+        return payload
+    if status == "memory":
+        raise _out_of_memory()
+    if status == "not-acceptable":
+        raise NoAcceptableFormat(payload)
+    raise {"refused": QueryRefused, "update": UpdateRefused}.get(status, QueryError)(payload)
+
+
+class _Worker:
+    def __init__(self, context, store_path: Path | None, memory_budget: int):
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(str(store_path) if store_path else None, child,
+                                                                  memory_budget), daemon=True)
+        self.process.start()
+        child.close()
+        self.niced = False
+        try:
+            ready = self.connection.poll(30)
+            status, detail = self.connection.recv() if ready else ("failed", "no answer within 30 s")
+        except (EOFError, OSError) as exc:
+            status, detail = "failed", f"the worker process ended ({type(exc).__name__})"
+        if status != "ready":
+            self.kill()
+            raise StoreError(f"a query worker could not start on the store at {store_path}: {detail}")
+
+    def set_niceness(self, value: int) -> bool:
+        """Lower (or restore) the worker's CPU priority; False when the system does not allow it.
+
+        On Linux a nice value belongs to a thread, and the query runs on the worker's second thread (the one
+        with the large stack): every thread of the process is set."""
+        try:
+            threads = [int(t) for t in os.listdir(f"/proc/{self.process.pid}/task")]
+        except OSError:
+            threads = [self.process.pid]
+        try:
+            for thread in threads:
+                os.setpriority(os.PRIO_PROCESS, thread, value)
+        except (OSError, AttributeError):
+            return False
+        self.niced = value > 0
+        return True
+
+    def exit_code(self) -> int | None:
+        """How the process ended: -6 (SIGABRT) is how a failed allocation under the memory limit ends it (Rust
+        aborts), -9 (SIGKILL) a kill from outside (hki kills only workers it has already let go)."""
+        self.process.join(1)
+        return self.process.exitcode
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+def _worker_context():
+    """How worker processes start: forked from a server process that has imported this module already
+    (about 35 ms for a replacement instead of 250 ms for a fresh interpreter); a fresh one where the
+    system has no fork server."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["graph.store.worker_start"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+@dataclass
+class ExecutorStats:
+    """Counters of a worker pool since it started (read by the server's /metrics)."""
+
+    queries: int = 0
+    heavy: int = 0
+    timeouts: int = 0
+    busy: int = 0
+    restarts: int = 0
+    workers: int = 0
+
+
+class ProcessQueryExecutor:
+    """A pool of worker processes over a read-only on-disk store; over-time queries are killed.
+
+    Oxigraph cannot tell in advance what a query will cost, so the pool finds out while it runs. Any
+    query starts on any idle worker; one still running after `heavy_after` seconds is *heavy*: at
+    most `heavy_slots` heavy queries run at once, each at the lowest CPU priority, so the other
+    workers (`workers - heavy_slots`, at least one when there are two or more) and the web server
+    stay free for the many cheap queries and pages. A query that turns heavy while every heavy slot
+    is taken is stopped and answered busy (QueryBusy → 503, retry later); a query text that was heavy
+    before waits up to `heavy_wait` seconds for a heavy slot before it starts. A client
+    (`QueryRequest.client`) whose query ran long in the last `HEAVY_CLIENT_SECONDS` is given
+    `SUSPECT_HEAVY_AFTER` seconds instead of `heavy_after` before its queries count as heavy: someone
+    sending one new expensive query after another holds a cheap worker for a moment only, while its
+    cheap queries still run at once. A query
+    over its time limit is stopped by killing its worker, which is replaced in the background; asked
+    again within `TIMED_OUT_SECONDS` (with no longer limit), it is answered with the same time-limit
+    error at once — the store is read-only, so it would only run out of time again.
+    """
+
+    def __init__(self, store_path: Path | None, workers: int = 2, *, heavy_slots: int | None = None,
+                 heavy_after: float = HEAVY_AFTER_SECONDS, heavy_wait: float = 2.0,
+                 memory_budget: int = 0, refresh_store: Callable[[], Path] | None = None):
+        self.store_path = store_path  # None: reader workers for an external endpoint (they check, not evaluate)
+        self.workers = workers
+        self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, workers - workers // 2)
+        self.heavy_after = heavy_after
+        self.heavy_wait = heavy_wait
+        self.memory_budget = memory_budget
+        self.refresh_store = refresh_store  # makes a new folder for workers when they cannot open the old one
+        self.stats = ExecutorStats(workers=workers)
+        self.last_failure: str | None = None  # why the last worker could not start (None once one started again)
+        self._context = _worker_context()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._heavy = HeavySlots(self.heavy_slots)
+        self._known_heavy: OrderedDict[str, float] = OrderedDict()  # query key → seconds it ran, most recent last
+        self._heavy_clients: OrderedDict[str, float] = OrderedDict()  # client → when its query last ran long
+        # key → (when, its time limit, the error): queries stopped at their limits, answered at once for a while
+        self._stopped: OrderedDict[str, tuple[float, float, Exception]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._live: set[_Worker] = set()
+        self._starting: set[threading.Thread] = set()
+        self._closed = False
+        for _ in range(workers):
+            self._adopt(self._start_worker(attempts=WORKER_START_ATTEMPTS))
+
+    # -- the pool
+    def _start_worker(self, attempts: int | None = None) -> _Worker:
+        """Start a worker, retrying with growing pauses (at most `attempts` times; None: until closed).
+
+        A worker that cannot open the store is retried, not fatal: the cause (a store folder being
+        replaced, a full process table) often goes away. After a failure the store folder is made anew
+        (`refresh_store`) when the pool was given a way to, so a removed folder heals by itself.
+        """
+        pause, attempt = WORKER_RETRY_FIRST_PAUSE, 0
+        while True:
+            attempt += 1
+            try:
+                worker = _Worker(self._context, self.store_path, self.memory_budget)
+                self.last_failure = None
+                return worker
+            except StoreError as exc:
+                self.last_failure = str(exc)
+                if self._closed or (attempts is not None and attempt >= attempts):
+                    raise
+                logging.getLogger("hki.store").warning("%s; trying again in %.1f s", exc, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, WORKER_RETRY_MAX_PAUSE)
+            if self.refresh_store is not None and not self._closed:
+                try:
+                    self.store_path = self.refresh_store()
+                except (OSError, RuntimeError, StoreError) as exc:
+                    self.last_failure = f"{self.last_failure}; making a new copy of the store failed too: {exc}"
+
+    def _adopt(self, worker: _Worker) -> None:
+        with self._lock:
+            if self._closed:
+                worker.kill()
+                return
+            self._live.add(worker)
+        self._idle.put(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill a worker and start a replacement in the background."""
+        with self._lock:
+            self._live.discard(worker)
+            self.stats.restarts += 1
+        worker.kill()
+        thread = threading.Thread(target=self._replace, daemon=True, name="hki-worker-start")
+        with self._lock:
+            if self._closed:
+                return
+            self._starting.add(thread)
+        thread.start()
+
+    def _replace(self) -> None:
+        try:
+            if not self._closed:
+                self._adopt(self._start_worker())
+        except StoreError:
+            pass  # closed while retrying
+        finally:
+            with self._lock:
+                self._starting.discard(threading.current_thread())
+
+    @property
+    def live_workers(self) -> int:
+        with self._lock:
+            return len(self._live)
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.niced and not worker.set_niceness(0):
+            self._discard(worker)  # an unprivileged process cannot raise a priority again: start afresh
+        else:
+            self._idle.put(worker)
+
+    # -- heavy queries
+    @staticmethod
+    def _key(request: QueryRequest) -> str:
+        text = "\x00".join([request.sparql, repr(request.default_graphs), repr(request.named_graphs)])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _remember(self, key: str, seconds: float | None, client: str | None = None) -> None:
+        with self._lock:
+            if seconds is None:
+                self._known_heavy.pop(key, None)
+                return
+            self._known_heavy[key] = seconds
+            self._known_heavy.move_to_end(key)
+            while len(self._known_heavy) > 4096:
+                self._known_heavy.popitem(last=False)
+            if client is not None:
+                self._heavy_clients[client] = time.monotonic()
+                self._heavy_clients.move_to_end(client)
+                while len(self._heavy_clients) > 4096:
+                    self._heavy_clients.popitem(last=False)
+
+    def _budget(self, client: str | None) -> float:
+        """Seconds a query may run on a cheap worker: shorter for a client whose query ran long lately."""
+        since = self._heavy_clients.get(client) if client is not None else None
+        if since is not None and time.monotonic() - since < HEAVY_CLIENT_SECONDS:
+            return min(self.heavy_after, SUSPECT_HEAVY_AFTER)
+        return self.heavy_after
+
+    def _busy(self, message: str) -> QueryBusy:
+        with self._lock:
+            self.stats.busy += 1
+        return QueryBusy(message)
+
+    # -- running
+    def _stop(self, key: str, limit: float, error: Exception) -> Exception:
+        """Note that a query was stopped at a limit (time, memory, a crash): asked again soon, it is answered at once."""
+        with self._lock:
+            self._stopped[key] = (time.monotonic(), limit, error)
+            self._stopped.move_to_end(key)
+            while len(self._stopped) > 4096:
+                self._stopped.popitem(last=False)
+        return error
+
+    def _recently_stopped(self, key: str, request: QueryRequest, now: float) -> Exception | None:
+        stopped = self._stopped.get(key)
+        if stopped is None or now - stopped[0] >= TIMED_OUT_SECONDS or request.timeout > stopped[1]:
+            return None
+        error = stopped[2]
+        if isinstance(error, QueryTimeout):
+            with self._lock:
+                self.stats.timeouts += 1
+            return QueryTimeout(error.limit, seconds_ago=now - stopped[0])
+        return type(error)(f"{error} (the same query was stopped {now - stopped[0]:.0f} s ago and is not run again "
+                           "for a while)")
+
+    def _idle_worker(self, started: float, deadline: float) -> _Worker:
+        while True:
+            try:
+                worker = self._idle.get(timeout=min(0.25, max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                waited = time.monotonic() - started
+                if self.live_workers == 0 and self.last_failure:
+                    raise self._busy(f"no query worker is running: {self.last_failure}; the server keeps trying to "
+                                     "start them") from None
+                if time.monotonic() >= deadline:
+                    raise self._busy(f"all {self.workers} query workers stayed busy for {waited:.1f} s; "
+                                     "try again shortly") from None
+                continue
+            if worker.process.is_alive():
+                return worker
+            self._discard(worker)  # died while idle (killed from outside): take another
+
+    def run(self, request: QueryRequest, *, retry: bool = True):
+        """Evaluate a query on a worker (or, for reader workers, check it and return its reading)."""
+        if self._closed:
+            raise QueryError("the query workers have been stopped (the store is closed)")
+        started = time.monotonic()
+        deadline = started + request.timeout
+        key = self._key(request)
+        earlier = self._recently_stopped(key, request, started)
+        if earlier is not None:
+            raise earlier
+        heavy = False
+        if key in self._known_heavy:
+            if not self._heavy.acquire(request.client, timeout=min(self.heavy_wait, request.timeout)):
+                raise self._busy(f"this query ran long before, and all {self.heavy_slots} slot(s) for long-running "
+                                 "queries are taken; try again shortly")
+            heavy = True
+        worker: _Worker | None = None
+        killed_from_outside = False
+        try:
+            worker = self._idle_worker(started, deadline)
+            with self._lock:
+                self.stats.queries += 1
+            worker.connection.send(request)
+            if heavy:
+                worker.set_niceness(HEAVY_NICENESS)
+            elif not worker.connection.poll(min(self._budget(request.client), max(0.0, deadline - time.monotonic()))):
+                if time.monotonic() < deadline:  # it turned heavy
+                    self._remember(key, time.monotonic() - started, request.client)
+                    if not self._heavy.try_acquire():
+                        self._discard(worker)
+                        worker = None
+                        raise self._busy(f"the query runs long and all {self.heavy_slots} slot(s) for long-running "
+                                         "queries are taken; it was stopped: try again shortly")
+                    heavy = True
+                    worker.set_niceness(HEAVY_NICENESS)
+                    with self._lock:
+                        self.stats.heavy += 1
+            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
+                self._discard(worker)
+                worker = None
+                self._remember(key, request.timeout, request.client)
+                with self._lock:
+                    self.stats.timeouts += 1
+                raise self._stop(key, request.timeout, QueryTimeout(request.timeout))
+            status, payload = worker.connection.recv()
+        except (EOFError, OSError):
+            code = worker.exit_code() if worker is not None else None
+            if worker is not None:
+                self._discard(worker)
+                worker = None
+            if code == -signal.SIGKILL and retry:  # killed from outside, not by this query: once more elsewhere
+                killed_from_outside = True
+            elif code == -signal.SIGABRT:
+                error: Exception = _out_of_memory()
+            else:
+                error = QueryError("the query worker crashed while evaluating this query, which was abandoned; "
+                                   "simplify the query (fewer nested groups, shorter chains of operators)")
+            if not killed_from_outside:
+                raise self._stop(key, request.timeout, error) from None
+        finally:
+            if heavy:
+                self._heavy.release(request.client, time.monotonic() - started)
+            if worker is not None:
+                self._release(worker)
+        if killed_from_outside:
+            return self.run(replace(request, timeout=max(0.1, deadline - time.monotonic())), retry=False)
+        if heavy and time.monotonic() - started < self.heavy_after:
+            self._remember(key, None)  # it was only slow once (a busy machine): treat it as cheap again
+        elif heavy:
+            self._remember(key, time.monotonic() - started, request.client)
+        if status == "memory":
+            raise self._stop(key, request.timeout, _out_of_memory())
+        return _answer(status, payload)
+
+    def close(self) -> None:
+        """Stop every worker, waiting for replacements still starting (they would find the store gone)."""
+        with self._lock:
+            self._closed = True
+            starting = list(self._starting)
+            workers = list(self._live)
+            self._live.clear()
+        for worker in workers:
+            worker.kill()
+        for thread in starting:
+            thread.join(35)
+        while True:
+            try:
+                self._idle.get_nowait()
+            except queue.Empty:
+                return
+

@@ -1,0 +1,424 @@
+"""What pages for people show, as plain dataclasses: a resource's facts, lists per class, the SDG
+overview, the action concept's timeline.
+
+Three layers, as in pyLODE: fixed SPARQL queries over the store (through `KnowledgeStore.select`) →
+these dataclasses → the templates in api/, which never see a graph. Texts are chosen for one
+language (`lang`: "de" or "en"); IRIs stay IRIs here, the router turns them into links.
+"""
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from graph.views.describe import Description
+from graph.views.entities import EntityCatalogue, LabelIndex, sparql_iri
+from graph.store import KnowledgeStore
+from graph.vocabulary import (DCAT, DCT, FOAF, GEO, HKI, ORG, OWL, RDF, RDFS, SCHEMA, SKOS, WGS, XSD,
+                         inverse_name, term_name)
+
+RDF_TYPE = RDF + "type"
+VSTAT = "verification-status/"
+MONTHS = {
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+           "November", "Dezember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}
+# Shown elsewhere on the page (heading, notices, sources, links out, map), not in the list of facts.
+SHOWN_APART = {RDFS + "label", SKOS + "prefLabel", RDF_TYPE, DCT + "source", OWL + "sameAs",
+               SKOS + "editorialNote", HKI + "verificationStatus", DCT + "description", FOAF + "homepage",
+               FOAF + "page", WGS + "lat", WGS + "long", GEO + "hasGeometry"}
+# Links from the dataset's own description (VoID/DCAT) are true but mean nothing to a reader of a page.
+HIDDEN_INCOMING_NAMESPACES = ("http://rdfs.org/ns/void#", DCAT, "http://www.w3.org/ns/sparql-service-description#")
+# Facts in this order first; the rest alphabetically by their name.
+FACT_ORDER = [DCT + "title", SKOS + "notation", DCT + "identifier", HKI + "partnershipType", HKI + "partner",
+              ORG + "member", ORG + "organization", SCHEMA + "startDate", SCHEMA + "endDate", SCHEMA + "foundingDate",
+              DCT + "date", SCHEMA + "containedInPlace", ORG + "classification", HKI + "measureStatus",
+              HKI + "projectStatus", SKOS + "inScheme", SKOS + "note", SKOS + "altLabel"]
+SDG_SCHEME = "http://metadata.un.org/sdg"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value of a fact: a resource (iri set) or a literal (text only)."""
+
+    text: str
+    iri: str | None = None
+    known: bool = False  # the graph describes it, so it has a page here
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    predicate: str
+    name: str
+    values: list[Value]
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    iri: str
+    label: str
+    group: str
+    predicate_name: str
+    direction: str  # "out" or "in"
+
+
+@dataclass
+class ResourceView:
+    iri: str
+    label: str
+    other_label: str
+    types: list[Value]
+    description: str
+    facts: list[Fact]
+    incoming: list[Fact]
+    incoming_total: int
+    incoming_shown: int
+    sources: list[Value]
+    links_out: list[Value]
+    status: Value | None
+    notes: list[str]
+    lat: float | None = None
+    lon: float | None = None
+    neighbours: list[Neighbour] = field(default_factory=list)
+    is_scheme: bool = False
+    is_action_concept: bool = False
+
+
+def format_literal(literal: ox.Literal, lang: str) -> str:
+    """Dates in words ("14. Februar 2019" / "14 February 2019", "April 2017"); everything else as written."""
+    datatype = literal.datatype.value if literal.datatype else ""
+    value = literal.value
+    if datatype == XSD + "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        year, month, day = value.split("-")
+        name = MONTHS[lang][int(month) - 1]
+        return f"{int(day)}. {name} {year}" if lang == "de" else f"{int(day)} {name} {year}"
+    if datatype == XSD + "gYearMonth" and re.fullmatch(r"\d{4}-\d{2}", value):
+        year, month = value.split("-")
+        return f"{MONTHS[lang][int(month) - 1]} {year}"
+    return value
+
+
+def source_text(url: str) -> str:
+    """A web address as people read it: host and the decoded end of the path."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.removeprefix("www.")
+    path = urllib.parse.unquote(parts.path).rstrip("/")
+    tail = path.rsplit("/", 1)[-1] if path else ""
+    if len(path.split("/")) > 2 and tail:
+        return f"{host} › … › {tail}"
+    return f"{host}{path}" if path else host
+
+
+class PageViews:
+    """Builds the dataclasses the pages show, over one store."""
+
+    def __init__(self, store: KnowledgeStore, catalogue: EntityCatalogue | None = None):
+        self.store = store
+        self.base = store.settings.base
+        self.catalogue = catalogue or EntityCatalogue(store)
+
+    def _select(self, sparql: str) -> list[dict]:
+        return self.store.select(sparql, timeout=self.store.settings.page_query_timeout, trusted=True)
+
+    @property
+    def index(self) -> LabelIndex:
+        return self.catalogue.index()
+
+    # -- names
+    def name(self, iri: str, lang: str) -> str:
+        """The label of `iri` in `lang`: a standard term's plain name, else the graph's label."""
+        return term_name(iri, lang) or self.index.get(iri).label(lang)
+
+    def known(self, iri: str) -> bool:
+        return iri in self.index.entities
+
+    def value(self, term: ox.NamedNode | ox.Literal | ox.BlankNode, lang: str) -> Value:
+        if isinstance(term, ox.NamedNode):
+            return Value(self.name(term.value, lang), term.value, self.known(term.value))
+        if isinstance(term, ox.Literal):
+            return Value(format_literal(term, lang), lang=term.language or "")
+        return Value(str(term))
+
+    def group(self, iri: str) -> str:
+        """A short word for what kind of thing `iri` is (colours in the neighbourhood view)."""
+        types = self.index.get(iri).types
+        for type_iri, word in ((SCHEMA + "City", "city"), (HKI + "Partnership", "partnership"),
+                               (ORG + "Membership", "membership"), (HKI + "Measure", "measure"),
+                               (HKI + "Goal", "goal"), (ORG + "Organization", "organisation"),
+                               (HKI + "CouncilPaper", "document"), (HKI + "Milestone", "milestone"),
+                               (HKI + "PlannedPhase", "milestone"), (HKI + "ActualEvent", "milestone")):
+            if type_iri in types:
+                return word
+        if iri.startswith("http://metadata.un.org/sdg/"):
+            return "sdg"
+        return "other"
+
+    # -- one resource
+    def resource(self, description: Description, lang: str) -> ResourceView:
+        iri = description.iri
+        own = [t for t in description.triples if t.subject.value == iri]
+        by_predicate: dict[str, list] = defaultdict(list)
+        for t in own:
+            by_predicate[t.predicate.value].append(t.object)
+        entity = self.index.get(iri)
+        label = entity.label(lang)
+        other = entity.label("en" if lang == "de" else "de")
+
+        def texts(predicate: str) -> list[str]:
+            literals = [o for o in by_predicate.get(predicate, []) if isinstance(o, ox.Literal)]
+            chosen = [o for o in literals if o.language == lang] or [o for o in literals if not o.language] or literals
+            return [o.value for o in chosen]
+
+        facts: list[Fact] = []
+        for predicate, objects in by_predicate.items():
+            if predicate in SHOWN_APART or (predicate == DCT + "title" and texts(predicate) == [label]):
+                continue
+            literals = [o for o in objects if isinstance(o, ox.Literal)]
+            chosen_literals = [o for o in literals if o.language == lang] or [o for o in literals if not o.language] \
+                or literals
+            values = [self.value(o, lang) for o in objects if not isinstance(o, ox.Literal)]
+            values = sorted(values, key=lambda v: v.text.casefold()) + [self.value(o, lang) for o in chosen_literals]
+            facts.append(Fact(predicate, capitalised(self.name(predicate, lang)), values))
+        order = {p: i for i, p in enumerate(FACT_ORDER)}
+        facts.sort(key=lambda f: (order.get(f.predicate, len(order)), f.name.casefold()))
+
+        incoming_by: dict[str, list[Value]] = defaultdict(list)
+        outgoing = {(t.predicate.value, t.object.value) for t in own if isinstance(t.object, ox.NamedNode)}
+        for t in description.triples:
+            if t.object == ox.NamedNode(iri) and t.subject.value != iri:
+                if t.predicate.value.startswith(HIDDEN_INCOMING_NAMESPACES):
+                    continue
+                if (t.predicate.value, t.subject.value) in outgoing:
+                    continue  # a symmetric link (twinnedWith) is shown once, among the facts
+                incoming_by[t.predicate.value].append(self.value(t.subject, lang))
+        incoming = [Fact(p, capitalised(inverse_name(p, lang) or self.name(p, lang)),
+                         sorted(vs, key=lambda v: v.text.casefold()))
+                    for p, vs in incoming_by.items()]
+        incoming.sort(key=lambda f: f.name.casefold())
+
+        status_iri = next((o.value for o in by_predicate.get(HKI + "verificationStatus", [])), None)
+        status = None
+        if status_iri and not status_iri.endswith("/verified"):
+            status = Value(self.name(status_iri, lang), status_iri, True)
+        links_out = [self._link_out(o.value, lang) for o in by_predicate.get(OWL + "sameAs", [])]
+        links_out += [Value(self.name(p, lang) + ": " + source_text(o.value), o.value)
+                      for p in (FOAF + "homepage", FOAF + "page") for o in by_predicate.get(p, [])]
+        if iri.startswith("http://metadata.un.org/sdg/"):
+            links_out.insert(0, Value("UN: " + iri, iri))
+        lat = _number(by_predicate.get(WGS + "lat"))
+        lon = _number(by_predicate.get(WGS + "long"))
+        types = [self.value(o, lang) for o in by_predicate.get(RDF_TYPE, []) if isinstance(o, ox.NamedNode)]
+        return ResourceView(
+            iri=iri, label=label, other_label=other if other != label else "",
+            types=sorted(types, key=lambda v: v.text), description=" ".join(texts(DCT + "description")),
+            facts=facts, incoming=incoming, incoming_total=description.incoming_total,
+            incoming_shown=description.incoming_shown,
+            sources=[Value(source_text(o.value), o.value) for o in by_predicate.get(DCT + "source", [])
+                     if isinstance(o, ox.NamedNode)],
+            links_out=links_out, status=status, notes=texts(SKOS + "editorialNote"), lat=lat, lon=lon,
+            neighbours=self._neighbours(iri, description, lang),
+            is_scheme=SKOS + "ConceptScheme" in {v.iri for v in types},
+            is_action_concept=HKI + "ActionConcept" in {v.iri for v in types})
+
+    def _link_out(self, iri: str, lang: str) -> Value:
+        if iri.startswith("http://www.wikidata.org/entity/"):
+            return Value("Wikidata " + iri.rsplit("/", 1)[-1], iri)
+        if iri.startswith("https://sws.geonames.org/"):
+            return Value("GeoNames " + iri.rstrip("/").rsplit("/", 1)[-1], iri)
+        return Value(iri, iri)
+
+    def _neighbours(self, iri: str, description: Description, lang: str) -> list[Neighbour]:
+        skip = {RDF_TYPE, DCT + "source", OWL + "sameAs", HKI + "verificationStatus", HKI + "sdgMappingBasis",
+                SKOS + "inScheme", SKOS + "topConceptOf", RDFS + "isDefinedBy", GEO + "hasGeometry"}
+        seen: dict[str, Neighbour] = {}
+        for t in description.triples:
+            if t.predicate.value in skip or t.predicate.value.startswith(HIDDEN_INCOMING_NAMESPACES):
+                continue
+            if t.subject.value == iri and isinstance(t.object, ox.NamedNode) and self.known(t.object.value):
+                other, direction = t.object.value, "out"
+            elif t.object == ox.NamedNode(iri) and isinstance(t.subject, ox.NamedNode) and t.subject.value != iri:
+                other, direction = t.subject.value, "in"
+            else:
+                continue
+            if other not in seen and len(seen) < 60:
+                seen[other] = Neighbour(other, self.name(other, lang), self.group(other),
+                                        self.name(t.predicate.value, lang), direction)
+        return list(seen.values())
+
+    def home_places(self) -> set[str]:
+        """The city (or cities) of the city administration, which the partner-city list leaves out."""
+        rows = self._select("SELECT DISTINCT ?place WHERE { ?org a <http://data.europa.eu/m8g/PublicOrganisation> ; "
+                            f"<{DCT}spatial> ?place }}")
+        return {r["place"].value for r in rows}
+
+    # -- lists
+    def classes(self, lang: str) -> list[tuple[str, str, int]]:
+        """Every class with instances in the data: (IRI, name, count), largest first."""
+        rows = self._select(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{self.store.graph('data')}> "
+                            f"{{ ?s a ?c }} }} GROUP BY ?c")
+        out = [(r["c"].value, self.name(r["c"].value, lang), int(r["n"].value)) for r in rows]
+        return sorted(out, key=lambda row: (-row[2], row[1]))
+
+    def instances(self, class_iri: str, lang: str, columns: list[str]) -> list[dict]:
+        """Rows for a list page: the IRI, its label, and for each column predicate its values (names joined)."""
+        ref = sparql_iri(class_iri)
+        rows = self._select(f"SELECT DISTINCT ?s WHERE {{ ?s a {ref} FILTER(isIRI(?s)) }}")
+        subjects = sorted({r["s"].value for r in rows})
+        values: dict[tuple[str, str], list] = defaultdict(list)
+        status = HKI + "verificationStatus"
+        if subjects:
+            for start in range(0, len(subjects), 200):
+                chunk = " ".join(sparql_iri(s) for s in subjects[start:start + 200])
+                preds = " ".join(sparql_iri(p) for p in [*columns, status])
+                for r in self._select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {chunk} }} VALUES ?p {{ {preds} }} ?s ?p ?o }}"):
+                    values[(r["s"].value, r["p"].value)].append(r["o"])
+        out = []
+        for s in subjects:
+            flag = next((o.value.rsplit("/", 1)[-1] for o in values.get((s, status), [])
+                         if not o.value.endswith("/verified")), "")
+            row = {"iri": s, "label": self.index.get(s).label(lang), "cells": [], "status": flag}
+            for p in columns:
+                objects = values.get((s, p), [])
+                literals = [o for o in objects if isinstance(o, ox.Literal)]
+                chosen = [o for o in literals if o.language == lang] or [o for o in literals if not o.language] or literals
+                cell = [self.value(o, lang) for o in objects if not isinstance(o, ox.Literal)]
+                cell += [self.value(o, lang) for o in chosen]
+                # sort key: the raw literal (ISO dates sort right), else the text
+                key = chosen[0].value if chosen else (cell[0].text if cell else "")
+                row["cells"].append({"values": sorted(cell, key=lambda v: v.text), "key": key})
+            out.append(row)
+        return sorted(out, key=lambda r: r["label"].casefold())
+
+    def schemes(self, lang: str) -> list[tuple[str, str, int]]:
+        rows = self._select(f"SELECT ?s (COUNT(?c) AS ?n) WHERE {{ ?s a <{SKOS}ConceptScheme> "
+                            f"OPTIONAL {{ ?c <{SKOS}inScheme> ?s }} }} GROUP BY ?s")
+        out = [(r["s"].value, self.name(r["s"].value, lang), int(r["n"].value)) for r in rows]
+        return sorted(out, key=lambda row: row[1].casefold())
+
+    def concepts(self, scheme: str, lang: str) -> list[dict]:
+        ref = sparql_iri(scheme)
+        rows = self._select(f"""SELECT ?c (SAMPLE(?n) AS ?notation) WHERE {{ ?c <{SKOS}inScheme> {ref}
+                                 OPTIONAL {{ ?c <{SKOS}notation> ?n }} }} GROUP BY ?c""")
+        out = []
+        for r in rows:
+            c = r["c"].value
+            notation = r["notation"].value if "notation" in r else ""
+            out.append({"iri": c, "label": self.index.get(c).label(lang), "notation": notation})
+        return sorted(out, key=lambda row: (_natural(row["notation"]), row["label"].casefold()))
+
+    # -- the SDG overview
+    def sdg_coverage(self, lang: str) -> list[dict]:
+        """Per SDG (1–17): the goals and measures that address it, each with its mapping basis."""
+        sdgs = self._select(f"SELECT ?sdg ?n WHERE {{ ?sdg <{SKOS}inScheme> <{SDG_SCHEME}> ; <{SKOS}notation> ?n }}")
+        links = self._select(f"""SELECT ?sdg ?x ?basis ?kind WHERE {{
+            ?x <{HKI}addressesSDG> ?sdg . OPTIONAL {{ ?x <{HKI}sdgMappingBasis> ?basis }}
+            OPTIONAL {{ ?x a ?kind FILTER(?kind IN (<{HKI}Goal>, <{HKI}Measure>)) }} }}""")
+        by_sdg: dict[str, dict[str, list]] = defaultdict(lambda: {"goals": [], "measures": [], "other": []})
+        for r in links:
+            kind = r["kind"].value if "kind" in r else ""
+            bucket = "goals" if kind == HKI + "Goal" else "measures" if kind == HKI + "Measure" else "other"
+            basis = r["basis"].value.rsplit("/", 1)[-1] if "basis" in r else "unknown"
+            x = r["x"].value
+            entry = {"iri": x, "label": self.index.get(x).label(lang), "basis": basis}
+            if entry not in by_sdg[r["sdg"].value][bucket]:
+                by_sdg[r["sdg"].value][bucket].append(entry)
+        out = []
+        for r in sorted(sdgs, key=lambda r: int(r["n"].value) if r["n"].value.isdigit() else 99):
+            iri = r["sdg"].value
+            entity = self.index.get(iri)
+            short = next((n.text for n in entity.names if n.predicate == SKOS + "prefLabel" and n.lang == lang),
+                         entity.label(lang))
+            cover = by_sdg.get(iri, {"goals": [], "measures": [], "other": []})
+            out.append({"iri": iri, "number": r["n"].value, "label": short,
+                        "goals": sorted(cover["goals"], key=lambda e: e["label"]),
+                        "measures": sorted(cover["measures"], key=lambda e: e["label"])})
+        return out
+
+    # -- the action concept's timeline
+    def timeline(self, concept: str, lang: str) -> list[dict]:
+        """Milestones of an action concept: planned phases and actual events, with dates, sorted by start."""
+        ref = sparql_iri(concept)
+        rows = self._select(f"""SELECT DISTINCT ?m ?kind ?start ?end WHERE {{
+            {{ {ref} <{HKI}milestone> ?m }} UNION {{ {ref} <{HKI}publicParticipation> ?m }}
+            UNION {{ ?measure <{HKI}implementsConcept> {ref} ; <{HKI}milestone> ?m }}
+            ?m a ?kind FILTER(?kind IN (<{HKI}PlannedPhase>, <{HKI}ActualEvent>, <{HKI}ParticipationActivity>))
+            OPTIONAL {{ ?m <{SCHEMA}startDate> ?start }} OPTIONAL {{ ?m <{SCHEMA}endDate> ?end }} }}""")
+        out = []
+        for r in rows:
+            kind = r["kind"].value.rsplit("#", 1)[-1]
+            start = r.get("start")
+            end = r.get("end")
+            out.append({"iri": r["m"].value, "label": self.index.get(r["m"].value).label(lang),
+                        "lane": "planned" if kind == "PlannedPhase" else "actual", "kind": self.name(r["kind"].value, lang),
+                        "start": start.value if start else "", "end": end.value if end else "",
+                        "start_text": format_literal(start, lang) if start else "",
+                        "end_text": format_literal(end, lang) if end else ""})
+        out.sort(key=lambda m: (m["start"] or "9999", m["lane"], m["label"]))
+        counters = {"planned": 0, "actual": 0}
+        for m in out:  # numbers shown on the chart and in the lists, so each bar can be found below
+            counters[m["lane"]] += 1
+            m["n"] = counters[m["lane"]]
+        return out
+
+
+def timeline_bars(milestones: list[dict], width: int = 720) -> dict:
+    """Positions for drawing the timeline as SVG: a bar (or dot) per milestone on its lane, and year ticks."""
+    dated = [m for m in milestones if m["start"]]
+    if not dated:
+        return {"bars": [], "ticks": [], "width": width}
+
+    def months(value: str, end: bool = False) -> int:
+        parts = value.split("-")
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+        return year * 12 + month - 1
+
+    first = min(months(m["start"]) for m in dated)
+    last = max(months(m["end"] or m["start"], end=True) for m in dated) + 1
+    first_year, last_year = first // 12, (last - 1) // 12 + 1
+    span = max(1, (last_year - first_year) * 12)
+    left, right = 90, width - 10
+
+    def x(value: int) -> float:
+        return round(left + (value - first_year * 12) / span * (right - left), 1)
+
+    bars, rows = [], {"planned": 0, "actual": 0}
+    for m in dated:
+        s = months(m["start"])
+        e = months(m["end"], end=True) + 1 if m["end"] else None
+        row = rows[m["lane"]]
+        rows[m["lane"]] += 1
+        bars.append({**m, "x": x(s), "w": round(max(4.0, x(e) - x(s)), 1) if e else 0, "row": row})
+    lane_top = {"planned": 30, "actual": 30 + rows["planned"] * 16 + 30}
+    for b in bars:
+        b["y"] = lane_top[b["lane"]] + b["row"] * 16
+    ticks = [{"x": x(year * 12), "year": year} for year in range(first_year, last_year + 1)]
+    height = lane_top["actual"] + rows["actual"] * 16 + 20
+    return {"bars": bars, "ticks": ticks, "width": width, "height": height, "lanes": lane_top}
+
+
+def capitalised(text: str) -> str:
+    """'partnership type' → 'Partnership type' (only the first letter: 'SDG' stays 'SDG')."""
+    return text[:1].upper() + text[1:]
+
+
+def _number(objects: list | None) -> float | None:
+    for o in objects or []:
+        try:
+            return float(o.value)
+        except (AttributeError, ValueError):
+            continue
+    return None
+
+
+def _natural(text: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+__all__ = ["capitalised", "Fact", "PageViews", "ResourceView", "Value", "format_literal", "source_text", "timeline_bars"]

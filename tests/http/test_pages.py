@@ -1,0 +1,197 @@
+"""Pages for people, read as HTML: German and English (remembered), labels instead of IRIs, sources
+as links, marked uncertainty, maps, lists, the SDG overview, the timeline, the ontology — and every
+text from the data escaped. (tests/browser/test_pages_in_chromium.py drives the same pages in Chromium.)"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from graph.build import open_store
+
+HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
+
+
+@pytest.fixture(scope="module")
+def client(settings) -> Iterator[TestClient]:
+    store = open_store(settings)
+    with TestClient(create_app(replace(settings, lang="de"), kstore=store)) as test_client:
+        yield test_client
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def hostile(settings) -> Iterator[TestClient]:
+    extra = replace(settings, extra_data=(HOSTILE,), lang="en")
+    store = open_store(extra)
+    with TestClient(create_app(extra, kstore=store)) as test_client:
+        yield test_client
+    store.close()
+
+
+def test_the_home_page_explains_the_dataset_and_leads_to_every_part(client):
+    page = client.get("/").text
+    assert "Dieser offene Datensatz beschreibt" in page
+    for target in ("/id/action-concept/internationale-stadt", "/list/cities", "/list/organisations", "/list/goals",
+                   "/list/measures", "/sdgs", "/explore", "/sparql", "/downloads"):
+        assert f'href="{target}"' in page, target
+
+
+def test_the_language_is_switched_by_a_link_and_remembered_in_a_cookie(client):
+    client.cookies.clear()
+    assert '<html lang="de">' in client.get("/").text
+    english = client.get("/list/cities?lang=en")
+    assert english.cookies.get("lang") == "en" and "Partner cities" in english.text
+    assert '<html lang="en">' in client.get("/sdgs").text  # no ?lang: the cookie holds
+    switch = re.search(r'id="lang-switch" href="([^"]+)"', client.get("/sdgs").text)[1]
+    assert "lang=de" in switch.replace("&amp;", "&")
+    client.get("/?lang=de")
+    assert '<html lang="de">' in client.get("/sdgs").text
+    client.cookies.clear()
+
+
+def test_the_browser_language_is_the_default(client):
+    client.cookies.clear()
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
+
+
+def test_a_resource_page_shows_facts_with_labels_as_links_and_sources_as_links(client):
+    page = client.get("/id/partnership/hannover-bristol?lang=en").text
+    assert "<h1>Twinning Hannover – Bristol</h1>" in page
+    assert '<a href="/id/city/bristol">Bristol</a>' in page
+    assert ">twin city<" in page.lower() or "Twin city" in page
+    assert 'href="https://e-government.hannover-stadt.de/lhhsimwebre.nsf/DS/3168-2017"' in page
+    assert "1947" in page
+    assert "https://w3id.org/hki/def#partner" not in page  # names, not IRIs
+
+
+def test_a_place_has_a_small_offline_map_and_links_out_to_wikidata_and_geonames(client):
+    page = client.get("/id/city/bristol?lang=en").text
+    assert re.search(r'<svg class="map"[^>]*viewBox="0 0 [\d.]+ [\d.]+"', page)
+    assert '<circle class="place main"' in page and '<path class="land" d="M' in page
+    assert 'href="http://www.wikidata.org/entity/Q23154"' in page and 'href="https://sws.geonames.org/2654675/"' in page
+    assert "tile" not in page.lower()
+
+
+def test_an_organisation_has_no_map_but_a_neighbourhood_view(client):
+    page = client.get("/id/organisation/eurocities?lang=en").text
+    assert 'class="map"' not in page
+    assert 'id="network-data"' in page and "/static/vendor/vis-network/vis-network.min.js" in page
+
+
+def test_unverified_and_conflicting_facts_are_marked(client):
+    conflicting = client.get("/id/membership/lhh-covenant-of-mayors?lang=en").text
+    assert 'class="notice status-conflicting"' in conflicting and "Sources disagree" in conflicting
+    assert "early 2009" in conflicting  # the editors' note says what disagrees
+
+
+def test_incoming_links_are_listed_with_readable_names(client):
+    page = client.get("/id/city/blantyre?lang=en").text
+    assert "Links to this entry" in page and "Twinning Hannover – Blantyre" in page
+
+
+def test_the_action_concept_page_shows_planned_phases_next_to_actual_events(client):
+    page = client.get("/id/action-concept/internationale-stadt?lang=en").text
+    assert "Timeline: planned and actual" in page
+    planned = page.split('class="lane-list planned"')[1].split('class="lane-list actual"')[0]
+    actual = page.split('class="lane-list actual"')[1]
+    assert "Drawing up the action concept" in planned
+    assert "Presentation of information paper 0383/2019" in actual
+    assert '<svg class="timeline-chart"' in page
+
+
+@pytest.mark.parametrize("key,count,example", [("cities", 13, "Bristol"), ("partnerships", 12, "Twinning Hannover – Rouen"),
+                                               ("measures", 5, "Joining EUROCITIES"), ("memberships", 10, "EUROCITIES"),
+                                               ("goals", 9, "Hannover promotes intercultural understanding"),
+                                               ("organisations", 18, "Deutsche Messe AG")])
+def test_list_pages_show_a_sortable_table_of_every_entry(client, key, count, example):
+    page = client.get(f"/list/{key}?lang=en").text
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count("<tr>") == count
+    assert example in body and 'class="data sortable"' in page
+
+
+def test_the_city_list_has_a_world_map_of_the_partner_cities_and_leaves_the_city_itself_out(client):
+    page = client.get("/list/cities?lang=en").text
+    assert page.count('<circle class="place') == 14 and page.count('<circle class="place main"') == 1
+    table = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert '<tr><td data-key="Hannover">' not in table
+    assert 'not counting the city itself: <a href="/id/city/hannover">Hannover</a>' in page
+
+
+def test_every_class_and_scheme_has_a_list(client):
+    page = client.get("/list?lang=en").text
+    assert 'href="/list?class=http%3A%2F%2Fschema.org%2FCity"' in page
+    assert 'href="/scheme/partnership-type"' in page
+    scheme = client.get("/scheme/measure-status?lang=en").text
+    assert "Concepts in this scheme" in scheme and 'href="/scheme/measure-status/ongoing"' in scheme
+
+
+def test_the_sdg_page_shows_which_goals_and_measures_address_each_sdg_and_marks_editorial_mappings(client):
+    page = client.get("/sdgs?lang=en").text
+    assert page.count('class="sdg sdg-') == 17
+    sdg13 = page.split('id="sdg-13"')[1].split('id="sdg-14"')[0]
+    assert "Climate projects with the twin city Blantyre" in sdg13
+    assert 'class="basis editorial"' in sdg13
+    assert 'class="basis source"' in page  # at least one mapping is stated by its source
+
+
+def test_the_ontology_is_documented_in_both_languages_without_changing_logging(client):
+    before = logging.getLogger().level
+    german = client.get("/ontology?lang=de")
+    english = client.get("/ontology?lang=en")
+    assert german.status_code == english.status_code == 200
+    assert "Partnerschaft" in german.text and ">Partnership<" in english.text
+    assert "Partnerschaft" not in english.text.split("<body>", 1)[1].split("Partnership", 1)[0]
+    assert '<link rel="alternate" type="text/turtle" href="/def.ttl">' in english.text
+    assert logging.getLogger().level == before
+
+
+def test_every_page_states_the_licence_in_its_footer(client):
+    for path in ("/", "/id/city/bristol", "/list/cities", "/sdgs", "/downloads", "/id/city/atlantis"):
+        response = client.get(path, headers={"Accept": "text/html"})
+        assert 'rel="license" href="http://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>' in response.text, path
+        assert 'rel="license"' in response.headers["link"], path
+
+
+def test_pages_load_nothing_from_other_hosts(client):
+    for path in ("/", "/id/city/bristol", "/id/action-concept/internationale-stadt", "/list/cities", "/sdgs"):
+        page = client.get(path).text
+        assert not re.search(r'<(script|img|iframe)[^>]+src="(https?:)?//', page), path
+        assert not re.search(r'<link rel="(stylesheet|icon|preload)"[^>]+href="(https?:)?//', page), path
+
+
+# ------------------------------------------------------------------------------------------ escaping
+
+def test_hostile_labels_notes_and_links_are_shown_as_text(hostile):
+    page = hostile.get("/id/city/xss-town").text
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script>alert(" not in page
+    assert "<b onmouseover" not in page
+    assert 'href="javascript:' not in page
+    partnership = hostile.get("/id/partnership/hannover-xss-town").text
+    assert "</script><script>alert(6)" not in partnership
+    for path in ("/list/cities", "/list/partnerships", "/id/city/hannover", "/list?class=http://schema.org/City"):
+        text = hostile.get(path).text
+        assert "<img src=x" not in text and "<script>alert(6)" not in text, path
+
+
+def test_lists_flag_unverified_and_conflicting_entries(client):
+    page = client.get("/list/memberships?lang=en").text
+    row = next(r for r in page.split("<tr>") if "lhh-covenant-of-mayors" in r)
+    assert 'class="flag status-conflicting"' in row and "Sources disagree" in row
+
+
+def test_counts_use_the_thousands_separator_of_the_page_language(client):
+    import re
+
+    german = client.get("/?lang=de").text
+    english = client.get("/?lang=en").text
+    assert re.search(r'class="num">\d\.\d{3}<', german) and not re.search(r'class="num">\d,\d{3}<', german)
+    assert re.search(r'class="num">\d,\d{3}<', english)

@@ -1,0 +1,166 @@
+"""The store: named graphs, union default graph, on-disk reuse, time limits, no network."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.load.files import DataFileError, read_triples
+from graph.store.query_reader import NetworkOperation, read_query
+from graph.build import open_store
+from graph.store import GRAPH_NAMES, QueryError, QueryRefused, QueryRequest, QueryTimeout, StoreError
+
+# A cartesian product that Oxigraph cannot finish in seconds on any data of a few thousand triples.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_each_input_lands_in_its_own_named_graph_and_the_default_graph_is_their_union(hannover):
+    counts = hannover.triple_counts()
+    assert set(counts) == set(GRAPH_NAMES)
+    assert all(counts[name] > 0 for name in GRAPH_NAMES)
+    rows = hannover.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(rows[0]["n"].value) == sum(counts.values())
+
+
+def test_a_query_can_be_restricted_to_one_named_graph(hannover):
+    rows = hannover.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graphs=[hannover.graph("sdg")])
+    assert int(rows[0]["n"].value) == hannover.triple_counts()["sdg"]
+
+
+def test_select_returns_real_terms(hannover):
+    rows = hannover.select("SELECT ?s WHERE { ?s <http://www.w3.org/2004/02/skos/core#notation> \"13\" }")
+    assert rows == [{"s": ox.NamedNode("http://metadata.un.org/sdg/13")}]
+
+
+def test_a_federated_query_is_refused_before_any_connection_is_made(hannover):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(QueryRefused):
+            hannover.select(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
+        with pytest.raises(socket.timeout):
+            listener.accept()
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }",
+    "select * { service silent <http://x/> { ?s ?p ?o } }",
+    "SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }",
+    "LOAD <http://example.org/data.ttl>",
+])
+def test_the_network_keywords_are_found_in_any_spelling(query):
+    with pytest.raises(NetworkOperation):
+        read_query(query)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?service WHERE { ?s <http://x/service> 'SERVICE' } # SERVICE in a comment",
+    "PREFIX ex: <http://x/> SELECT * WHERE { ?s ex:service ?o }",
+    'SELECT * WHERE { ?s ?p """a long SERVICE string""" }',
+])
+def test_the_word_service_inside_names_strings_and_comments_is_harmless(query):
+    assert read_query(query).form == "SELECT"
+
+
+def test_a_syntax_error_names_the_position(hannover):
+    with pytest.raises(QueryError, match=r"syntax error at line 2, column \d+"):
+        hannover.select("SELECT *\nWHERE { ?s ?p }")
+
+
+def test_an_in_memory_query_over_its_time_limit_returns_on_time(hannover):
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="time limit of 0.5 s"):
+        hannover.run(QueryRequest(RUNAWAY, timeout=0.5))
+    assert time.monotonic() - started < 2
+
+
+def test_a_query_worker_over_its_time_limit_is_stopped_and_replaced(settings, tmp_path):
+    store = open_store(replace(settings, store=tmp_path / "store"))
+    store.start_query_workers(workers=1)
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            store.run(QueryRequest(RUNAWAY, timeout=1.0))
+        assert time.monotonic() - started < 3
+        # the replacement worker answers the next query
+        outcome = store.run(QueryRequest("ASK { ?s ?p ?o }", timeout=30))
+        assert b"true" in outcome.body
+    finally:
+        store.close()
+
+
+def test_a_slow_query_does_not_hold_up_a_fast_one(settings, tmp_path):
+    store = open_store(replace(settings, store=tmp_path / "store"))
+    store.start_query_workers(workers=2)
+    try:
+        slow = threading.Thread(target=lambda: pytest.raises(QueryTimeout, store.run, QueryRequest(RUNAWAY, timeout=4)))
+        slow.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        store.run(QueryRequest("SELECT * WHERE { ?s ?p ?o } LIMIT 5", timeout=10))
+        assert time.monotonic() - started < 1.0
+        slow.join()
+    finally:
+        store.close()
+
+
+def test_results_are_cut_at_the_row_cap_and_say_so(hannover):
+    outcome = hannover.run(QueryRequest("SELECT * WHERE { ?s ?p ?o }", max_rows=7))
+    assert outcome.rows == 7 and outcome.truncated
+    parsed = list(ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON))
+    assert len(parsed) == 7
+
+
+def test_an_on_disk_store_is_reused_when_the_inputs_are_unchanged(settings, tmp_path):
+    path = tmp_path / "store"
+    first = open_store(replace(settings, store=path))
+    counts = first.triple_counts()
+    first.close()
+    del first
+    second = open_store(replace(settings, store=path))
+    assert second.reused and second.triple_counts() == counts
+    second.close()
+
+
+def test_an_on_disk_store_is_rebuilt_when_a_data_file_changes(settings, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.ttl").write_text('<https://w3id.org/hki/id/x> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n')
+    config = replace(settings, store=tmp_path / "store", data_dir=data)
+    open_store(config).close()
+    (data / "a.ttl").write_text('<https://w3id.org/hki/id/y> <http://www.w3.org/2000/01/rdf-schema#label> "y"@en .\n')
+    again = open_store(config)
+    assert not again.reused
+    assert again.select("SELECT ?s WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> 'y'@en }")
+
+
+def test_a_store_path_that_is_a_file_gives_a_clear_error(settings, tmp_path):
+    path = tmp_path / "not-a-folder"
+    path.write_text("x")
+    with pytest.raises(StoreError, match="is a file, not a folder"):
+        open_store(replace(settings, store=path))
+
+
+def test_a_turtle_syntax_error_names_file_line_and_column(tmp_path: Path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "open .\n', encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        read_triples(bad)
+    assert caught.value.line == 3 and str(caught.value).startswith(f"{bad}:3:")
+
+
+def test_a_file_that_is_not_utf8_is_rejected_with_its_line(tmp_path: Path):
+    bad = tmp_path / "latin1.ttl"
+    bad.write_bytes(b'<http://e/a> <http://e/b> "ok" .\n<http://e/a> <http://e/b> "Stra\xdfe" .\n')
+    with pytest.raises(DataFileError, match=r"latin1.ttl:2: not valid UTF-8"):
+        read_triples(bad)
