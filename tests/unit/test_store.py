@@ -1,4 +1,8 @@
-"""The store: named graphs, union default graph, on-disk reuse, time limits, no network."""
+"""The store: named graphs, union default graph, on-disk reuse, time limits, no network.
+
+The tests taking the `store` fixture (tests/unit/conftest.py) run against both backends of
+`graph.store.backend.QueryBackend`: embedded Oxigraph and an external endpoint (a throwaway Virtuoso).
+"""
 from __future__ import annotations
 
 import socket
@@ -13,31 +17,31 @@ import pytest
 from graph.load.files import DataFileError, read_triples
 from graph.store.query_reader import NetworkOperation, read_query
 from graph.build import open_store
-from graph.store import GRAPH_NAMES, QueryError, QueryRefused, QueryRequest, QueryTimeout, StoreError
+from graph.store import GRAPH_NAMES, QueryError, QueryRefused, QueryRequest, QueryTimeout, StoreError, UpdateRefused
 
 # A cartesian product that Oxigraph cannot finish in seconds on any data of a few thousand triples.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
-def test_each_input_lands_in_its_own_named_graph_and_the_default_graph_is_their_union(hannover):
-    counts = hannover.triple_counts()
+def test_each_input_lands_in_its_own_named_graph_and_the_default_graph_is_their_union(store):
+    counts = store.triple_counts()
     assert set(counts) == set(GRAPH_NAMES)
     assert all(counts[name] > 0 for name in GRAPH_NAMES)
-    rows = hannover.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert int(rows[0]["n"].value) == sum(counts.values())
 
 
-def test_a_query_can_be_restricted_to_one_named_graph(hannover):
-    rows = hannover.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graphs=[hannover.graph("sdg")])
-    assert int(rows[0]["n"].value) == hannover.triple_counts()["sdg"]
+def test_a_query_can_be_restricted_to_one_named_graph(store):
+    rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graphs=[store.graph("sdg")])
+    assert int(rows[0]["n"].value) == store.triple_counts()["sdg"]
 
 
-def test_select_returns_real_terms(hannover):
-    rows = hannover.select("SELECT ?s WHERE { ?s <http://www.w3.org/2004/02/skos/core#notation> \"13\" }")
+def test_select_returns_real_terms(store):
+    rows = store.select("SELECT ?s WHERE { ?s <http://www.w3.org/2004/02/skos/core#notation> \"13\" }")
     assert rows == [{"s": ox.NamedNode("http://metadata.un.org/sdg/13")}]
 
 
-def test_a_federated_query_is_refused_before_any_connection_is_made(hannover):
+def test_a_federated_query_is_refused_before_any_connection_is_made(store):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -45,7 +49,7 @@ def test_a_federated_query_is_refused_before_any_connection_is_made(hannover):
     port = listener.getsockname()[1]
     try:
         with pytest.raises(QueryRefused):
-            hannover.select(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
+            store.select(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
         with pytest.raises(socket.timeout):
             listener.accept()
     finally:
@@ -72,9 +76,9 @@ def test_the_word_service_inside_names_strings_and_comments_is_harmless(query):
     assert read_query(query).form == "SELECT"
 
 
-def test_a_syntax_error_names_the_position(hannover):
+def test_a_syntax_error_names_the_position(store):
     with pytest.raises(QueryError, match=r"syntax error at line 2, column \d+"):
-        hannover.select("SELECT *\nWHERE { ?s ?p }")
+        store.select("SELECT *\nWHERE { ?s ?p }")
 
 
 def test_an_in_memory_query_over_its_time_limit_returns_on_time(hannover):
@@ -114,8 +118,21 @@ def test_a_slow_query_does_not_hold_up_a_fast_one(settings, tmp_path):
         store.close()
 
 
-def test_results_are_cut_at_the_row_cap_and_say_so(hannover):
-    outcome = hannover.run(QueryRequest("SELECT * WHERE { ?s ?p ?o }", max_rows=7))
+def test_select_gives_rows_up_to_max_rows_and_an_ask_a_boolean(store):
+    rows = store.select("SELECT ?s WHERE { ?s a <http://schema.org/City> } ORDER BY ?s", max_rows=3)
+    assert len(rows) == 3 and all(isinstance(r["s"], ox.NamedNode) for r in rows)
+    assert store.ask("ASK { ?s a <http://schema.org/City> }", trusted=True) is True
+    with pytest.raises(QueryError, match="expected a SELECT query"):
+        store.select("ASK { ?s ?p ?o }")
+
+
+def test_an_update_is_refused_by_every_backend(store):
+    with pytest.raises(UpdateRefused):
+        store.run(QueryRequest("INSERT DATA { <http://x/a> <http://x/b> <http://x/c> }"))
+
+
+def test_results_are_cut_at_the_row_cap_and_say_so(store):
+    outcome = store.run(QueryRequest("SELECT * WHERE { ?s ?p ?o }", max_rows=7))
     assert outcome.rows == 7 and outcome.truncated
     parsed = list(ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON))
     assert len(parsed) == 7
@@ -164,3 +181,20 @@ def test_a_file_that_is_not_utf8_is_rejected_with_its_line(tmp_path: Path):
     bad.write_bytes(b'<http://e/a> <http://e/b> "ok" .\n<http://e/a> <http://e/b> "Stra\xdfe" .\n')
     with pytest.raises(DataFileError, match=r"latin1.ttl:2: not valid UTF-8"):
         read_triples(bad)
+
+
+def test_select_on_the_embedded_store_takes_rows_from_the_engine_without_writing_and_reparsing_them(hannover, monkeypatch):
+    def no_round_trip(*args, **kwargs):
+        raise AssertionError("select() serialised its rows and parsed them back")
+
+    monkeypatch.setattr(ox, "parse_query_results", no_round_trip)
+    rows = hannover.select("SELECT ?s WHERE { ?s <http://www.w3.org/2004/02/skos/core#notation> \"13\" }")
+    assert rows == [{"s": ox.NamedNode("http://metadata.un.org/sdg/13")}]
+
+
+def test_both_backends_implement_the_one_query_backend_interface(hannover, remote):
+    from graph.store.backend import QueryBackend
+    members = [m for m in vars(QueryBackend) if not m.startswith("_")]
+    assert set(members) >= {"run", "rows", "start_workers", "quads", "stats", "close"}
+    for kstore in (hannover, remote):
+        assert all(callable(getattr(kstore.backend, m)) or m == "stats" for m in members)

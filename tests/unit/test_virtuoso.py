@@ -1,8 +1,7 @@
 """hki on a real triple store: `kg publish` into a throwaway Virtuoso, and every query through it.
 
-The session starts Debian's Virtuoso (`virtuoso-t`) on free loopback ports and stops it at the end.
-Without virtuoso-t these tests are skipped locally with the reason, and fail in CI (CI=true): CI
-installs it (`make system-deps`), so its absence there is a broken build, not a reason to skip.
+The Virtuoso fixtures (`virtuoso`, `dumps`, `remote`) are in tests/unit/conftest.py, shared with the
+store's behavioural tests (tests/unit/test_store.py), which run against both backends.
 """
 from __future__ import annotations
 
@@ -25,52 +24,17 @@ from fastapi.testclient import TestClient
 
 import test_cli
 import test_competency
-from graph.build import build
 from graph.publish.upload import PublishError, publish, read_dump
 from graph.store.remote import EndpointBackend, connect_endpoint
 from graph.build import open_store
 from graph.store import GRAPH_NAMES, EndpointUnavailable, QueryError, QueryRefused, QueryRequest, QueryTimeout
-from support.virtuoso import INSTALL_HINT, ThrowawayVirtuoso, free_port, virtuoso_binary
+from support.virtuoso import ThrowawayVirtuoso, free_port, require_virtuoso
 
 KG = str(Path(sys.executable).with_name("kg"))
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 BRISTOL = "<https://w3id.org/hki/id/city/bristol>"
 COMPETENCY_QUESTIONS = [f for name, f in inspect.getmembers(test_competency, inspect.isfunction)
                         if name.startswith("test_")]
-
-
-def require_virtuoso() -> None:
-    if virtuoso_binary() is None:
-        reason = f"virtuoso-t is not installed: {INSTALL_HINT}"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{reason} (CI=true: `make test` installs it, so its absence is an error here)")
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def virtuoso():
-    require_virtuoso()
-    server = ThrowawayVirtuoso().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def dumps(settings, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dumps") / "dist"
-    report, _ = build(settings, out)
-    assert report.conforms
-    return out
-
-
-@pytest.fixture(scope="session")
-def remote(settings, virtuoso, dumps):
-    report = publish(settings, dumps / "hki.trig", virtuoso.sparql_url, user="dba", password="dba")
-    assert report.ok, report.counts
-    kstore = connect_endpoint(replace(settings, endpoint=virtuoso.sparql_url))
-    kstore.start_query_workers(workers=2)  # as kg serve does: queries from outside are read in sandboxed workers
-    yield kstore
-    kstore.close()
 
 
 class RecordingStore:
