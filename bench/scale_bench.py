@@ -51,22 +51,24 @@ from graph.store.remote import connect_endpoint  # noqa: E402
 from graph.build import open_store
 from graph.store import GRAPH_NAMES, QueryRequest, graph_iri  # noqa: E402
 from graph.publish.synthetic import synthetic_statements, write_synthetic_graph  # noqa: E402
+from graph.vocabulary import HKI  # noqa: E402
+from ontology import PREFIXES  # noqa: E402
 from support.virtuoso import ThrowawayVirtuoso, virtuoso_binary  # noqa: E402
 
 SIZES = (10_000, 100_000, 1_000_000)
 BACKENDS = ("pyoxigraph direct", "hki store", "hki over Virtuoso")
-HKI = "https://w3id.org/hki/def#"
+HKI_PREFIX = f"PREFIX hki: <{PREFIXES['hki']}>\n"
 QUERIES = {  # {hub}: the city with the most partnerships; {city}: an ordinary city
     "lookup": "SELECT ?p ?o WHERE {{ <{city}> ?p ?o }}",
-    "join": """SELECT ?other ?label ?start WHERE {{
-        ?p <{hki}partner> <{hub}> , ?other ; <http://schema.org/startDate> ?start .
+    "join": HKI_PREFIX + """SELECT ?other ?label ?start WHERE {{
+        ?p hki:partner <{hub}> , ?other ; <http://schema.org/startDate> ?start .
         FILTER (?other != <{hub}>)
         ?other <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER (LANG(?label) = "en") }}""",
-    "aggregate": """SELECT ?country (COUNT(DISTINCT ?p) AS ?n) WHERE {{
-        ?p a <{hki}Partnership> ; <{hki}partner> ?c . ?c <http://schema.org/containedInPlace> ?country }}
+    "aggregate": HKI_PREFIX + """SELECT ?country (COUNT(DISTINCT ?p) AS ?n) WHERE {{
+        ?p a hki:Partnership ; hki:partner ?c . ?c <http://schema.org/containedInPlace> ?country }}
         GROUP BY ?country ORDER BY DESC(?n)""",
     "describe": "DESCRIBE <{hub}>",
-    "path": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{hub}> <{hki}twinnedWith>/<{hki}twinnedWith>? ?c }}",
+    "path": HKI_PREFIX + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{hub}> hki:twinnedWith/hki:twinnedWith? ?c }}",
 }
 CLIENTS = 4
 
@@ -174,11 +176,11 @@ def run_one(size: int, repeats: int, budget: float, with_virtuoso: bool) -> dict
         direct = ox.Store()  # the same statements as the hki store, in memory, queried in this process
         direct.bulk_extend(kstore.quads())
         hub = next(iter(direct.query(
-            f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ ?p <{HKI}partner> ?c }} GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 1",
+            f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ ?p <{HKI.partner}> ?c }} GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 1",
             use_default_graph_as_union=True)))["c"].value
         city = next(iter(direct.query("SELECT ?c WHERE { ?c a <http://schema.org/City> } ORDER BY ?c LIMIT 1",
                                       use_default_graph_as_union=True)))["c"].value
-        queries = {name: template.format(hub=hub, city=city, hki=HKI) for name, template in QUERIES.items()}
+        queries = {name: template.format(hub=hub, city=city) for name, template in QUERIES.items()}
         measure_queries({
             "pyoxigraph direct": lambda q: list(direct.query(q, use_default_graph_as_union=True)),
             "hki store": lambda q: kstore.run(QueryRequest(q, **graph_media)),

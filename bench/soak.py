@@ -37,14 +37,13 @@ from pathlib import Path
 
 import httpx
 
+from ontology import PREFIXES
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 KG = Path(sys.executable).with_name("kg")
 
-P = """PREFIX hki: <https://w3id.org/hki/def#>
-PREFIX schema: <http://schema.org/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
+P = "".join(f"PREFIX {prefix}: <{PREFIXES[prefix]}>\n" for prefix in ("hki", "schema", "rdfs"))
 CITIES = ["bristol", "perpignan", "rouen", "blantyre", "hiroshima", "leipzig", "poznan", "hannover"]
 
 CHEAP = [

@@ -2,8 +2,20 @@
 
 Our own terms are labelled in `ontology/hki.ttl` and the vocabularies; the standard ones (schema.org,
 Dublin Core, SKOS, ORG, …) are not labelled in our graph, so pages for people take their names from here.
+
+It is also the one module with the namespace IRIs of the standard vocabularies as plain strings
+(`SCHEMA + "City"`), pinned to their published values (http schema.org, http WGS84; a test compares
+them), and the way to hki's own terms from code that works with strings or pyoxigraph terms:
+`HKI` is the closed namespace of `ontology` (`HKI.parnter` raises AttributeError); it gives rdflib
+`URIRef`s, which never compare equal to a `str`, so string code writes `str(HKI.partner)` and
+pyoxigraph code `term(HKI.partner)`.
 """
 from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from ontology import HKI
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -20,7 +32,22 @@ CV = "http://data.europa.eu/m8g/"
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-HKI = "https://w3id.org/hki/def#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SPDX = "http://spdx.org/rdf/terms#"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+DCATDE = "http://dcat-ap.de/def/dcatde/"
+SDG = "http://metadata.un.org/sdg/"
+SDG_SCHEME = "http://metadata.un.org/sdg"
+COUNTRY = "http://publications.europa.eu/resource/authority/country/"
+COUNTRY_SCHEME = "http://publications.europa.eu/resource/authority/country"
+WIKIDATA = "http://www.wikidata.org/entity/"
+GEONAMES = "https://sws.geonames.org/"
+
+
+def term(iri: URIRef | str) -> ox.NamedNode:
+    """The pyoxigraph term of a namespace term: `term(HKI.partner)`, `term(SCHEMA + "City")`."""
+    return ox.NamedNode(str(iri))
+
 
 TERM_NAMES: dict[str, tuple[str, str]] = {
     RDF + "type": ("Art", "type"),
@@ -109,17 +136,17 @@ TERM_NAMES: dict[str, tuple[str, str]] = {
 
 # The wording for links *to* a resource ("… is partner in …"), where the plain name reads wrong backwards.
 INVERSE_NAMES: dict[str, tuple[str, str]] = {
-    HKI + "partner": ("Partnerschaften", "partnerships"),
-    HKI + "involves": ("beteiligt an", "involved in"),
-    HKI + "addressesSDG": ("adressiert von", "addressed by"),
-    HKI + "contributesToGoal": ("Maßnahmen dazu", "measures towards it"),
-    HKI + "responsibleOrganisation": ("verantwortlich für", "responsible for"),
-    HKI + "externalPartner": ("externer Partner von", "external partner of"),
-    HKI + "councilPaper": ("genannt in", "mentioned in"),
-    HKI + "hasGoal": ("Ziel von", "goal of"),
-    HKI + "overarchingGoal": ("übergeordnetes Ziel von", "overarching goal of"),
-    HKI + "implementsConcept": ("umgesetzt durch", "implemented by"),
-    HKI + "twinnedWith": ("Partnerstadt von", "twin city of"),
+    str(HKI.partner): ("Partnerschaften", "partnerships"),
+    str(HKI.involves): ("beteiligt an", "involved in"),
+    str(HKI.addressesSDG): ("adressiert von", "addressed by"),
+    str(HKI.contributesToGoal): ("Maßnahmen dazu", "measures towards it"),
+    str(HKI.responsibleOrganisation): ("verantwortlich für", "responsible for"),
+    str(HKI.externalPartner): ("externer Partner von", "external partner of"),
+    str(HKI.councilPaper): ("genannt in", "mentioned in"),
+    str(HKI.hasGoal): ("Ziel von", "goal of"),
+    str(HKI.overarchingGoal): ("übergeordnetes Ziel von", "overarching goal of"),
+    str(HKI.implementsConcept): ("umgesetzt durch", "implemented by"),
+    str(HKI.twinnedWith): ("Partnerstadt von", "twin city of"),
     ORG + "member": ("Mitgliedschaften", "memberships"),
     ORG + "organization": ("Mitgliedschaften", "memberships"),
     ORG + "memberOf": ("Mitglieder", "members"),

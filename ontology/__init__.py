@@ -23,7 +23,13 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/hki/def")
 
 
 class HKI(DefinedNamespace):
-    """Terms of the hki ontology (https://w3id.org/hki/def#)."""
+    """Terms of the hki ontology (https://w3id.org/hki/def#).
+
+    Listed by hand rather than read from hki.ttl at import: importing stays free of file reading and
+    Turtle parsing (every process imports this, query workers too), the names are visible to editors
+    and in review, and a new term is a deliberate change in both places; tests/unit/test_ontology.py
+    and test_vocabulary.py fail when the two lists differ.
+    """
 
     _fail = True
     _NS = Namespace("https://w3id.org/hki/def#")
@@ -53,6 +59,7 @@ class HKI(DefinedNamespace):
     fieldOfAction: URIRef
     hasGoal: URIRef
     implementsConcept: URIRef
+    inputFingerprint: URIRef  # internal: the fingerprint of a build's inputs, in the meta graph
     involves: URIRef
     measureCountNote: URIRef
     measureStatus: URIRef

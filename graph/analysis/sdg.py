@@ -13,9 +13,7 @@ import networkx as nx
 
 from graph.analysis.projection import (
     GOAL,
-    HKI,
     MEASURE,
-    ORG,
     PARTNER,
     PARTNERSHIP,
     compact,
@@ -26,15 +24,16 @@ from graph.analysis.projection import (
     sdg_bipartite,
     sdg_number,
 )
+from graph.vocabulary import CV, DCT, HKI, ORG
 
-CONTRIBUTES_TO_GOAL = compact(HKI + "contributesToGoal")
-INVOLVES = compact(HKI + "involves")
-RESPONSIBLE = compact(HKI + "responsibleOrganisation")
-EXTERNAL_PARTNER = compact(HKI + "externalPartner")
+CONTRIBUTES_TO_GOAL = compact(str(HKI.contributesToGoal))
+INVOLVES = compact(str(HKI.involves))
+RESPONSIBLE = compact(str(HKI.responsibleOrganisation))
+EXTERNAL_PARTNER = compact(str(HKI.externalPartner))
 MEMBERSHIP_ORGANISATION = compact(ORG + "organization")
 UNIT_OF = compact(ORG + "unitOf")
-SPATIAL = compact("http://purl.org/dc/terms/spatial")
-PUBLIC_ORGANISATION = "http://data.europa.eu/m8g/PublicOrganisation"
+SPATIAL = compact(DCT + "spatial")
+PUBLIC_ORGANISATION = CV + "PublicOrganisation"
 
 
 @dataclass(frozen=True)

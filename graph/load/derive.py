@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from ontology import PREFIXES
+
 DERIVATIONS = {
-    "twinnedWith": """
-        PREFIX hki: <https://w3id.org/hki/def#>
-        CONSTRUCT { ?a hki:twinnedWith ?b }
-        WHERE {
+    "twinnedWith": f"""
+        PREFIX hki: <{PREFIXES["hki"]}>
+        CONSTRUCT {{ ?a hki:twinnedWith ?b }}
+        WHERE {{
           ?p a hki:Partnership ;
              hki:partnershipType <https://w3id.org/hki/scheme/partnership-type/twin-city> ;
              hki:partner ?a , ?b .
           FILTER (?a != ?b)
-        }""",
-    "memberOf": """
-        PREFIX org: <http://www.w3.org/ns/org#>
-        CONSTRUCT { ?member org:memberOf ?organisation }
-        WHERE { ?m a org:Membership ; org:member ?member ; org:organization ?organisation . }""",
+        }}""",
+    "memberOf": f"""
+        PREFIX org: <{PREFIXES["org"]}>
+        CONSTRUCT {{ ?member org:memberOf ?organisation }}
+        WHERE {{ ?m a org:Membership ; org:member ?member ; org:organization ?organisation . }}""",
 }
 
 

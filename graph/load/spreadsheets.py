@@ -30,18 +30,10 @@ import pyoxigraph as ox
 from graph.atomic import exchange, fsync_tree, make_staging, remove_abandoned_staging
 from graph.config import Settings
 from graph.faults import checkpoint
+from graph.vocabulary import DCT, HKI, ORG, RDF, RDFS, SCHEMA, SDG, SKOS, TIME, XSD
 from ontology import PREFIXES
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-SCHEMA = "http://schema.org/"
-ORG = "http://www.w3.org/ns/org#"
-TIME = "http://www.w3.org/2006/time#"
-HKI = "https://w3id.org/hki/def#"
-SDG = "http://metadata.un.org/sdg/"
+RDF_TYPE = RDF + "type"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_KINDS = ((re.compile(r"^\d{4}$"), "gYear"), (re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "gYearMonth"),
               (re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"), "date"))
@@ -105,7 +97,7 @@ def _common_tail() -> tuple[Column, ...]:
     return (
         _text("note_de", SKOS + "note", "de", help="note in German"),
         _text("note_en", SKOS + "note", "en", help="note in English"),
-        Column("verification", HKI + "verificationStatus", "concept", scheme="verification-status", many=False,
+        Column("verification", str(HKI.verificationStatus), "concept", scheme="verification-status", many=False,
                help="empty, verified, unverified or conflicting"),
         _text("editorial_note_de", SKOS + "editorialNote", "de", help="editors' note in German; required with unverified or conflicting"),
         _text("editorial_note_en", SKOS + "editorialNote", "en", help="editors' note in English; required with unverified or conflicting"),
@@ -114,13 +106,13 @@ def _common_tail() -> tuple[Column, ...]:
 
 
 TABLES: dict[str, Table] = {t.name: t for t in (
-    Table("partnerships", HKI + "Partnership", "partnership/", (
+    Table("partnerships", str(HKI.Partnership), "partnership/", (
         Column("id", "", "id", True, help="short name: lowercase letters, digits, hyphens, e.g. hannover-bristol"),
         _text("label_de", RDFS + "label", "de", True, help="name in German"),
         _text("label_en", RDFS + "label", "en", True, help="name in English"),
-        Column("type", HKI + "partnershipType", "concept", True, scheme="partnership-type", many=False,
+        Column("type", str(HKI.partnershipType), "concept", True, scheme="partnership-type", many=False,
                help="twin-city, friendship or project-partnership"),
-        Column("partners", HKI + "partner", "refs", True, default="city/",
+        Column("partners", str(HKI.partner), "refs", True, default="city/",
                help="the places, at least two, by short name, e.g. hannover; bristol"),
         Column("start", SCHEMA + "startDate", "date", many=False, help="1947, 2017-04 or 2019-02-14"),
         Column("end", SCHEMA + "endDate", "date", many=False, help="like start"),
@@ -136,9 +128,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                help="the network, e.g. eurocities"),
         Column("start", SCHEMA + "startDate", "date", many=False,
                help="start (1990, 2008-12 or 2008-12-01); also makes org:memberDuring"),
-        Column("council_papers", HKI + "councilPaper", "refs", default="document/", help="council papers, e.g. ds-2293-2019"),
+        Column("council_papers", str(HKI.councilPaper), "refs", default="document/", help="council papers, e.g. ds-2293-2019"),
     ) + _common_tail(), help="memberships in city networks"),
-    Table("measures", HKI + "Measure", "measure/", (
+    Table("measures", str(HKI.Measure), "measure/", (
         Column("id", "", "id", True, help="short name, e.g. join-eurocities"),
         Column("identifier", DCT + "identifier", "literal", True, many=False, help="identifier, e.g. IS-M01"),
         _text("label_de", RDFS + "label", "de", True, help="name in German"),
@@ -147,20 +139,20 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _text("title_en", DCT + "title", "en", help="title in English (dct:title)"),
         _text("description_de", DCT + "description", "de"),
         _text("description_en", DCT + "description", "en"),
-        Column("status", HKI + "measureStatus", "concept", True, scheme="measure-status", many=False,
+        Column("status", str(HKI.measureStatus), "concept", True, scheme="measure-status", many=False,
                help="planned, ongoing, completed or unknown"),
         Column("start", SCHEMA + "startDate", "date", many=False),
         Column("end", SCHEMA + "endDate", "date", many=False, help="required when the status is completed"),
-        Column("concept", HKI + "implementsConcept", "refs", default="action-concept/", help="the action concept, e.g. internationale-stadt"),
-        Column("goals", HKI + "contributesToGoal", "refs", root="scheme/",
+        Column("concept", str(HKI.implementsConcept), "refs", default="action-concept/", help="the action concept, e.g. internationale-stadt"),
+        Column("goals", str(HKI.contributesToGoal), "refs", root="scheme/",
                help="scheme/goal, e.g. goals-internationale-stadt/international-location"),
-        Column("sdgs", HKI + "addressesSDG", "sdgs", help="SDG numbers 1–17, e.g. 11; 17"),
-        Column("sdg_basis", HKI + "sdgMappingBasis", "concept", scheme="mapping-basis", many=False,
+        Column("sdgs", str(HKI.addressesSDG), "sdgs", help="SDG numbers 1–17, e.g. 11; 17"),
+        Column("sdg_basis", str(HKI.sdgMappingBasis), "concept", scheme="mapping-basis", many=False,
                help="source or editorial; required when sdgs is filled in"),
-        Column("responsible", HKI + "responsibleOrganisation", "refs", default="organisation/", help="responsible organisation, e.g. lhh"),
-        Column("involves", HKI + "involves", "refs", help="kind/short name, e.g. city/blantyre; partnership/hannover-blantyre"),
-        Column("council_papers", HKI + "councilPaper", "refs", default="document/", help="council papers, e.g. ds-0002-2021"),
-        Column("milestones", HKI + "milestone", "refs", default="milestone/", help="events of the measure, e.g. blantyre-delegation-visit-2022"),
+        Column("responsible", str(HKI.responsibleOrganisation), "refs", default="organisation/", help="responsible organisation, e.g. lhh"),
+        Column("involves", str(HKI.involves), "refs", help="kind/short name, e.g. city/blantyre; partnership/hannover-blantyre"),
+        Column("council_papers", str(HKI.councilPaper), "refs", default="document/", help="council papers, e.g. ds-0002-2021"),
+        Column("milestones", str(HKI.milestone), "refs", default="milestone/", help="events of the measure, e.g. blantyre-delegation-visit-2022"),
         Column("part_of", DCT + "isPartOf", "refs", default="measure/", help="the measure this one is part of"),
     ) + _common_tail(), help="measures of the action concept"),
 )}

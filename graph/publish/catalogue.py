@@ -22,14 +22,8 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph import __version__
 from graph.store import KnowledgeStore
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-DCT = "http://purl.org/dc/terms/"
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SPDX = "http://spdx.org/rdf/terms#"
+from graph.vocabulary import (DCAT, DCATDE, DCT, FOAF, GEO, GEONAMES, HKI, ORG, OWL, RDF, SCHEMA, SD, SKOS, SPDX, VCARD,
+                              VOID, WGS, WIKIDATA, XSD)
 
 
 @dataclass(frozen=True)
@@ -76,9 +70,7 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
     add(ds, VOID + "uriSpace", ox.Literal(base + "id/"))
     add(ds, VOID + "exampleResource", _n(base + "id/city/bristol"))
     add(ds, VOID + "exampleResource", _n(base + "id/action-concept/internationale-stadt"))
-    for vocabulary in ("http://schema.org/", "http://www.w3.org/ns/org#", "http://purl.org/dc/terms/",
-                       "http://www.w3.org/2004/02/skos/core#", "https://w3id.org/hki/def#",
-                       "http://www.w3.org/2003/01/geo/wgs84_pos#", "http://www.opengis.net/ont/geosparql#"):
+    for vocabulary in (SCHEMA, ORG, DCT, SKOS, str(HKI), WGS, GEO):
         add(ds, VOID + "vocabulary", _n(vocabulary))
     total = sum(v for k, v in counts.items() if k != "meta")
     add(ds, VOID + "triples", ox.Literal(str(total), datatype=_n(XSD + "integer")))
@@ -88,13 +80,13 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
         part = _n(f"{base}dataset/{name}")
         add(ds, VOID + "subset", part)
         add(part, RDF + "type", _n(VOID + "Dataset"))
-        add(part, "http://www.w3.org/ns/sparql-service-description#name", _n(f"{base}graph/{name}"))
+        add(part, SD + "name", _n(f"{base}graph/{name}"))
         add(part, VOID + "triples", ox.Literal(str(count), datatype=_n(XSD + "integer")))
     for target, label in (("wikidata", "Wikidata"), ("geonames", "GeoNames")):
         link = _n(f"{base}dataset/links-{target}")
         add(ds, VOID + "subset", link)
         add(link, RDF + "type", _n(VOID + "Linkset"))
-        add(link, VOID + "linkPredicate", _n("http://www.w3.org/2002/07/owl#sameAs"))
+        add(link, VOID + "linkPredicate", _n(OWL + "sameAs"))
         add(link, VOID + "subjectsTarget", ds)
         add(link, DCT + "title", ox.Literal(f"Links to {label}", language="en"))
     for dist in distributions:
@@ -116,9 +108,7 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
     return out
 
 
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-DCATDE = "http://dcat-ap.de/def/dcatde/"
-OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+OWL_SAME_AS = OWL + "sameAs"
 EU = "http://publications.europa.eu/resource/authority/"
 # The DCAT-AP.de licence list (http://dcat-ap.de/def/licenses/) for the licences a city is likely to use.
 DCAT_AP_DE_LICENCES = {
@@ -175,8 +165,8 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     ds = _n(base + "dataset")
     # ---- VoID: link sets with their counts and targets
     for target, label, space, homepage in (
-            ("wikidata", "Wikidata", "http://www.wikidata.org/entity/", "https://www.wikidata.org/"),
-            ("geonames", "GeoNames", "https://sws.geonames.org/", "https://www.geonames.org/")):
+            ("wikidata", "Wikidata", WIKIDATA, "https://www.wikidata.org/"),
+            ("geonames", "GeoNames", GEONAMES, "https://www.geonames.org/")):
         link = _n(f"{base}dataset/links-{target}")
         other = _n(f"{base}dataset/{target}")
         count = _count(kstore, f'SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{OWL_SAME_AS}> ?o '

@@ -29,25 +29,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from graph.vocabulary import (COUNTRY, COUNTRY_SCHEME, CV, DCT, FOAF, GEO, GEONAMES, HKI, ORG, OWL, RDF, RDFS, SCHEMA,
+                              SDG, SKOS, TIME, WGS, WIKIDATA, XSD)
 from ontology import DEFAULT_BASE
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-SCHEMA = "http://schema.org/"
-WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-GEO = "http://www.opengis.net/ont/geosparql#"
-ORG = "http://www.w3.org/ns/org#"
-CV = "http://data.europa.eu/m8g/"
-TIME = "http://www.w3.org/2006/time#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
-HKI = "https://w3id.org/hki/def#"
-COUNTRY = "http://publications.europa.eu/resource/authority/country/"
-COUNTRY_SCHEME = "http://publications.europa.eu/resource/authority/country"
-SDG = "http://metadata.un.org/sdg/"
+RDF_TYPE = RDF + "type"
+RDFS_LABEL = RDFS + "label"
+OWL_SAME_AS = OWL + "sameAs"
+# hki's terms as plain strings, looked up once: a lookup in the closed namespace takes microseconds,
+# and this module writes millions of lines.
+HKI_ACTION_CONCEPT = str(HKI.ActionConcept)
+HKI_GOAL = str(HKI.Goal)
+HKI_MEASURE = str(HKI.Measure)
+HKI_PARTNERSHIP = str(HKI.Partnership)
+HKI_ADDRESSES_SDG = str(HKI.addressesSDG)
+HKI_CONTRIBUTES_TO_GOAL = str(HKI.contributesToGoal)
+HKI_HAS_GOAL = str(HKI.hasGoal)
+HKI_IMPLEMENTS_CONCEPT = str(HKI.implementsConcept)
+HKI_INVOLVES = str(HKI.involves)
+HKI_MEASURE_STATUS = str(HKI.measureStatus)
+HKI_PARTNER = str(HKI.partner)
+HKI_PARTNERSHIP_TYPE = str(HKI.partnershipType)
+HKI_PROJECT_STATUS = str(HKI.projectStatus)
+HKI_RESPONSIBLE_ORGANISATION = str(HKI.responsibleOrganisation)
+HKI_SDG_MAPPING_BASIS = str(HKI.sdgMappingBasis)
+HKI_VERIFICATION_STATUS = str(HKI.verificationStatus)
 SOURCE = "https://example.org/hki-synth/"
 FIRST_WIKIDATA_ID = 900_000_000
 FIRST_GEONAMES_ID = 90_000_000
@@ -272,8 +278,8 @@ def synthetic_statements(cities: int, seed: int = 0, base: str = DEFAULT_BASE,
         w.iri(city, RDF_TYPE, SCHEMA + "City")
         w.labels(city, de, en)
         if rng.random() < 0.8:  # "a city without a confirmed Wikidata ID has none"
-            w.iri(city, OWL_SAME_AS, f"http://www.wikidata.org/entity/Q{FIRST_WIKIDATA_ID + i}")
-        w.iri(city, OWL_SAME_AS, f"https://sws.geonames.org/{FIRST_GEONAMES_ID + i}/")
+            w.iri(city, OWL_SAME_AS, f"{WIKIDATA}Q{FIRST_WIKIDATA_ID + i}")
+        w.iri(city, OWL_SAME_AS, f"{GEONAMES}{FIRST_GEONAMES_ID + i}/")
         w.typed(city, WGS + "lat", _decimal(lat), XSD + "decimal")
         w.typed(city, WGS + "long", _decimal(lon), XSD + "decimal")
         geometry = city + "/geometry"
@@ -334,22 +340,22 @@ def synthetic_statements(cities: int, seed: int = 0, base: str = DEFAULT_BASE,
             ordered = sorted(group)
             slug = "-".join(slugs[k] for k in ordered)
             p = f"{ident}partnership/{slug}"
-            w.iri(p, RDF_TYPE, HKI + "Partnership")
+            w.iri(p, RDF_TYPE, HKI_PARTNERSHIP)
             w.labels(p, f"{noun_de} " + " – ".join(names[k][0] for k in ordered),
                      f"{noun_en} " + " – ".join(names[k][1] for k in ordered))
             for k in ordered:
-                w.iri(p, HKI + "partner", f"{ident}city/{slugs[k]}")
+                w.iri(p, HKI_PARTNER, f"{ident}city/{slugs[k]}")
                 partnerships_of[k].append((p, ordered[0] if k != ordered[0] else ordered[1]))
                 stats.degrees[k] += 1
                 pool.append(k)
-            w.iri(p, HKI + "partnershipType", f"{scheme}partnership-type/{kind}")
+            w.iri(p, HKI_PARTNERSHIP_TYPE, f"{scheme}partnership-type/{kind}")
             year = min(2025, max(1947, 1947 + int(78 * made / total_expected) + rng.randint(-6, 6)))
             start, datatype = _date(rng, year)
             w.typed(p, SCHEMA + "startDate", start, datatype)
             if kind == "project-partnership" and rng.random() < 0.5:
                 w.typed(p, SCHEMA + "endDate", str(min(2026, year + rng.randint(1, 6))), XSD + "gYear")
             if rng.random() < 0.03:
-                w.iri(p, HKI + "verificationStatus", scheme + "verification-status/unverified")
+                w.iri(p, HKI_VERIFICATION_STATUS, scheme + "verification-status/unverified")
                 w.text(p, SKOS + "editorialNote", "Das Anfangsjahr ist nicht durch eine zweite Quelle belegt.", "de")
                 w.text(p, SKOS + "editorialNote", "The start year is not confirmed by a second source.", "en")
             w.source(p, "partnership", slug)
@@ -414,11 +420,11 @@ def synthetic_statements(cities: int, seed: int = 0, base: str = DEFAULT_BASE,
         goal_scheme = f"{scheme}goals-{slug}-international"
         chosen = rng.sample(range(len(GOALS)), rng.randint(2, 4))
         goal_iris = [f"{goal_scheme}/{GOALS[g][0]}" for g in chosen]
-        w.iri(concept, RDF_TYPE, HKI + "ActionConcept")
+        w.iri(concept, RDF_TYPE, HKI_ACTION_CONCEPT)
         w.labels(concept, f"Internationale Strategie {de}", f"International strategy of {en}", RDFS_LABEL, DCT + "title")
-        w.iri(concept, HKI + "projectStatus", f"{scheme}project-status/{rng.choice(PROJECT_STATUS)}")
+        w.iri(concept, HKI_PROJECT_STATUS, f"{scheme}project-status/{rng.choice(PROJECT_STATUS)}")
         for goal in goal_iris:
-            w.iri(concept, HKI + "hasGoal", goal)
+            w.iri(concept, HKI_HAS_GOAL, goal)
         w.source(concept, "action-concept", slug)
         w.iri(goal_scheme, RDF_TYPE, SKOS + "ConceptScheme")
         w.labels(goal_scheme, f"Ziele der internationalen Strategie {de}",
@@ -427,7 +433,7 @@ def synthetic_statements(cities: int, seed: int = 0, base: str = DEFAULT_BASE,
         for number, (g, goal) in enumerate(zip(chosen, goal_iris), start=1):
             key, text_de, text_en, sdgs = GOALS[g]
             w.iri(goal_scheme, SKOS + "hasTopConcept", goal)
-            w.iri(goal, RDF_TYPE, HKI + "Goal")
+            w.iri(goal, RDF_TYPE, HKI_GOAL)
             w.iri(goal, RDF_TYPE, SKOS + "Concept")
             w.labels(goal, text_de.format(city=de), text_en.format(city=en), SKOS + "prefLabel", RDFS_LABEL)
             w.plain(goal, SKOS + "notation", f"{slug.upper()}-Z{number}")
@@ -444,25 +450,25 @@ def synthetic_statements(cities: int, seed: int = 0, base: str = DEFAULT_BASE,
             fill_de = {"city": de, "partner": names[partner][0] if partner is not None else ""}
             fill_en = {"city": en, "partner": names[partner][1] if partner is not None else ""}
             measure = f"{ident}measure/{slug}-{number}"
-            w.iri(measure, RDF_TYPE, HKI + "Measure")
+            w.iri(measure, RDF_TYPE, HKI_MEASURE)
             w.plain(measure, DCT + "identifier", f"{slug.upper()}-M{number}")
             w.labels(measure, text_de.format(**fill_de), text_en.format(**fill_en), RDFS_LABEL, DCT + "title")
             w.labels(measure, f"Eine Maßnahme der internationalen Strategie von {de}.",
                      f"A measure of the international strategy of {en}.", DCT + "description")
             status = rng.choice(MEASURE_STATUS)
-            w.iri(measure, HKI + "measureStatus", f"{scheme}measure-status/{status}")
+            w.iri(measure, HKI_MEASURE_STATUS, f"{scheme}measure-status/{status}")
             start = rng.randint(2005, 2025)
             w.typed(measure, SCHEMA + "startDate", str(start), XSD + "gYear")
             if status == "completed":
                 w.typed(measure, SCHEMA + "endDate", str(min(2026, start + rng.randint(0, 4))), XSD + "gYear")
-            w.iri(measure, HKI + "implementsConcept", concept)
+            w.iri(measure, HKI_IMPLEMENTS_CONCEPT, concept)
             for goal in rng.sample(goal_iris, min(len(goal_iris), rng.randint(1, 2))):
-                w.iri(measure, HKI + "contributesToGoal", goal)
+                w.iri(measure, HKI_CONTRIBUTES_TO_GOAL, goal)
             _sdg_mapping(w, rng, measure, sdgs, scheme)
-            w.iri(measure, HKI + "responsibleOrganisation", admin)
+            w.iri(measure, HKI_RESPONSIBLE_ORGANISATION, admin)
             if partner is not None:
-                w.iri(measure, HKI + "involves", f"{ident}city/{slugs[partner]}")
-                w.iri(measure, HKI + "involves", partnership)
+                w.iri(measure, HKI_INVOLVES, f"{ident}city/{slugs[partner]}")
+                w.iri(measure, HKI_INVOLVES, partnership)
             w.source(measure, "measure", f"{slug}-{number}")
             stats.measures += 1
     stats.triples = w.count
@@ -471,11 +477,11 @@ def synthetic_statements(cities: int, seed: int = 0, base: str = DEFAULT_BASE,
 
 def _sdg_mapping(w: _Writer, rng: random.Random, subject: str, sdgs: tuple[int, ...], scheme: str) -> None:
     for number in sdgs:
-        w.iri(subject, HKI + "addressesSDG", f"{SDG}{number}")
+        w.iri(subject, HKI_ADDRESSES_SDG, f"{SDG}{number}")
     if rng.random() < 0.5:
-        w.iri(subject, HKI + "sdgMappingBasis", scheme + "mapping-basis/source")
+        w.iri(subject, HKI_SDG_MAPPING_BASIS, scheme + "mapping-basis/source")
     else:
-        w.iri(subject, HKI + "sdgMappingBasis", scheme + "mapping-basis/editorial")
+        w.iri(subject, HKI_SDG_MAPPING_BASIS, scheme + "mapping-basis/editorial")
         w.text(subject, SKOS + "editorialNote", "Redaktionelle Zuordnung nach dem Thema der Angabe.", "de")
         w.text(subject, SKOS + "editorialNote", "Editorial mapping by the subject of the entry.", "en")
 

@@ -25,10 +25,11 @@ from graph.config import Settings
 from graph.store.errors import QueryBusy, QueryError, QueryTimeout
 from graph.store.evaluation import Row
 from graph.store.requests import QueryOutcome, QueryRequest, QueryTally, current_tally
+from graph.vocabulary import HKI, term
 
 GRAPH_NAMES = ("ontology", "vocab", "sdg", "data", "meta")
 # Where a store records the fingerprint of the inputs it was loaded from (meta graph, internal).
-INPUT_FINGERPRINT = ox.NamedNode("https://w3id.org/hki/def#inputFingerprint")
+INPUT_FINGERPRINT = term(HKI.inputFingerprint)
 UNCAPPED = 1 << 62  # hki's own queries have no byte cap
 
 

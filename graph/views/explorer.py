@@ -26,15 +26,13 @@ from graph.analysis import Projections, hubs
 from graph.analysis.projection import (ADDRESSES_SDG, MULTI_VALUE_SEPARATOR, PARTNER, PARTNERSHIP, PARTNERSHIP_TYPE,
                                        compact, is_sdg, sdg_number)
 from graph.analysis.sdg import home_city
+from graph.vocabulary import CV, FOAF, HKI, ORG, SCHEMA
 
 SEED = 42
 SHOWN_AT_MOST = 600  # nodes in the overview; above that, the best-linked ones (the page says so)
 NEIGHBOURHOOD_AT_MOST = 400  # nodes sent for one focus (largest neighbourhoods are cut, and say so)
 SPREAD = 70.0  # canvas pixels per node of the square root of the node count: keeps density alike
 
-SCHEMA = "http://schema.org/"
-HKI = "https://w3id.org/hki/def#"
-ORG = "http://www.w3.org/ns/org#"
 CITY_NETWORK = "https://w3id.org/hki/scheme/organisation-type/city-network"
 
 # Groups of nodes, in legend order: (key, German name, English name, colour, types that make it).
@@ -42,24 +40,24 @@ CITY_NETWORK = "https://w3id.org/hki/scheme/organisation-type/city-network"
 # skos:Concepts), city networks by their classification.
 GROUPS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("city", "Städte und Orte", "Cities and places", "#1f6fb2", (SCHEMA + "City", SCHEMA + "Place", SCHEMA + "AdministrativeArea")),
-    ("partnership", "Partnerschaften", "Partnerships", "#2e9e4f", (HKI + "Partnership",)),
+    ("partnership", "Partnerschaften", "Partnerships", "#2e9e4f", (str(HKI.Partnership),)),
     ("network", "Städtenetzwerke", "City networks", "#7b4fb5", ()),
     ("membership", "Mitgliedschaften", "Memberships", "#b59ad6", (ORG + "Membership",)),
     ("organisation", "Organisationen", "Organisations", "#139a9a", (ORG + "Organization", ORG + "OrganizationalUnit",
-                                                                   "http://data.europa.eu/m8g/PublicOrganisation")),
-    ("goal", "Ziele", "Goals", "#c62f2f", (HKI + "Goal",)),
-    ("measure", "Maßnahmen", "Measures", "#e07b00", (HKI + "Measure",)),
+                                                                   CV + "PublicOrganisation")),
+    ("goal", "Ziele", "Goals", "#c62f2f", (str(HKI.Goal),)),
+    ("measure", "Maßnahmen", "Measures", "#e07b00", (str(HKI.Measure),)),
     ("sdg", "Nachhaltigkeitsziele (SDGs)", "Sustainable Development Goals", "#0a7e8c", ()),
     ("concept", "Konzepte und Handlungsfelder", "Concepts and fields of action", "#8a8d12",
-     (HKI + "ActionConcept", HKI + "DevelopmentConcept", HKI + "FieldOfAction")),
+     (str(HKI.ActionConcept), str(HKI.DevelopmentConcept), str(HKI.FieldOfAction))),
     ("milestone", "Meilensteine und Termine", "Milestones and events", "#c2549d",
-     (HKI + "PlannedPhase", HKI + "ActualEvent", HKI + "ParticipationActivity", HKI + "Milestone")),
-    ("document", "Dokumente", "Documents", "#6f7780", (HKI + "CouncilPaper", "http://xmlns.com/foaf/0.1/Document")),
+     (str(HKI.PlannedPhase), str(HKI.ActualEvent), str(HKI.ParticipationActivity), str(HKI.Milestone))),
+    ("document", "Dokumente", "Documents", "#6f7780", (str(HKI.CouncilPaper), FOAF + "Document")),
     ("other", "Sonstiges", "Other", "#9aa3ad", ()),
 )
 GROUP_KEYS = tuple(g[0] for g in GROUPS)
-PLANNED = (HKI + "PlannedPhase",)
-EVENTS = (HKI + "PlannedPhase", HKI + "ActualEvent", HKI + "ParticipationActivity", HKI + "Milestone")
+PLANNED = (str(HKI.PlannedPhase),)
+EVENTS = (str(HKI.PlannedPhase), str(HKI.ActualEvent), str(HKI.ParticipationActivity), str(HKI.Milestone))
 DIRECTIONS = ("both", "out", "in")
 
 

@@ -17,8 +17,8 @@ import pyoxigraph as ox
 from graph.views.describe import Description
 from graph.views.entities import EntityCatalogue, LabelIndex, sparql_iri
 from graph.store import KnowledgeStore
-from graph.vocabulary import (DCAT, DCT, FOAF, GEO, HKI, ORG, OWL, RDF, RDFS, SCHEMA, SKOS, WGS, XSD,
-                         inverse_name, term_name)
+from graph.vocabulary import (CV, DCAT, DCT, FOAF, GEO, GEONAMES, HKI, ORG, OWL, RDF, RDFS, SCHEMA, SD, SDG,
+                              SDG_SCHEME, SKOS, VOID, WGS, WIKIDATA, XSD, inverse_name, term_name)
 
 RDF_TYPE = RDF + "type"
 VSTAT = "verification-status/"
@@ -30,16 +30,15 @@ MONTHS = {
 }
 # Shown elsewhere on the page (heading, notices, sources, links out, map), not in the list of facts.
 SHOWN_APART = {RDFS + "label", SKOS + "prefLabel", RDF_TYPE, DCT + "source", OWL + "sameAs",
-               SKOS + "editorialNote", HKI + "verificationStatus", DCT + "description", FOAF + "homepage",
+               SKOS + "editorialNote", str(HKI.verificationStatus), DCT + "description", FOAF + "homepage",
                FOAF + "page", WGS + "lat", WGS + "long", GEO + "hasGeometry"}
 # Links from the dataset's own description (VoID/DCAT) are true but mean nothing to a reader of a page.
-HIDDEN_INCOMING_NAMESPACES = ("http://rdfs.org/ns/void#", DCAT, "http://www.w3.org/ns/sparql-service-description#")
+HIDDEN_INCOMING_NAMESPACES = (VOID, DCAT, SD)
 # Facts in this order first; the rest alphabetically by their name.
-FACT_ORDER = [DCT + "title", SKOS + "notation", DCT + "identifier", HKI + "partnershipType", HKI + "partner",
+FACT_ORDER = [DCT + "title", SKOS + "notation", DCT + "identifier", str(HKI.partnershipType), str(HKI.partner),
               ORG + "member", ORG + "organization", SCHEMA + "startDate", SCHEMA + "endDate", SCHEMA + "foundingDate",
-              DCT + "date", SCHEMA + "containedInPlace", ORG + "classification", HKI + "measureStatus",
-              HKI + "projectStatus", SKOS + "inScheme", SKOS + "note", SKOS + "altLabel"]
-SDG_SCHEME = "http://metadata.un.org/sdg"
+              DCT + "date", SCHEMA + "containedInPlace", ORG + "classification", str(HKI.measureStatus),
+              str(HKI.projectStatus), SKOS + "inScheme", SKOS + "note", SKOS + "altLabel"]
 
 
 @dataclass(frozen=True)
@@ -148,14 +147,14 @@ class PageViews:
     def group(self, iri: str) -> str:
         """A short word for what kind of thing `iri` is (colours in the neighbourhood view)."""
         types = self.index.get(iri).types
-        for type_iri, word in ((SCHEMA + "City", "city"), (HKI + "Partnership", "partnership"),
-                               (ORG + "Membership", "membership"), (HKI + "Measure", "measure"),
-                               (HKI + "Goal", "goal"), (ORG + "Organization", "organisation"),
-                               (HKI + "CouncilPaper", "document"), (HKI + "Milestone", "milestone"),
-                               (HKI + "PlannedPhase", "milestone"), (HKI + "ActualEvent", "milestone")):
+        for type_iri, word in ((SCHEMA + "City", "city"), (str(HKI.Partnership), "partnership"),
+                               (ORG + "Membership", "membership"), (str(HKI.Measure), "measure"),
+                               (str(HKI.Goal), "goal"), (ORG + "Organization", "organisation"),
+                               (str(HKI.CouncilPaper), "document"), (str(HKI.Milestone), "milestone"),
+                               (str(HKI.PlannedPhase), "milestone"), (str(HKI.ActualEvent), "milestone")):
             if type_iri in types:
                 return word
-        if iri.startswith("http://metadata.un.org/sdg/"):
+        if iri.startswith(SDG):
             return "sdg"
         return "other"
 
@@ -202,14 +201,14 @@ class PageViews:
                     for p, vs in incoming_by.items()]
         incoming.sort(key=lambda f: f.name.casefold())
 
-        status_iri = next((o.value for o in by_predicate.get(HKI + "verificationStatus", [])), None)
+        status_iri = next((o.value for o in by_predicate.get(str(HKI.verificationStatus), [])), None)
         status = None
         if status_iri and not status_iri.endswith("/verified"):
             status = Value(self.name(status_iri, lang), status_iri, True)
         links_out = [self._link_out(o.value, lang) for o in by_predicate.get(OWL + "sameAs", [])]
         links_out += [Value(self.name(p, lang) + ": " + source_text(o.value), o.value)
                       for p in (FOAF + "homepage", FOAF + "page") for o in by_predicate.get(p, [])]
-        if iri.startswith("http://metadata.un.org/sdg/"):
+        if iri.startswith(SDG):
             links_out.insert(0, Value("UN: " + iri, iri))
         lat = _number(by_predicate.get(WGS + "lat"))
         lon = _number(by_predicate.get(WGS + "long"))
@@ -224,17 +223,17 @@ class PageViews:
             links_out=links_out, status=status, notes=texts(SKOS + "editorialNote"), lat=lat, lon=lon,
             neighbours=self._neighbours(iri, description, lang),
             is_scheme=SKOS + "ConceptScheme" in {v.iri for v in types},
-            is_action_concept=HKI + "ActionConcept" in {v.iri for v in types})
+            is_action_concept=str(HKI.ActionConcept) in {v.iri for v in types})
 
     def _link_out(self, iri: str, lang: str) -> Value:
-        if iri.startswith("http://www.wikidata.org/entity/"):
+        if iri.startswith(WIKIDATA):
             return Value("Wikidata " + iri.rsplit("/", 1)[-1], iri)
-        if iri.startswith("https://sws.geonames.org/"):
+        if iri.startswith(GEONAMES):
             return Value("GeoNames " + iri.rstrip("/").rsplit("/", 1)[-1], iri)
         return Value(iri, iri)
 
     def _neighbours(self, iri: str, description: Description, lang: str) -> list[Neighbour]:
-        skip = {RDF_TYPE, DCT + "source", OWL + "sameAs", HKI + "verificationStatus", HKI + "sdgMappingBasis",
+        skip = {RDF_TYPE, DCT + "source", OWL + "sameAs", str(HKI.verificationStatus), str(HKI.sdgMappingBasis),
                 SKOS + "inScheme", SKOS + "topConceptOf", RDFS + "isDefinedBy", GEO + "hasGeometry"}
         seen: dict[str, Neighbour] = {}
         for t in description.triples:
@@ -253,7 +252,7 @@ class PageViews:
 
     def home_places(self) -> set[str]:
         """The city (or cities) of the city administration, which the partner-city list leaves out."""
-        rows = self._select("SELECT DISTINCT ?place WHERE { ?org a <http://data.europa.eu/m8g/PublicOrganisation> ; "
+        rows = self._select(f"SELECT DISTINCT ?place WHERE {{ ?org a <{CV}PublicOrganisation> ; "
                             f"<{DCT}spatial> ?place }}")
         return {r["place"].value for r in rows}
 
@@ -271,7 +270,7 @@ class PageViews:
         rows = self._select(f"SELECT DISTINCT ?s WHERE {{ ?s a {ref} FILTER(isIRI(?s)) }}")
         subjects = sorted({r["s"].value for r in rows})
         values: dict[tuple[str, str], list] = defaultdict(list)
-        status = HKI + "verificationStatus"
+        status = str(HKI.verificationStatus)
         if subjects:
             for start in range(0, len(subjects), 200):
                 chunk = " ".join(sparql_iri(s) for s in subjects[start:start + 200])
@@ -317,12 +316,12 @@ class PageViews:
         """Per SDG (1–17): the goals and measures that address it, each with its mapping basis."""
         sdgs = self._select(f"SELECT ?sdg ?n WHERE {{ ?sdg <{SKOS}inScheme> <{SDG_SCHEME}> ; <{SKOS}notation> ?n }}")
         links = self._select(f"""SELECT ?sdg ?x ?basis ?kind WHERE {{
-            ?x <{HKI}addressesSDG> ?sdg . OPTIONAL {{ ?x <{HKI}sdgMappingBasis> ?basis }}
-            OPTIONAL {{ ?x a ?kind FILTER(?kind IN (<{HKI}Goal>, <{HKI}Measure>)) }} }}""")
+            ?x <{HKI.addressesSDG}> ?sdg . OPTIONAL {{ ?x <{HKI.sdgMappingBasis}> ?basis }}
+            OPTIONAL {{ ?x a ?kind FILTER(?kind IN (<{HKI.Goal}>, <{HKI.Measure}>)) }} }}""")
         by_sdg: dict[str, dict[str, list]] = defaultdict(lambda: {"goals": [], "measures": [], "other": []})
         for r in links:
             kind = r["kind"].value if "kind" in r else ""
-            bucket = "goals" if kind == HKI + "Goal" else "measures" if kind == HKI + "Measure" else "other"
+            bucket = "goals" if kind == str(HKI.Goal) else "measures" if kind == str(HKI.Measure) else "other"
             basis = r["basis"].value.rsplit("/", 1)[-1] if "basis" in r else "unknown"
             x = r["x"].value
             entry = {"iri": x, "label": self.index.get(x).label(lang), "basis": basis}
@@ -345,9 +344,9 @@ class PageViews:
         """Milestones of an action concept: planned phases and actual events, with dates, sorted by start."""
         ref = sparql_iri(concept)
         rows = self._select(f"""SELECT DISTINCT ?m ?kind ?start ?end WHERE {{
-            {{ {ref} <{HKI}milestone> ?m }} UNION {{ {ref} <{HKI}publicParticipation> ?m }}
-            UNION {{ ?measure <{HKI}implementsConcept> {ref} ; <{HKI}milestone> ?m }}
-            ?m a ?kind FILTER(?kind IN (<{HKI}PlannedPhase>, <{HKI}ActualEvent>, <{HKI}ParticipationActivity>))
+            {{ {ref} <{HKI.milestone}> ?m }} UNION {{ {ref} <{HKI.publicParticipation}> ?m }}
+            UNION {{ ?measure <{HKI.implementsConcept}> {ref} ; <{HKI.milestone}> ?m }}
+            ?m a ?kind FILTER(?kind IN (<{HKI.PlannedPhase}>, <{HKI.ActualEvent}>, <{HKI.ParticipationActivity}>))
             OPTIONAL {{ ?m <{SCHEMA}startDate> ?start }} OPTIONAL {{ ?m <{SCHEMA}endDate> ?end }} }}""")
         out = []
         for r in rows:
