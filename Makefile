@@ -5,17 +5,20 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# npm ci writes node_modules/.package-lock.json: node_modules is current when it is newer than package-lock.json
+NPM_STAMP := node_modules/.package-lock.json
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install validate build serve clean chromium bench soak system-deps
+.PHONY: run test install assets catalogues validate build serve clean chromium bench soak system-deps
 
-install: $(STAMP) system-deps
+install: $(STAMP) system-deps assets catalogues
 
 # Debian packages the tests drive, as command:package — chromium (browser tests) and Virtuoso
-# (tests/unit/test_virtuoso.py, make bench). The missing ones are installed with one apt-get update (root,
-# or sudo); when all are present this does nothing.
-SYSTEM_DEPS := chromium:chromium virtuoso-t:virtuoso-opensource
+# (tests/unit/test_virtuoso.py, make bench), and npm (with node), which fetches the front-end packages of
+# package.json. The missing ones are installed with one apt-get update (root, or sudo); when all are present
+# this does nothing.
+SYSTEM_DEPS := chromium:chromium virtuoso-t:virtuoso-opensource npm:npm
 # Shared libraries the Python packages load, as file:package — libseccomp (graph/store/sandbox.py: query workers
 # without network access).
 SYSTEM_LIBS := libseccomp.so.2:libseccomp2
@@ -35,6 +38,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# Front-end files (CodeMirror, vis-network, world-atlas): exact versions in package.json/package-lock.json,
+# fetched by npm ci, then the files of graph/assets.py's table copied into the git-ignored assets/ folder.
+$(NPM_STAMP): package-lock.json package.json | system-deps
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+# Every time (a second, and it mends a folder someone changed by hand); replaces assets/ in one step.
+assets: $(NPM_STAMP) $(STAMP)
+	$(BIN)/python -m graph.assets
+
+# The pages' words: api/web/locales/<lang>/LC_MESSAGES/hki.po compiled to hki.mo (built, not committed; the
+# server also compiles a missing or stale one when it starts: api/web/i18n.py).
+catalogues: $(STAMP)
+	$(BIN)/pybabel compile -d api/web/locales -D hki
 
 validate: install
 	$(BIN)/kg validate
@@ -62,4 +80,4 @@ soak: install
 	$(BIN)/python bench/soak.py
 
 clean:
-	rm -rf dist .store test-artifacts
+	rm -rf dist .store test-artifacts assets

@@ -15,6 +15,7 @@ from api.web.hardening import limited_http_protocol
 from api.routers.operations import configure_access_log, limit_malloc_arenas, warm_up
 from graph.cli import ConfigOption, DataOption, _settings, app, err, out
 from graph.load.files import DataFileError
+from graph.assets import AssetsMissing
 from graph.store import EndpointUnavailable, StoreError
 
 
@@ -48,6 +49,9 @@ def serve(
         raise typer.Exit(1) from None
     except StoreError as exc:  # a clear line, not a stack trace
         err.print(f"[red]store error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except AssetsMissing as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(1) from None
     limit_malloc_arenas()  # keeps the server's memory flat under load (api/routers/operations.py)
     asyncio.run(warm_up(application))  # build the lazy indexes now, not while the first visitors wait

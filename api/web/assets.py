@@ -1,10 +1,11 @@
-"""The vendored vis-network under the server's Content-Security-Policy.
+"""vis-network (npm package, built into assets/ by `make install`: graph/assets.py) under the server's
+Content-Security-Policy.
 
 vis-network's standalone build puts its stylesheet into the page itself: at load it appends seven
-`<style>` elements (first empty, then filled) whose texts are string literals in the vendored file.
+`<style>` elements (first empty, then filled) whose texts are string literals in that file.
 The server's policy allows no inline style (`style-src 'self'`), so a page that loads vis-network
 names exactly those seven texts (and the empty one) by their SHA-256 hashes — nothing else inline
-is allowed, and the hashes are computed from the vendored file, so updating it cannot go stale.
+is allowed, and the hashes are computed from the built file, so updating the package cannot make them stale.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from api.web.hardening import CONTENT_SECURITY_POLICY
+from graph.assets import VIS_NETWORK_JS, asset_path
 
-VIS_NETWORK = Path(__file__).resolve().parent / "static" / "vendor" / "vis-network" / "vis-network.min.js"
 # The build's style injector, `function A(g,A){…document.createElement("style")…}`, is followed
 # directly by its calls, one per stylesheet: A("…");A('…');…
 _INJECTOR_END = "I.appendChild(document.createTextNode(g))}}"
@@ -31,8 +32,9 @@ def _js_string(double: str | None, single: str | None) -> str:
 
 
 @lru_cache(maxsize=1)
-def injected_styles(path: Path = VIS_NETWORK) -> tuple[str, ...]:
-    """The texts of the `<style>` elements vis-network adds to a page, in order."""
+def injected_styles(path: Path | None = None) -> tuple[str, ...]:
+    """The texts of the `<style>` elements vis-network adds to a page, in order (default: the built file)."""
+    path = asset_path(VIS_NETWORK_JS) if path is None else path
     code = path.read_text(encoding="utf-8")
     at = code.find(_INJECTOR_END)
     if at < 0:

@@ -1,4 +1,5 @@
-"""Small offline maps: the land outline of the vendored world-atlas TopoJSON as an SVG path.
+"""Small offline maps: the land outline of world-atlas's TopoJSON (npm package, built into assets/ by
+`make install`: graph/assets.py) as an SVG path.
 
 No tile server and no JavaScript: the page gets an inline `<svg>` whose path is computed here, in an
 equirectangular projection (longitude scaled by the cosine of the map's middle latitude, so Europe
@@ -11,9 +12,8 @@ import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-VENDOR = Path(__file__).resolve().parent / "static" / "vendor" / "world-atlas"
+from graph.assets import LAND, asset_path
 
 Ring = list[tuple[float, float]]
 
@@ -21,7 +21,7 @@ Ring = list[tuple[float, float]]
 @lru_cache(maxsize=2)
 def land_rings(resolution: str = "50m") -> tuple[Ring, ...]:
     """Every outer and inner ring of the land polygons, as (longitude, latitude) lists."""
-    topology = json.loads((VENDOR / f"land-{resolution}.json").read_text(encoding="utf-8"))
+    topology = json.loads(asset_path(LAND.format(resolution=resolution)).read_text(encoding="utf-8"))
     scale, translate = topology["transform"]["scale"], topology["transform"]["translate"]
     arcs: list[Ring] = []
     for arc in topology["arcs"]:

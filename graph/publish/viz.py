@@ -14,8 +14,9 @@ Its HTML writer is not used, because of defects that must not reach a reader of 
 So nodes are added one by one from a copy of the graph (never `from_nx`), every text stays text
 (tooltips are plain strings, which vis-network shows with `innerText`; the heading and legend are
 escaped by Jinja2's autoescape or set with `textContent`), and the page is rendered by our own
-template (`templates/viz.html`) with the vendored vis-network inlined: no `src`, no `href`, and a
-Content-Security-Policy in the file itself that forbids loading anything from anywhere.
+template (`templates/viz.html`) with vis-network inlined (the npm package's file, built into assets/:
+graph/assets.py): no `src`, no `href`, and a Content-Security-Policy in the file itself that forbids
+loading anything from anywhere.
 """
 from __future__ import annotations
 
@@ -32,11 +33,9 @@ from pyvis.network import Network
 from graph.analysis import Projections
 from graph.analysis.paths import find_node
 from graph.analysis.projection import MULTI_VALUE_SEPARATOR, node_label
+from graph.assets import VIS_NETWORK_JS, AssetsMissing, asset_path
 from graph.views.explorer import DIRECTIONS, GROUPS, layout_positions, node_group
 
-ROOT = Path(__file__).resolve().parents[2]
-# The same vis-network build the explorer serves (api/static/vendor; one copy in the project).
-VIS_NETWORK_JS = ROOT / "api" / "static" / "vendor" / "vis-network" / "vis-network.min.js"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VIEWS = ("full", "network", "partners", "sdgs")
 COLOURS = {key: colour for key, _, _, colour, _ in GROUPS}
@@ -162,9 +161,13 @@ def render_html(net: Network, heading: str, lang: str = "en") -> str:
     if lang not in TEXT:
         raise VizError(f"--lang {lang!r} is not known; valid: de, en")
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    script = VIS_NETWORK_JS.read_text(encoding="utf-8")
+    try:  # the same vis-network build the explorer serves (graph/assets.py)
+        vis_network = asset_path(VIS_NETWORK_JS)
+    except AssetsMissing as exc:
+        raise VizError(str(exc)) from None
+    script = vis_network.read_text(encoding="utf-8")
     if "</script" in script.lower() or "<!--" in script:
-        raise VizError(f"{VIS_NETWORK_JS} contains '</script' or '<!--' and cannot be inlined safely")
+        raise VizError(f"{vis_network} contains '</script' or '<!--' and cannot be inlined safely")
     data = page_data(net, lang)
     return env.get_template("viz.html").render(heading=heading, lang=lang, t=TEXT[lang], data=data,
                                                vis_network=script, node_count=len(data["nodes"]),
