@@ -9,10 +9,19 @@
   if (!root || typeof vis === "undefined") return;
   const started = performance.now();
   const lang = root.dataset.lang === "en" ? "en" : "de";
+  // The page's words, msgid → text, from the gettext catalogues (api/web/locales: explore.*), embedded by the
+  // page as a JSON data block; _() is the lookup (and what `pybabel extract` finds).
   const T = JSON.parse(document.getElementById("explore-text").textContent);
+  const _ = (msgid) => (Object.prototype.hasOwnProperty.call(T, msgid) ? T[msgid] : msgid);
   const $ = (id) => document.getElementById(id);
   const MODES = ["network", "communities", "sdg", "map", "timeline"];
   const GRAPH_MODES = new Set(["network", "communities", "sdg"]);
+  const MODE_NAMES = { network: _("explore.mode_network"), communities: _("explore.mode_communities"),
+                       sdg: _("explore.mode_sdg"), map: _("explore.mode_map"), timeline: _("explore.mode_timeline") };
+  const HINTS = { network: _("explore.hint_network"), communities: _("explore.hint_communities"),
+                  sdg: _("explore.hint_sdg"), map: _("explore.hint_map"), timeline: _("explore.hint_timeline") };
+  const SIZE_HINTS = { hubs: _("explore.size_hubs_hint"), brokers: _("explore.size_brokers_hint"),
+                       influence: _("explore.size_influence_hint") };
   const PTYPE_STYLE = {  // by the last segment of the partnership type's IRI
     "twin-city": { colour: "#1d4e89", dashes: false, width: 3, rank: 3, key: "solid" },
     "friendship": { colour: "#2e9e4f", dashes: [9, 6], width: 2.5, rank: 2, key: "dashed" },
@@ -133,14 +142,14 @@
     if (loadedNeighbourhoods.has(key)) return true;
     try {
       const view = await getJson(`/api/explore/neighbourhood?${new URLSearchParams({ iri, depth, direction: dir })}`);
-      if (!view.known) { showNotice(T.not_in_network); return false; }
+      if (!view.known) { showNotice(_("explore.not_in_network")); return false; }
       merge(view);
       for (const [id, p] of Object.entries(view.positions)) if (!positions.has(id)) positions.set(id, p);
       loadedNeighbourhoods.add(key);
-      if (view.cut) showNotice(fmt(T.cut, { shown: number(view.nodes.length) }));
+      if (view.cut) showNotice(fmt(_("explore.cut"), { shown: number(view.nodes.length) }));
       return true;
     } catch (error) {
-      showNotice(T.error);
+      showNotice(_("explore.error"));
       return false;
     }
   }
@@ -382,15 +391,15 @@
       const scale = { first: firstYear * 12, perMonth: width / ((lastYear - firstYear + 1) * 12) };
       const lanes = typeKeys.map((key) => ({ key, name: ptypeName(key), colour: ptypeStyle(key).colour, bars: [] }));
       const packed = pack(partnerships, lanes, x0, scale, 40, (r) => (r.ptypes || [""])[0]);
-      panels.push({ title: T.mode_timeline, scale, x0, width, firstYear, lastYear, top: 0, ...packed, step: lastYear - firstYear > 40 ? 10 : 5 });
+      panels.push({ title: _("explore.mode_timeline"), scale, x0, width, firstYear, lastYear, top: 0, ...packed, step: lastYear - firstYear > 40 ? 10 : 5 });
       // panel 2: the action concept's milestones, planned and actual, on their own (monthly) scale
       const dated = view.nodes.filter((r) => r.group === "milestone");
       if (dated.length) {
         const first = Math.min(...dated.map((r) => Math.floor(months(r.start) / 12)));
         const last = Math.max(...dated.map((r) => Math.floor(months(r.end || r.start, true) / 12))) + 1;
         const scale2 = { first: first * 12, perMonth: width / ((last - first) * 12) };
-        const lanes2 = [{ key: "planned", name: T.lane_planned, colour: "#8fb3d9", bars: [] },
-                        { key: "actual", name: T.lane_actual, colour: "#c0392b", bars: [] }];
+        const lanes2 = [{ key: "planned", name: _("explore.lane_planned"), colour: "#8fb3d9", bars: [] },
+                        { key: "actual", name: _("explore.lane_actual"), colour: "#c0392b", bars: [] }];
         const packed2 = pack(events, lanes2, x0, scale2, packed.bottom + 70, (r) => r.lane);
         panels.push({ scale: scale2, x0, width, firstYear: first, lastYear: last, top: packed.bottom + 30, ...packed2, step: 1 });
       }
@@ -403,7 +412,7 @@
 
   function ptypeName(iri) {
     const found = (overview.facets.ptypes || []).find((p) => p.iri === iri);
-    return found ? found[lang] : T.mode_timeline;
+    return found ? found[lang] : _("explore.mode_timeline");
   }
 
   function drawTimeline(ctx, panels) {
@@ -457,12 +466,12 @@
   let lastFitKey = "";
   async function render(options = {}) {
     root.dataset.ready = "false";
-    setStatus(T.loading);
+    setStatus(_("explore.loading"));
     try {
       await loadModeData(state.mode);
       if (state.focus) await ensureNeighbourhood(state.focus, state.depth, state.dir);
     } catch (error) {
-      setStatus(T.error);
+      setStatus(_("explore.error"));
       root.dataset.ready = "true";
       return;
     }
@@ -517,7 +526,7 @@
   function updateControls(view) {
     for (const m of MODES) $(`mode-${m}`).setAttribute("aria-selected", String(m === state.mode));
     const home = (overview.home || []).map((h) => label(records.get(h))).join(", ");
-    $("ex-hint").textContent = fmt(T[`hint_${state.mode}`], { home });
+    $("ex-hint").textContent = fmt(HINTS[state.mode], { home });
     const counts = {};
     const present = {};
     const base = baseNodes();
@@ -544,7 +553,7 @@
     }
     updateKeys();
     $("ex-size").value = state.size;
-    $("ex-size-hint").textContent = state.size ? T[`size_${state.size}_hint`] : "";
+    $("ex-size-hint").textContent = state.size ? SIZE_HINTS[state.size] : "";
     $("ex-ptype").value = state.ptype;
     $("ex-sdg").value = state.sdg;
     $("ex-country").value = state.country;
@@ -555,7 +564,7 @@
       $("ex-years-out").textContent = `${state.from ?? years[0]} – ${state.to ?? years[1]}`;
     }
     const focus = state.focus && records.get(state.focus);
-    $("ex-focus-label").textContent = focus ? `${T.focus_of}: ${label(focus)}` : T.focus_none;
+    $("ex-focus-label").textContent = focus ? `${_("explore.focus_of")}: ${label(focus)}` : _("explore.focus_none");
     $("ex-depth").value = String(state.depth);
     $("ex-direction").value = state.dir;
     $("ex-unfocus").disabled = !state.focus;
@@ -563,23 +572,23 @@
     $("ex-path-b").textContent = state.b ? label(records.get(state.b)) || tail(state.b) : "–";
     $("ex-path-go").disabled = !(state.a && state.b && state.a !== state.b);
     $("ex-path-clear").hidden = !state.path;
-    const sentence = state.path && cache.path ? (cache.path.connected ? cache.path[`sentence_${lang}`] : T.path_none) : "";
+    const sentence = state.path && cache.path ? (cache.path.connected ? cache.path[`sentence_${lang}`] : _("explore.path_none")) : "";
     $("ex-path-sentence").textContent = "";  // the sentence stands above the picture (#ex-pathbar)
     const total = base.ids.length;
-    let status = fmt(T.visible, { n: number(view.visible.length), total: number(total) });
-    if (view.strong.size < view.visible.length) status += " · " + (view.pathNodes.size ? T.faded_path : T.faded);
+    let status = fmt(_("explore.visible"), { n: number(view.visible.length), total: number(total) });
+    if (view.strong.size < view.visible.length) status += " · " + (view.pathNodes.size ? _("explore.faded_path") : _("explore.faded"));
     $("ex-size-box").hidden = !GRAPH_MODES.has(state.mode);
     $("ex-focus-box").hidden = !GRAPH_MODES.has(state.mode);
     const bar = $("ex-pathbar");
     bar.hidden = !sentence;
     $("ex-pathbar-text").textContent = sentence;
-    if (state.mode === "timeline" && cache.timeline.undated) status += " · " + fmt(T.no_start, { n: cache.timeline.undated });
+    if (state.mode === "timeline" && cache.timeline.undated) status += " · " + fmt(_("explore.no_start"), { n: cache.timeline.undated });
     if (state.mode === "sdg" && cache.sdg.unlinked.length) {
-      status += " · " + T.unlinked + " " + cache.sdg.unlinked.map((id) => label(records.get(id))).join(", ");
+      status += " · " + _("explore.unlinked") + " " + cache.sdg.unlinked.map((id) => label(records.get(id))).join(", ");
     }
     setStatus(status);
     showNotice(overview.truncated && GRAPH_MODES.has(state.mode)
-      ? fmt(T.truncated, { total: number(overview.total_nodes), shown: number(overview.shown_nodes) }) : "");
+      ? fmt(_("explore.truncated"), { total: number(overview.total_nodes), shown: number(overview.shown_nodes) }) : "");
   }
 
   function updateKeys() {
@@ -591,19 +600,19 @@
         if (c.size < 2) continue;
         const central = c.members.find((m) => records.get(m) && records.get(m).label_en === c.central_member) || c.members[0];
         keys.append(el("li", {}, swatch(COMMUNITY_COLOURS[c.number - 1]),
-          `${fmt(T.community, { n: c.number })} ${fmt(T.community_of, { name: short(label(records.get(central)) || c.central_member, 30) })} (${c.size})`));
+          `${fmt(_("explore.community"), { n: c.number })} ${fmt(_("explore.community_of"), { name: short(label(records.get(central)) || c.central_member, 30) })} (${c.size})`));
       }
       if (cache.communities.list.length > COMMUNITY_COLOURS.length || cache.communities.list.some((c) => c.size < 2)) {
-        keys.append(el("li", {}, swatch("#b9c0c8"), T.communities_more));
+        keys.append(el("li", {}, swatch("#b9c0c8"), _("explore.communities_more")));
       }
     } else if (state.mode === "map") {
       const home = (cache.map.home || []).map((h) => label(records.get(h))).join(", ");
-      keys.append(el("li", {}, el("span", { class: "star", text: "★" }), `${home} (${T.home})`));
+      keys.append(el("li", {}, el("span", { class: "star", text: "★" }), `${home} (${_("explore.home")})`));
       for (const p of [...overview.facets.ptypes].sort((a, b) => ptypeStyle(b.iri).rank - ptypeStyle(a.iri).rank)) {
         const style = ptypeStyle(p.iri);
         keys.append(el("li", {}, swatch(style.colour, `line ${style.key}`), p[lang]));
       }
-      const closer = el("button", { type: "button", class: "ex-link", id: "ex-zoom-home", text: fmt(T.zoom_home, { home }) });
+      const closer = el("button", { type: "button", class: "ex-link", id: "ex-zoom-home", text: fmt(_("explore.zoom_home"), { home }) });
       closer.addEventListener("click", () => {  // the partners within about 2,500 km
         const at = (cache.map.home || []).map((h) => records.get(h)).find((r) => r && nodesData.get(r.id));
         if (!at) return;
@@ -617,8 +626,8 @@
       keys.append(el("li", {}, closer));
     } else if (state.mode === "timeline") {
       for (const p of overview.facets.ptypes) keys.append(el("li", {}, swatch(ptypeStyle(p.iri).colour), p[lang]));
-      keys.append(el("li", {}, swatch("#6f97c4"), `${T.lane_planned} (${T.milestones})`),
-                  el("li", {}, swatch("#c0392b"), `${T.lane_actual} (${T.milestones})`));
+      keys.append(el("li", {}, swatch("#6f97c4"), `${_("explore.lane_planned")} (${_("explore.milestones")})`),
+                  el("li", {}, swatch("#c0392b"), `${_("explore.lane_actual")} (${_("explore.milestones")})`));
     }
     keys.hidden = !keys.firstChild;
   }
@@ -701,14 +710,14 @@
   async function showDetails(iri) {
     const body = $("ex-details-body");
     clear(body);
-    body.append(el("p", { class: "muted", text: T.loading }));
+    body.append(el("p", { class: "muted", text: _("explore.loading") }));
     let d;
     try {
       d = await getJson(`/api/explore/details?${new URLSearchParams({ iri, lang })}`);
     } catch (error) {
       clear(body);
       const r = records.get(iri);
-      body.append(el("h3", { text: r ? label(r) : iri }), el("p", { class: "muted", text: T.error }));
+      body.append(el("h3", { text: r ? label(r) : iri }), el("p", { class: "muted", text: _("explore.error") }));
       return;
     }
     if (state.sel !== iri) return;
@@ -724,11 +733,11 @@
     if (d.description) body.append(el("p", { text: d.description }));
     const actions = el("div", { class: "actions" });
     const page = safeHref(d.page);
-    if (page) actions.append(el("a", { class: "primary", href: page, text: T.open_page }));
+    if (page) actions.append(el("a", { class: "primary", href: page, text: _("explore.open_page") }));
     const act = (text, handler) => { const b = el("button", { type: "button", text }); b.addEventListener("click", handler); actions.append(b); };
-    act(T.show_focus, () => focusOn(iri));
-    act(T.use_as_a, () => { state.a = iri; state.path = false; render(); });
-    act(T.use_as_b, () => { state.b = iri; state.path = false; render(); });
+    act(_("explore.show_focus"), () => focusOn(iri));
+    act(_("explore.use_as_a"), () => { state.a = iri; state.path = false; render(); });
+    act(_("explore.use_as_b"), () => { state.b = iri; state.path = false; render(); });
     body.append(actions);
     if (d.facts.length) {
       const list = el("dl", {});
@@ -741,7 +750,7 @@
         });
         list.append(el("dt", { text: f.name }), dd);
       }
-      body.append(el("h4", { text: T.facts }), list);
+      body.append(el("h4", { text: _("explore.facts") }), list);
     }
     if (!d.status && d.notes.length) for (const note of d.notes) body.append(el("p", { class: "muted", text: note }));
     if (d.sources.length) {
@@ -750,7 +759,7 @@
         const href = safeHref(s.href);
         sources.append(el("li", {}, href ? el("a", { href, rel: "noopener", text: s.text }) : el("span", { text: s.text })));
       }
-      body.append(el("h4", { text: T.sources }), sources);
+      body.append(el("h4", { text: _("explore.sources") }), sources);
     }
   }
 
@@ -761,7 +770,7 @@
     try {
       found = await getJson(`/api/analysis/path?${new URLSearchParams({ from: state.a, to: state.b, limit: 1 })}`);
     } catch (error) {
-      $("ex-path-sentence").textContent = T.error;
+      $("ex-path-sentence").textContent = _("explore.error");
       return;
     }
     if (!found.connected) {
@@ -807,7 +816,7 @@
       if (ticket !== asked) return;
       hits = answer.results.filter((h) => overview.truncated || records.has(h.iri)).slice(0, 12);
       clear(list);
-      if (!hits.length) list.append(el("li", { class: "none", text: T.search_none }));
+      if (!hits.length) list.append(el("li", { class: "none", text: _("explore.search_none") }));
       hits.forEach((h, i) => {
         const r = records.get(h.iri);
         const other = (h.labels || {})[lang === "de" ? "en" : "de"];
@@ -836,8 +845,8 @@
   // ------------------------------------------------------------------ share and export
   async function copyLink() {
     const url = window.location.href;
-    try { await navigator.clipboard.writeText(url); $("ex-copied").textContent = T.copied; }
-    catch (error) { $("ex-copied").textContent = T.copy_failed; }
+    try { await navigator.clipboard.writeText(url); $("ex-copied").textContent = _("explore.copied"); }
+    catch (error) { $("ex-copied").textContent = _("explore.copy_failed"); }
   }
 
   function download(blob, name) {
@@ -873,8 +882,8 @@
     ctx.fillRect(0, source.height, out.width, strip);
     ctx.fillStyle = "#1d2733";
     ctx.font = `${13 * ratio}px system-ui, sans-serif`;
-    const focus = state.focus ? ` · ${T.focus_of}: ${label(records.get(state.focus))}` : "";
-    ctx.fillText(`${T.png_caption} · ${T[`mode_${state.mode}`]}${focus} · ${new Date().toISOString().slice(0, 10)}`, 10 * ratio, source.height + 20 * ratio);
+    const focus = state.focus ? ` · ${_("explore.focus_of")}: ${label(records.get(state.focus))}` : "";
+    ctx.fillText(`${_("explore.png_caption")} · ${MODE_NAMES[state.mode]}${focus} · ${new Date().toISOString().slice(0, 10)}`, 10 * ratio, source.height + 20 * ratio);
     const column = out.width / columns;
     entries.forEach((entry, i) => {
       const x = 10 * ratio + (i % columns) * column, y = source.height + (38 + Math.floor(i / columns) * 20) * ratio;
@@ -893,7 +902,7 @@
     const response = await fetch("/api/explore/export", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ format, nodes: ids, name: `hki-${state.mode}` }) });
-    if (!response.ok) { setStatus(T.error); return; }
+    if (!response.ok) { setStatus(_("explore.error")); return; }
     download(await response.blob(), `hki-${state.mode}.${format === "csv" ? "zip" : format}`);
   }
 
@@ -911,7 +920,7 @@
     try {
       await loadOverview();
     } catch (error) {
-      setStatus(T.error);
+      setStatus(_("explore.error"));
       root.dataset.ready = "true";
       return;
     }

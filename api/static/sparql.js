@@ -5,7 +5,9 @@
   "use strict";
 
   var data = JSON.parse(document.getElementById("client-data").textContent);
+  // The page's words, msgid → text, from the gettext catalogues (api/web/locales: sparql.*); _() looks one up.
   var T = data.text;
+  var _ = function (msgid) { return Object.prototype.hasOwnProperty.call(T, msgid) ? T[msgid] : msgid; };
   var PREFIXES = data.prefixes;
   var EXAMPLES = {};
   data.examples.forEach(function (e) { EXAMPLES[e.slug] = e; });
@@ -129,7 +131,7 @@
     lastQuery = query;
     clearErrorMark();
     runButton.disabled = true;
-    runButton.textContent = T.running;
+    runButton.textContent = _("sparql.running");
     resultSection.hidden = false;
     errorBox.hidden = true;
     truncatedNotice.hidden = true;
@@ -144,7 +146,7 @@
         var type = response.headers.get("Content-Type") || "";
         var truncated = response.headers.get("X-HKI-Truncated");
         if (truncated) {
-          truncatedNotice.textContent = T.truncated.replace("{n}", formatNumber(data.maxRows));
+          truncatedNotice.textContent = _("sparql.truncated").replace("{n}", formatNumber(data.maxRows));
           truncatedNotice.hidden = false;
         }
         if (type.indexOf("application/sparql-results+json") === 0) {
@@ -155,21 +157,21 @@
         }
       });
     }).catch(function () {
-      showError(0, T.network);
+      showError(0, _("sparql.network"));
     }).then(function () {
       runButton.disabled = false;
-      runButton.textContent = T.run;
+      runButton.textContent = _("sparql.run");
     });
   }
 
   function showError(status, message) {
     statusLine.textContent = "";
     errorBox.replaceChildren();
-    errorBox.appendChild(el("strong", null, T.error));
+    errorBox.appendChild(el("strong", null, _("sparql.error")));
     if (status) { errorBox.appendChild(el("span", "tag", "HTTP " + status)); }
     var at = /line (\d+), column (\d+)/.exec(message);
     if (at) {
-      errorBox.appendChild(el("p", "error-where", T.where.replace("{line}", at[1]).replace("{column}", at[2])));
+      errorBox.appendChild(el("p", "error-where", _("sparql.where").replace("{line}", at[1]).replace("{column}", at[2])));
     }
     errorBox.appendChild(el("pre", null, message.trim()));
     errorBox.hidden = false;
@@ -241,14 +243,14 @@
     downloads.hidden = false;
     if (typeof doc.boolean === "boolean") {
       statusLine.textContent = ms + " ms";
-      tableWrap.appendChild(el("p", "boolean", doc.boolean ? T.yes : T.no));
+      tableWrap.appendChild(el("p", "boolean", doc.boolean ? _("sparql.yes") : _("sparql.no")));
       return;
     }
     var vars = doc.head.vars;
     var rows = doc.results.bindings;
-    statusLine.textContent = formatNumber(rows.length) + " " + (rows.length === 1 ? T.row : T.rows) + " " + T["in"] + " " + ms + " ms";
+    statusLine.textContent = formatNumber(rows.length) + " " + (rows.length === 1 ? _("sparql.row") : _("sparql.rows")) + " " + _("sparql.in") + " " + ms + " ms";
     if (rows.length === 0) {
-      tableWrap.appendChild(el("p", "empty", T.empty));
+      tableWrap.appendChild(el("p", "empty", _("sparql.empty")));
       return;
     }
     var table = el("table", "data results");
@@ -282,7 +284,7 @@
         a.remove();
         setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
       });
-    }).catch(function () { showError(0, T.network); });
+    }).catch(function () { showError(0, _("sparql.network")); });
   }
 
   document.getElementById("download-csv").addEventListener("click", function () {

@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from api.web.i18n import LANGUAGES, N_, translate
 from api.web.negotiation import choose
 
 MAX_BODY_BYTES = 1 << 20
@@ -63,19 +64,8 @@ HTML_ANSWERS = [(b"x-frame-options", b"DENY"), (b"permissions-policy", PERMISSIO
 _DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
 _UNAVAILABLE = {502, 503, 504}
 
-UNAVAILABLE_TEXT = {
-    "de": {"title": "Die Daten sind gerade nicht verfügbar",
-           502: "Der Datenspeicher hinter dieser Seite antwortet gerade nicht.",
-           503: "Der Server ist gerade ausgelastet.",
-           504: "Die Daten kamen nicht rechtzeitig.",
-           "retry": "Bitte versuchen Sie es in einigen Sekunden noch einmal.", "home": "Zur Startseite",
-           "detail": "Meldung des Servers"},
-    "en": {"title": "The data is unavailable right now",
-           502: "The data store behind this page is not answering at the moment.",
-           503: "The server is busy at the moment.",
-           504: "The data did not arrive in time.",
-           "retry": "Please try again in a few seconds.", "home": "Home page", "detail": "The server says"},
-}
+# Why the page is missing, by status (msgids; the words are in the catalogues, api/web/locales: unavailable.*)
+UNAVAILABLE_REASONS = {502: N_("unavailable.502"), 503: N_("unavailable.503"), 504: N_("unavailable.504")}
 
 
 def _header(scope: dict, name: bytes) -> str | None:
@@ -101,18 +91,20 @@ def _language(scope: dict, default: str = "de") -> str:
     cookie = _header(scope, b"cookie") or ""
     remembered = next((c.split("=", 1)[1].strip() for c in cookie.split(";") if c.strip().startswith("lang=")), "")
     for choice in (asked, remembered):
-        if choice in UNAVAILABLE_TEXT:
+        if choice in LANGUAGES:
             return choice
     for part in (_header(scope, b"accept-language") or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
-        if code in UNAVAILABLE_TEXT:
+        if code in LANGUAGES:
             return code
-    return default if default in UNAVAILABLE_TEXT else "de"
+    return default if default in LANGUAGES else "de"
 
 
 def unavailable_page(status: int, message: str, lang: str) -> bytes:
     """The HTML page people see when the data cannot be had (502/503/504)."""
-    t = UNAVAILABLE_TEXT[lang]
+    t = {"title": translate(lang, "unavailable.title"), status: translate(lang, UNAVAILABLE_REASONS[status]),
+         "retry": translate(lang, "unavailable.retry"), "home": translate(lang, "unavailable.home"),
+         "detail": translate(lang, "unavailable.detail")}
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(t["title"])} – hki</title><link rel="stylesheet" href="/static/hki.css">

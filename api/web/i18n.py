@@ -1,9 +1,33 @@
-"""The page language: German or English, chosen by `?lang=`, remembered in a cookie, else the browser's.
+"""The page language (German or English: `?lang=`, remembered in a cookie, else the browser's) and the
+page's words, from the gettext catalogues in api/web/locales.
 
 Every page for people uses `page_language` and `remember_language`, so a switch on one page holds on all.
+
+UI text lives in `locales/<lang>/LC_MESSAGES/hki.po` (the template, `locales/hki.pot`, is extracted from
+the code by `pybabel extract -F pyproject.toml`), never in code. The msgids are stable keys named by where
+they appear (`pages.lead1`, `explore.hint_map`, `sparql.run`, `unavailable.title`); English is a
+translation like German (`en/…/hki.po`), so rewording a text never orphans the other languages'
+translations. Placeholders are `{name}`, filled by `translate(…, name=…)` or by the scripts.
+
+- Templates call `_("pages.home")`, or `_("pages.shown_of", shown=…, total=…)`: the language is the render
+  context's `lang` (api/web/templates.py installs these callables once; per render only `lang` differs).
+- Python calls `translate(lang, "pages.home", **values)`; `N_("…")` marks a msgid looked up later.
+- Scripts get `messages(lang, "explore.")`, embedded by their page as a JSON data block.
+
+The compiled `.mo` files are built, not committed: `make install` runs `pybabel compile`, and
+`load_catalogues` (at server start) compiles any that are missing or older than their `.po`.
 """
 from __future__ import annotations
 
+import gettext
+import io
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -36,125 +60,124 @@ def other_language(lang: str) -> str:
     return "en" if lang == "de" else "de"
 
 
-TEXT: dict[str, dict[str, str]] = {
-    "de": {
-        "other": "English", "home": "Start", "skip": "Zum Inhalt",
-        "lead1": "Dieser offene Datensatz beschreibt die internationalen Beziehungen der Stadt: Partnerstädte, "
-                 "Partnerorganisationen, Städtenetzwerke und das Handlungskonzept „Internationale Stadt“ mit seinen "
-                 "Zielen und Maßnahmen.",
-        "lead2": "Jede Angabe nennt ihre Quelle und ist mit den Zielen für nachhaltige Entwicklung der UN (SDGs) "
-                 "verknüpft; Menschen lesen ihn hier, Programme laden ihn als RDF oder fragen ihn per SPARQL ab.",
-        "start_here": "Wo möchten Sie anfangen?",
-        "concept": "Das Handlungskonzept", "concept_sub": "Ziele, Zeitplan, Beteiligte",
-        "cities": "Partnerstädte", "cities_sub": "Städtepartnerschaften und -freundschaften",
-        "partnerships": "Partnerschaften", "partnerships_sub": "jede Partnerschaft mit Art und Beginn",
-        "organisations": "Organisationen & Netzwerke", "organisations_sub": "Partner und Städtenetzwerke",
-        "memberships": "Mitgliedschaften", "memberships_sub": "in Städtenetzwerken",
-        "goals": "Ziele", "goals_sub": "des Handlungskonzepts und von „Mein Hannover 2030“",
-        "measures": "Maßnahmen", "measures_sub": "mit Status und Zielen",
-        "sdgs": "Nachhaltigkeitsziele (SDGs)", "sdgs_sub": "welche Ziele und Maßnahmen welches SDG adressieren",
-        "explore": "Erkunden", "explore_sub": "das Netz der Beziehungen interaktiv",
-        "sparql": "SPARQL-Abfrage", "sparql_sub": "eigene Fragen an die Daten stellen",
-        "downloads": "Downloads", "downloads_sub": "alle Daten als Dateien, mit Prüfsummen",
-        "ontology": "Ontologie", "ontology_sub": "die Begriffe, mit denen die Daten beschrieben sind",
-        "schemes": "Begriffsschemata", "schemes_sub": "Listen fester Werte (Arten, Status, …)",
-        "all_lists": "Alle Listen", "contents": "Inhalt des Datensatzes", "part": "Teilgraph",
-        "triples": "Aussagen (Tripel)", "total": "gesamt",
-        "licence": "Lizenz", "data_licence": "Daten", "footer_note": "Quellen stehen bei jeder Angabe.",
-        "type": "Art", "facts": "Angaben", "incoming": "Verweise auf diesen Eintrag", "sources": "Quellen",
-        "links_out": "Dieselbe Sache anderswo", "map": "Karte", "neighbourhood": "Umfeld im Graphen",
-        "neighbourhood_hint": "Ziehen zum Verschieben, Mausrad oder zwei Finger zum Zoomen; "
-                              "ein Klick auf einen Punkt öffnet seine Seite.",
-        "show_all_incoming": "alle {n} Verweise zeigen", "shown_of": "{shown} von {total} Verweisen gezeigt",
-        "as_data": "Diese Seite als Daten", "iri": "Adresse (IRI)",
-        "status_unverified": "Nicht bestätigt", "status_conflicting": "Widersprüchliche Quellen",
-        "status_note": "Anmerkung der Redaktion", "notes": "Anmerkungen der Redaktion",
-        "not_found_title": "Diesen Eintrag gibt es nicht",
-        "not_found_text": "Unter dieser Adresse beschreibt der Datensatz nichts. Vielleicht ist die Adresse "
-                          "falsch geschrieben oder der Eintrag wurde umbenannt.",
-        "did_you_mean": "Meinten Sie:", "try_lists": "Oder suchen Sie in den Listen:",
-        "name": "Name", "count": "Anzahl", "entries": "Einträge", "sort_hint": "Zum Sortieren auf eine Spaltenüberschrift klicken.",
-        "lists": "Listen", "classes": "Alle Arten von Einträgen", "list_of": "Liste",
-        "sdg_lead": "Welche Ziele und Maßnahmen adressieren welches der 17 Ziele für nachhaltige Entwicklung? "
-                    "„laut Quelle“ heißt: die Quelle nennt die Zuordnung; „redaktionell“ heißt: die Redaktion hat "
-                    "sie aus dem Inhalt abgeleitet (die Begründung steht auf der Seite des Ziels bzw. der Maßnahme).",
-        "basis_source": "laut Quelle", "basis_editorial": "redaktionell", "basis_unknown": "Grundlage unbekannt",
-        "none_yet": "noch keine", "sdg": "SDG",
-        "timeline": "Zeitplan: geplant und tatsächlich",
-        "timeline_lead": "Links die Phasen, wie sie 2017 geplant waren; daneben, was tatsächlich geschah.",
-        "planned": "Geplant", "actual": "Tatsächlich", "when": "Wann", "what": "Was", "kind": "Art",
-        "downloads_lead": "Alle Daten als Dateien. Die Prüfsumme (SHA-256) zeigt, dass eine Datei vollständig "
-                          "und unverändert ist. Beschreibung für Datenportale: DCAT-AP.de-Katalog und VoID.",
-        "file": "Datei", "format": "Format", "size": "Größe", "checksum": "Prüfsumme (SHA-256)",
-        "no_dumps": "Noch keine Downloads gebaut: „kg build“ (oder „make run“) erzeugt sie.",
-        "catalogue": "Katalog für Datenportale (DCAT-AP.de)", "void": "Datensatzbeschreibung (VoID)",
-        "ontology_missing": "Die Dokumentation der Ontologie konnte nicht erzeugt werden.",
-        "concepts": "Begriffe in diesem Schema", "notation": "Nummer",
-        "world_map": "Karte der Orte", "lang_name": "Deutsch",
-        "home_city": "ohne die Stadt selbst:",
-        "to": "bis", "since": "seit", "no_date": "ohne Datum",
-        "catalogue_lead": "Die Beschreibung des Datensatzes für Datenportale (DCAT-AP.de) und Linked-Data-Werkzeuge (VoID).",
-    },
-    "en": {
-        "other": "Deutsch", "home": "Home", "skip": "Skip to content",
-        "lead1": "This open dataset describes the city's international relations: twin cities, partner organisations, "
-                 "city networks and the action concept \"Internationale Stadt\" with its goals and measures.",
-        "lead2": "Every fact names its source and is linked to the UN Sustainable Development Goals (SDGs); people "
-                 "read it here, programs load it as RDF or query it with SPARQL.",
-        "start_here": "Where would you like to start?",
-        "concept": "The action concept", "concept_sub": "goals, timeline, who takes part",
-        "cities": "Partner cities", "cities_sub": "twinnings and city friendships",
-        "partnerships": "Partnerships", "partnerships_sub": "every partnership with its type and start",
-        "organisations": "Organisations & networks", "organisations_sub": "partners and city networks",
-        "memberships": "Memberships", "memberships_sub": "in city networks",
-        "goals": "Goals", "goals_sub": "of the action concept and of \"Mein Hannover 2030\"",
-        "measures": "Measures", "measures_sub": "with status and goals",
-        "sdgs": "Sustainable Development Goals", "sdgs_sub": "which goals and measures address which SDG",
-        "explore": "Explore", "explore_sub": "the web of relations, interactively",
-        "sparql": "SPARQL query", "sparql_sub": "ask the data your own questions",
-        "downloads": "Downloads", "downloads_sub": "all data as files, with checksums",
-        "ontology": "Ontology", "ontology_sub": "the terms the data is described with",
-        "schemes": "Concept schemes", "schemes_sub": "lists of fixed values (types, status, …)",
-        "all_lists": "All lists", "contents": "What the dataset contains", "part": "Part",
-        "triples": "Statements (triples)", "total": "total",
-        "licence": "Licence", "data_licence": "Data", "footer_note": "Every fact names its source.",
-        "type": "Type", "facts": "Facts", "incoming": "Links to this entry", "sources": "Sources",
-        "links_out": "The same thing elsewhere", "map": "Map", "neighbourhood": "Neighbourhood in the graph",
-        "neighbourhood_hint": "Drag to move, scroll or pinch to zoom; click a dot to open its page.",
-        "show_all_incoming": "show all {n} links", "shown_of": "{shown} of {total} links shown",
-        "as_data": "This page as data", "iri": "Address (IRI)",
-        "status_unverified": "Not confirmed", "status_conflicting": "Sources disagree",
-        "status_note": "Editors' note", "notes": "Editors' notes",
-        "not_found_title": "No such entry",
-        "not_found_text": "The dataset describes nothing at this address. Perhaps it is misspelt, or the entry was renamed.",
-        "did_you_mean": "Did you mean:", "try_lists": "Or look in the lists:",
-        "name": "Name", "count": "Number", "entries": "entries", "sort_hint": "Click a column heading to sort.",
-        "lists": "Lists", "classes": "All kinds of entries", "list_of": "List",
-        "sdg_lead": "Which goals and measures address which of the 17 Sustainable Development Goals? \"stated in "
-                    "the source\" means the source gives the mapping; \"editorial\" means the editors derived it from "
-                    "the content (their reasoning is on the goal's or measure's page).",
-        "basis_source": "stated in the source", "basis_editorial": "editorial", "basis_unknown": "basis unknown",
-        "none_yet": "none yet", "sdg": "SDG",
-        "timeline": "Timeline: planned and actual",
-        "timeline_lead": "The phases as planned in 2017, next to what actually happened.",
-        "planned": "Planned", "actual": "Actual", "when": "When", "what": "What", "kind": "Kind",
-        "downloads_lead": "All data as files. The checksum (SHA-256) shows that a file is complete and unchanged. "
-                          "Description for data portals: DCAT-AP.de catalogue and VoID.",
-        "file": "File", "format": "Format", "size": "Size", "checksum": "Checksum (SHA-256)",
-        "no_dumps": "No downloads built yet: `kg build` (or `make run`) creates them.",
-        "catalogue": "Catalogue for data portals (DCAT-AP.de)", "void": "Dataset description (VoID)",
-        "ontology_missing": "The ontology documentation could not be generated.",
-        "concepts": "Concepts in this scheme", "notation": "Number",
-        "world_map": "Map of the places", "lang_name": "English",
-        "home_city": "not counting the city itself:",
-        "to": "to", "since": "since", "no_date": "no date",
-        "catalogue_lead": "The dataset's description for data portals (DCAT-AP.de) and linked-data tools (VoID).",
-    },
-}
+# ------------------------------------------------------------------ the catalogues
 
-PART_NAMES: dict[str, dict[str, str]] = {
-    "de": {"ontology": "Ontologie (Begriffe von hki)", "vocab": "Vokabulare (Arten, Status, Länder)",
-           "sdg": "Ziele für nachhaltige Entwicklung", "data": "Daten der Stadt", "meta": "Metadaten"},
-    "en": {"ontology": "Ontology (hki's terms)", "vocab": "Vocabularies (types, status, countries)",
-           "sdg": "Sustainable Development Goals", "data": "The city's data", "meta": "Metadata"},
-}
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DOMAIN = "hki"
+FALLBACK = "en"  # a msgid a language lacks is shown in English (the tests keep both complete)
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction (`pybabel extract`) where it is translated later, by `translate`."""
+    return msgid
+
+
+def _mo_bytes(po: Path) -> bytes:
+    with po.open("rb") as source:
+        catalogue = read_po(source, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue, use_fuzzy=False)
+    return compiled.getvalue()
+
+
+def _fresh(mo: Path, po: Path) -> bool:
+    return mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime)
+
+
+def compile_catalogues(locales_dir: Path = LOCALES_DIR, force: bool = False) -> list[Path]:
+    """Compile each `<lang>/LC_MESSAGES/hki.po` whose `hki.mo` is missing or older; the written files.
+
+    Atomic: each is written to a temporary file beside it, then renamed over it, so a server starting at
+    the same time reads the old file or the new one, never half of one. OSError where the folder is read-only."""
+    written = []
+    for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        if not force and _fresh(mo, po):
+            continue
+        data = _mo_bytes(po)
+        handle, temporary = tempfile.mkstemp(prefix=f".{DOMAIN}-", suffix=".mo.tmp", dir=po.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, mo)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        written.append(mo)
+    return written
+
+
+class Catalogue:
+    """One language's compiled messages: gettext lookups and the list of its msgids."""
+
+    def __init__(self, lang: str, compiled: bytes):
+        self.lang = lang
+        self.translations = gettext.GNUTranslations(io.BytesIO(compiled))
+        self.msgids = tuple(m.id for m in read_mo(io.BytesIO(compiled)) if isinstance(m.id, str) and m.id)
+
+    def gettext(self, msgid: str) -> str:
+        return self.translations.gettext(msgid)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+
+_lock = threading.Lock()
+_catalogues: dict[str, Catalogue] | None = None
+
+
+def load_catalogues(locales_dir: Path = LOCALES_DIR, reload: bool = False) -> dict[str, Catalogue]:
+    """Every language's catalogue, by language code; compiled first where the .mo is missing or stale.
+
+    Where the package folder is read-only the catalogues are compiled in memory instead."""
+    global _catalogues
+    with _lock:
+        if _catalogues is not None and not reload and locales_dir == LOCALES_DIR:
+            return _catalogues
+        try:
+            compile_catalogues(locales_dir)
+        except OSError:
+            pass
+        found: dict[str, Catalogue] = {}
+        for folder in sorted(p for p in locales_dir.glob("*/LC_MESSAGES") if p.is_dir()):
+            po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+            if _fresh(mo, po):
+                found[folder.parent.name] = Catalogue(folder.parent.name, mo.read_bytes())
+            elif po.exists():
+                found[folder.parent.name] = Catalogue(folder.parent.name, _mo_bytes(po))
+        if FALLBACK in found:
+            for lang, catalogue in found.items():
+                if lang != FALLBACK:
+                    catalogue.translations.add_fallback(found[FALLBACK].translations)
+        if locales_dir == LOCALES_DIR:
+            _catalogues = found
+        return found
+
+
+def _catalogue(lang: str) -> Catalogue | None:
+    catalogues = load_catalogues()
+    return catalogues.get(lang) or catalogues.get(FALLBACK)
+
+
+def translate(lang: str, msgid: str, **values: object) -> str:
+    """The text of `msgid` in `lang`, its `{name}` placeholders filled from `values` (none: left as they are)."""
+    catalogue = _catalogue(lang)
+    text = catalogue.gettext(msgid) if catalogue else msgid
+    return text.format(**values) if values else text
+
+
+def translate_plural(lang: str, singular: str, plural: str, n: int, **values: object) -> str:
+    """ngettext: the form of `singular`/`plural` for the number `n` in `lang`; `{n}` and `values` filled in."""
+    catalogue = _catalogue(lang)
+    text = catalogue.ngettext(singular, plural, n) if catalogue else (singular if n == 1 else plural)
+    return text.format(n=n, **values)
+
+
+def messages(lang: str, prefix: str) -> dict[str, str]:
+    """Every message whose msgid starts with `prefix`, msgid → text in `lang`: what a page's script needs."""
+    catalogue = _catalogue(lang)
+    if catalogue is None:
+        return {}
+    ids = set(catalogue.msgids) | set(getattr(load_catalogues().get(FALLBACK), "msgids", ()))
+    return {msgid: catalogue.gettext(msgid) for msgid in sorted(ids) if msgid.startswith(prefix)}
