@@ -29,11 +29,10 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-import graph.load.spreadsheets as tabular
+import graph.load.spreadsheets.transfer as transfer
 from graph.cli import app
 from graph.config import PACKAGE_DATA_DIR
 from graph.load.files import read_triples
-from graph.build import open_store
 from graph.load.spreadsheets import (MAX_CELL_CHARS, MAX_PARTS, MAX_ROWS, TABLES, TableFileError, export_tables, import_tables,
                            read_table_file, write_csv)
 
@@ -45,13 +44,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @pytest.fixture(scope="module")
-def shipped_rows(settings) -> dict[str, list[dict[str, str]]]:
+def shipped_rows(hannover) -> dict[str, list[dict[str, str]]]:
     """The rows of every shipped table."""
-    store = open_store(settings)
-    try:
-        return {table.name: result.rows for table, result in export_tables(store)}
-    finally:
-        store.close()
+    return {table.name: result.rows for table, result in export_tables(hannover)}
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -289,7 +284,7 @@ def test_without_an_atomic_folder_swap_the_import_stops_with_a_clear_error_and_w
     def unsupported(a: Path, b: Path) -> None:
         raise OSError(22, "Invalid argument", str(a))
 
-    monkeypatch.setattr(tabular, "exchange", unsupported)
+    monkeypatch.setattr(transfer, "exchange", unsupported)
     report = import_tables(city, sorted(tables.iterdir()))
     assert report.written == [] and snapshot(data_dir) == before
     [error] = report.errors
