@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
@@ -15,16 +14,20 @@ from api.routers.analysis import AnalysisRouter
 from api.web.api_docs import mount_api_docs
 from api.routers.entities import EntityRouter
 from api.web.error_docs import document_errors
+from api.web.errors import install_error_handlers
 from api.web.hardening import HardeningMiddleware
+from api.web.i18n import load_catalogues
 from api.routers.explore import ExploreRouter
 from api.routers.resources import LinkedDataRouter
 from api.routers.operations import ObservabilityMiddleware, Operations
 from api.routers.sparql import SparqlRouter
 from api.web.templates import STATIC_DIR
 from graph import __version__
+from graph.assets import require_assets
 from graph.config import Settings
 from graph.build import open_knowledge_store
-from graph.store import EndpointUnavailable, KnowledgeStore, QueryOutOfMemory
+from graph.store import KnowledgeStore
+from graph.store.formats import file_media_type
 
 
 def _downloads(dist_dir: Path) -> list[dict]:
@@ -42,6 +45,10 @@ def _downloads(dist_dir: Path) -> list[dict]:
 
 def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None) -> FastAPI:
     """The application for one loaded store. Opens (and on shutdown closes) the store if not given."""
+    # The third-party front-end files are built, not committed (graph/assets.py): without them the pages
+    # would load nothing, so refuse to start (AssetsMissing: "front-end assets missing: run make install").
+    assets = require_assets()
+    load_catalogues()  # the pages' words; compiles a missing or stale .mo first (api/web/i18n.py)
     owned = kstore is None
     store = kstore if kstore is not None else open_knowledge_store(settings)  # embedded, or settings.endpoint
     store.start_query_workers()
@@ -61,17 +68,12 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app.state.store = store
     app.state.settings = settings
 
-    @app.exception_handler(EndpointUnavailable)
-    async def endpoint_unavailable(request: Request, exc: EndpointUnavailable) -> PlainTextResponse:
-        # Any page may query the external endpoint (settings.endpoint); when it is down the answer is a
-        # 502 for every router alike. Its address stays in the server log, not in public answers.
-        logging.getLogger("hki.api").error("external SPARQL endpoint unavailable: %s", exc)
-        return PlainTextResponse("502 Bad Gateway: the triple store behind this service is not answering; "
-                                 "try again later\n", status_code=502)
-    @app.exception_handler(QueryOutOfMemory)
-    async def out_of_memory(request: Request, exc: QueryOutOfMemory) -> PlainTextResponse:
-        return PlainTextResponse(f"507 Insufficient Storage: {exc}\n", status_code=507)
+    # The errors of the store, the views and the analysis, answered alike for every router from one table
+    # (api/web/errors.py: 504 time limit, 503 busy with Retry-After, 502 endpoint down, 400/403/406 query, …).
+    install_error_handlers(app)
 
+    # /static/vendor/…: the npm packages' files (assets/, built by make install); before /static, which it shadows
+    app.mount("/static/vendor", StaticFiles(directory=assets), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Open data: any web page may query the endpoint and the JSON API (no cookies or credentials involved).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
@@ -98,9 +100,7 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
         files = {d["name"]: d for d in _downloads(dist_dir)}
         if name not in files:  # only the files listed in SHA256SUMS: no path ever reaches the disk
             raise HTTPException(404, f"no download named {name!r}; available: {', '.join(sorted(files)) or 'none'}")
-        media = {"ttl": "text/turtle", "gz": "application/gzip", "jsonld": "application/ld+json",
-                 "rdf": "application/rdf+xml", "trig": "application/trig"}.get(name.rsplit(".", 1)[-1], "text/plain")
-        return FileResponse(dist_dir / name, media_type=media, filename=name,
+        return FileResponse(dist_dir / name, media_type=file_media_type(name), filename=name,
                             headers={"ETag": '"' + files[name]["sha256"] + '"'})
 
     return app

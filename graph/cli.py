@@ -143,18 +143,22 @@ def query(
     except (OSError, UnicodeDecodeError) as exc:
         err.print(f"[red]cannot read the query file {file}:[/red] {getattr(exc, 'strerror', None) or exc}", highlight=False)
         raise typer.Exit(2) from None
-    solution_types = {"table": "application/sparql-results+json", "json": "application/sparql-results+json",
-                      "xml": "application/sparql-results+xml", "csv": "text/csv", "tsv": "text/tab-separated-values"}
-    graph_types = {"turtle": "text/turtle", "ntriples": "application/n-triples",
-                   "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml", "table": "text/turtle"}
-    if fmt not in solution_types and fmt not in graph_types:
-        err.print(f"--format {fmt!r} is not known; valid: {', '.join(sorted(set(solution_types) | set(graph_types)))}")
+    from graph.store.formats import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, named, names_for
+
+    # --format takes the names format= takes at /sparql (graph/store/formats.py: json is SPARQL JSON for SELECT/ASK
+    # and JSON-LD for a graph), and "table" for the terminal; the first format of each kind is the default.
+    chosen = (*RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES) if fmt == "table" else named(fmt)
+    solution_type = next((m for m in chosen if m in RESULT_MEDIA_TYPES), None)
+    graph_type = next((m for m in chosen if m in GRAPH_MEDIA_TYPES), None)
+    if solution_type is None and graph_type is None:
+        valid = ["table", *names_for([*RESULT_MEDIA_TYPES, *GRAPH_MEDIA_TYPES])]
+        err.print(f"--format {fmt!r} is not known; valid: {', '.join(valid)}")
         raise typer.Exit(2)
     settings = _settings(config, extra_data=data, store=store, query_timeout=timeout)
     kstore = _open_or_exit(settings)
     try:
         outcome = kstore.run(QueryRequest(
-            text, solution_types.get(fmt, "application/sparql-results+json"), graph_types.get(fmt, "text/turtle"),
+            text, solution_type or next(iter(RESULT_MEDIA_TYPES)), graph_type or next(iter(GRAPH_MEDIA_TYPES)),
             timeout=settings.query_timeout, max_rows=settings.max_rows))
     except QueryTimeout as exc:
         err.print(f"[red]timeout:[/red] {exc}", highlight=False)

@@ -6,7 +6,8 @@ models below, which document every field in the OpenAPI description (`/docs`).
 
 Status codes: 200 an answer; 400 a name that fits several resources (the message lists their IRIs);
 404 a name that fits none (the message suggests close labels); 422 a parameter outside its allowed
-values (FastAPI's standard validation answer, naming the parameter).
+values (FastAPI's standard validation answer, naming the parameter); the store's errors (504, 503, 502, …)
+as every router has them, from the one table of api/web/errors.py.
 """
 from __future__ import annotations
 
@@ -17,10 +18,8 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from graph.analysis import (
-    AmbiguousName,
     NoConnection,
     Projections,
-    UnknownResource,
     brokers,
     communities,
     connections,
@@ -229,8 +228,9 @@ class AnalysisRouter(APIRouter):
 
     def influence(self, network: NetworkQuery = "full", top: TopQuery = None,
                   method: Annotated[Literal["pagerank", "eigenvector"], Query()] = "pagerank") -> RankingModel:
+        graph = self.views().undirected(network)  # outside the try: a store error is no 422 (api/web/errors.py)
         try:
-            return self._ranking(influence(self.views().undirected(network), top, method=method), network)
+            return self._ranking(influence(graph, top, method=method), network)
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
 
@@ -254,12 +254,11 @@ class AnalysisRouter(APIRouter):
              target: Annotated[str, Query(alias="to", description="IRI or label (de/en) of B.")],
              limit: Annotated[int, Query(ge=1, le=20, description="At most this many shortest connections.")] = 3
              ) -> PathModel:
+        # A name that fits nothing (404) or several resources (400) is answered from api/web/errors.py's table;
+        # no connection is an answer, not an error.
+        full = self.views().full
         try:
-            found = connections(self.views().full, source, target, limit=limit)
-        except UnknownResource as exc:
-            raise HTTPException(404, str(exc)) from None
-        except AmbiguousName as exc:
-            raise HTTPException(400, str(exc)) from None
+            found = connections(full, source, target, limit=limit)
         except NoConnection as exc:
             return PathModel(connected=False, message=str(exc), connections=[])
         return PathModel(connected=True, message="", connections=[

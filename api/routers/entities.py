@@ -11,8 +11,8 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from graph.config import Settings
-from graph.views.entities import EntityCatalogue, EntityError, Link, Name, SearchHit, expand_name
-from graph.store import KnowledgeStore, QueryBusy, QueryError, QueryTimeout
+from graph.views.entities import EntityCatalogue, Link, Name, SearchHit, expand_name
+from graph.store import KnowledgeStore
 
 Lang = Literal["de", "en"]
 
@@ -106,23 +106,10 @@ class EntityRouter(APIRouter):
         self.add_api_route("/neighbours", self.neighbours, methods=["GET"], response_model=NeighboursModel,
                            summary="The IRIs an entity links to and is linked from")
 
+    # A name that is not an IRI (EntityError) and the store's errors are answered from the one table of
+    # api/web/errors.py: 400, 504, 503 with Retry-After, 502, … as JSON {"detail": …}.
     def _iri(self, name: str) -> str:
-        try:
-            return expand_name(name)
-        except EntityError as exc:
-            raise HTTPException(400, str(exc)) from None
-
-    def _guard(self, call):
-        try:
-            return call()
-        except EntityError as exc:
-            raise HTTPException(400, str(exc)) from None
-        except QueryTimeout as exc:
-            raise HTTPException(504, str(exc)) from None
-        except QueryBusy as exc:
-            raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from None
-        except QueryError as exc:
-            raise HTTPException(400, str(exc)) from None
+        return expand_name(name)
 
     def search(self,
                q: Annotated[str, Query(description="Text to find in labels: matches whole labels, their start, "
@@ -133,12 +120,12 @@ class EntityRouter(APIRouter):
                lang: LangParam = None,
                limit: Annotated[int, Query(ge=1, le=200)] = 20) -> SearchResultModel:
         types = [self._iri(t) for t in (type or [])]
-        hits = self._guard(lambda: self.catalogue.search(q, types=types, lang=lang or self.settings.lang, limit=limit))
+        hits = self.catalogue.search(q, types=types, lang=lang or self.settings.lang, limit=limit)
         return SearchResultModel(query=q, types=types, results=[_hit(h) for h in hits])
 
     def entity(self, iri: IriParam, lang: LangParam = None) -> EntityModel:
         full = self._iri(iri)
-        summary = self._guard(lambda: self.catalogue.summary(full, lang or self.settings.lang))
+        summary = self.catalogue.summary(full, lang or self.settings.lang)
         if summary is None:
             raise HTTPException(404, f"the graph has no statements about {full}; find entities with /api/search?q=…")
         return EntityModel(
@@ -152,7 +139,7 @@ class EntityRouter(APIRouter):
                    limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> NeighboursModel:
         full = self._iri(iri)
         language = lang or self.settings.lang
-        links, truncated = self._guard(lambda: self.catalogue.neighbours(full, language, limit))
+        links, truncated = self.catalogue.neighbours(full, language, limit)
         label = self.catalogue.index().get(full).label(language)
         return NeighboursModel(iri=full, label=label, neighbours=[_neighbour(link) for link in links],
                                truncated=truncated)

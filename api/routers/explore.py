@@ -22,8 +22,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.web.i18n import TEXT, other_language, page_language, remember_language
+from api.web.i18n import messages, other_language, page_language, remember_language, translate
 from api.web.assets import csp_for_vis_network
+from api.web.errors import explain
 from api.web.maps import land_rings
 from graph import __version__
 from graph.analysis import Projections, projections
@@ -33,7 +34,7 @@ from graph.config import Settings
 from graph.views.describe import Describer
 from graph.views.entities import EntityCatalogue, EntityError, sparql_iri
 from graph.views.explorer import DIRECTIONS, Explorer
-from graph.store import KnowledgeStore, QueryBusy, QueryError, QueryTimeout
+from graph.store import KnowledgeStore
 from graph.views.pages import PageViews, capitalised
 from api.web.templates import templates
 
@@ -42,118 +43,6 @@ EXPORT_MEDIA = {"graphml": ("application/graphml+xml", "graphml"), "gexf": ("app
                 "csv": ("application/zip", "zip")}
 EXPORT_MAX_NODES = 15_000  # about 1 MiB of IRIs, the server's body limit
 
-# Fixed texts of the explorer (the page's own words; data never goes in here).
-EXPLORE_TEXT: dict[str, dict[str, str]] = {
-    "de": {
-        "title": "Erkunden", "intro": "Das Netz der internationalen Beziehungen: wer mit wem verbunden ist, "
-        "und wodurch.",
-        "mode_network": "Netz", "mode_communities": "Gruppen", "mode_sdg": "SDGs", "mode_map": "Karte",
-        "mode_timeline": "Zeitleiste", "modes": "Ansicht",
-        "hint_network": "Jeder Punkt ist ein Eintrag, jede Linie eine Verbindung. Klicken zeigt die Angaben, "
-                        "Doppelklicken zeigt das Umfeld. Ziehen verschiebt, Mausrad zoomt.",
-        "hint_communities": "Die Farben zeigen Gruppen: Einträge, die untereinander enger verbunden sind als mit dem "
-                            "Rest (automatisch ermittelt).",
-        "hint_sdg": "Die 17 Nachhaltigkeitsziele der UN im Kreis; dazwischen die Ziele und Maßnahmen der Stadt, "
-                    "verbunden mit den SDGs, die sie verfolgen. SDGs ohne Linie verfolgt noch nichts.",
-        "hint_map": "Partnerstädte auf der Weltkarte. Linien führen von {home} zu jeder Partnerstadt: "
-                    "durchgezogen = Städtepartnerschaft, gestrichelt = Freundschaft, gepunktet = Projektpartnerschaft. "
-                    "Mausrad oder „Näher an …“ unter der Karte vergrößert.",
-        "hint_timeline": "Oben die Partnerschaften nach ihrem Beginn, unten die Meilensteine des Handlungskonzepts: "
-                         "wie geplant und wie tatsächlich geschehen.",
-        "search": "Suchen", "search_placeholder": "Stadt, Organisation, Ziel, SDG …",
-        "search_none": "Nichts gefunden.", "not_in_network": "Dieser Eintrag ist kein Teil des Netzes.",
-        "legend": "Was wird gezeigt", "legend_hint": "Häkchen entfernen, um eine Art auszublenden.",
-        "size_by": "Punktgröße nach", "size_none": "alle gleich", "size_hubs": "Zahl der Verbindungen",
-        "size_brokers": "Vermittlerrolle", "size_influence": "Einfluss",
-        "size_hubs_hint": "Große Punkte haben die meisten direkten Verbindungen.",
-        "size_brokers_hint": "Große Punkte liegen auf vielen kürzesten Wegen zwischen anderen: ohne sie rücken "
-                             "andere auseinander.",
-        "size_influence_hint": "Große Punkte sind mit Einträgen verbunden, die selbst gut verbunden sind.",
-        "filters": "Eingrenzen", "ptype": "Art der Partnerschaft", "sdg": "Nachhaltigkeitsziel", "country": "Land",
-        "all": "alle", "years": "Jahre", "years_hint": "Partnerschaften nach ihrem Beginn und Termine des "
-        "Handlungskonzepts; andere Einträge bleiben.", "from": "von", "to": "bis",
-        "filters_hint": "Land, Art und SDG blenden nur Einträge aus, die so etwas haben (z. B. Städte und "
-                        "Partnerschaften eines anderen Landes).",
-        "reset_filters": "Alle Filter zurücksetzen",
-        "focus": "Umfeld", "focus_of": "Umfeld von", "focus_none": "Wählen Sie einen Eintrag (Klick oder Suche).",
-        "depth": "Schritte", "direction": "Richtung", "dir_both": "in beide Richtungen",
-        "dir_out": "nur Verweise von hier", "dir_in": "nur Verweise hierher", "show_all": "Alles zeigen",
-        "show_focus": "Umfeld zeigen",
-        "path": "Wie hängen A und B zusammen?", "path_a": "A", "path_b": "B", "path_go": "Verbindung zeigen",
-        "path_clear": "Verbindung ausblenden", "path_pick": "Wählen Sie A und B über die Suche oder im Netz.",
-        "use_as_a": "als A nehmen", "use_as_b": "als B nehmen", "path_none": "Keine Verbindung gefunden.",
-        "export": "Teilen und herunterladen", "copy_link": "Link zu dieser Ansicht kopieren",
-        "copied": "Link kopiert.", "copy_failed": "Bitte den Link aus der Adresszeile kopieren.",
-        "png": "Bild (PNG)", "data": "Daten dieser Ansicht:",
-        "details": "Zum Eintrag", "details_none": "Klicken Sie auf einen Punkt, um hier seine Angaben zu sehen.",
-        "open_page": "Ganze Seite öffnen", "sources": "Quellen", "facts": "Angaben", "kind": "Art",
-        "loading": "Wird geladen …", "error": "Das hat nicht geklappt; bitte später noch einmal versuchen.",
-        "truncated": "Das Netz hat {total} Einträge; gezeigt werden die {shown} mit den meisten Verbindungen. "
-                     "Suchen Sie einen Eintrag, um sein ganzes Umfeld zu sehen.",
-        "cut": "Das Umfeld ist sehr groß; gezeigt werden die nächsten {shown} Einträge.",
-        "visible": "{n} von {total} Einträgen sichtbar", "faded": "blass: außerhalb des Umfelds",
-        "faded_path": "blass: nicht Teil der Verbindung", "zoom_home": "Näher an {home}", "milestones": "Meilensteine",
-        "community": "Gruppe {n}", "community_of": "um {name}", "communities_more": "kleine Gruppen und Einzelne",
-        "ptype_twin": "Städtepartnerschaft", "lane_planned": "Geplant", "lane_actual": "Tatsächlich",
-        "no_start": "{n} Einträge ohne Datum sind nicht in der Zeitleiste.",
-        "unlinked": "Ohne SDG:", "home": "Heimatstadt", "links": "Verbindungen", "statements": "Aussagen",
-        "png_caption": "hki – Internationale Beziehungen", "close": "Schließen",
-    },
-    "en": {
-        "title": "Explore", "intro": "The web of international relations: who is linked to whom, and through what.",
-        "mode_network": "Network", "mode_communities": "Groups", "mode_sdg": "SDGs", "mode_map": "Map",
-        "mode_timeline": "Timeline", "modes": "View",
-        "hint_network": "Each dot is an entry, each line a link. Click for its details, double-click to see its "
-                        "neighbourhood. Drag to move, scroll to zoom.",
-        "hint_communities": "Colours show groups: entries more closely linked to each other than to the rest "
-                            "(found automatically).",
-        "hint_sdg": "The UN's 17 Sustainable Development Goals on a ring; between them the city's goals and measures, "
-                    "linked to the SDGs they pursue. An SDG without lines is not pursued yet.",
-        "hint_map": "Partner cities on the world map. Lines run from {home} to each partner: solid = twin city, "
-                    "dashed = friendship, dotted = project partnership. Scroll, or \"Closer to …\" below the map, "
-                    "to zoom in.",
-        "hint_timeline": "Top: partnerships by the year they began. Bottom: the action concept's milestones, as "
-                         "planned and as they happened.",
-        "search": "Search", "search_placeholder": "City, organisation, goal, SDG …",
-        "search_none": "Nothing found.", "not_in_network": "This entry is not part of the network.",
-        "legend": "What is shown", "legend_hint": "Untick a kind to hide it.",
-        "size_by": "Dot size by", "size_none": "all the same", "size_hubs": "number of links",
-        "size_brokers": "go-between role", "size_influence": "influence",
-        "size_hubs_hint": "Big dots have the most direct links.",
-        "size_brokers_hint": "Big dots lie on many of the shortest paths between others: without them, others "
-                             "drift apart.",
-        "size_influence_hint": "Big dots are linked to entries that are themselves well linked.",
-        "filters": "Narrow down", "ptype": "Partnership type", "sdg": "Sustainable Development Goal",
-        "country": "Country", "all": "all", "years": "Years",
-        "years_hint": "Partnerships by the year they began, and the action concept's events; other entries stay.",
-        "from": "from", "to": "to",
-        "filters_hint": "Country, type and SDG only hide entries that have one (e.g. cities and partnerships of "
-                        "another country).",
-        "reset_filters": "Reset all filters",
-        "focus": "Neighbourhood", "focus_of": "Neighbourhood of", "focus_none": "Pick an entry (click or search).",
-        "depth": "Steps", "direction": "Direction", "dir_both": "both ways", "dir_out": "only links from it",
-        "dir_in": "only links to it", "show_all": "Show everything", "show_focus": "Show neighbourhood",
-        "path": "How are A and B connected?", "path_a": "A", "path_b": "B", "path_go": "Show the connection",
-        "path_clear": "Hide the connection", "path_pick": "Pick A and B by searching or in the network.",
-        "use_as_a": "use as A", "use_as_b": "use as B", "path_none": "No connection found.",
-        "export": "Share and download", "copy_link": "Copy a link to this view", "copied": "Link copied.",
-        "copy_failed": "Please copy the link from the address bar.",
-        "png": "Picture (PNG)", "data": "Data of this view:",
-        "details": "Details", "details_none": "Click a dot to see its details here.",
-        "open_page": "Open its full page", "sources": "Sources", "facts": "Facts", "kind": "Kind",
-        "loading": "Loading …", "error": "That did not work; please try again later.",
-        "truncated": "The network has {total} entries; shown are the {shown} with the most links. Search for an "
-                     "entry to see its whole neighbourhood.",
-        "cut": "The neighbourhood is very large; shown are the nearest {shown} entries.",
-        "visible": "{n} of {total} entries visible", "faded": "pale: outside the neighbourhood",
-        "faded_path": "pale: not part of the connection", "zoom_home": "Closer to {home}", "milestones": "milestones",
-        "community": "Group {n}", "community_of": "around {name}", "communities_more": "small groups and loners",
-        "ptype_twin": "Twin city", "lane_planned": "Planned", "lane_actual": "Actual",
-        "no_start": "{n} entries without a date are not on the timeline.",
-        "unlinked": "No SDG:", "home": "Home city", "links": "links", "statements": "statements",
-        "png_caption": "hki – International relations", "close": "Close",
-    },
-}
 MODES = ("network", "communities", "sdg", "map", "timeline")
 
 
@@ -232,11 +121,11 @@ class ExploreRouter(APIRouter):
         lang = page_language(request, self.settings.lang)
         query = dict(request.query_params)
         query["lang"] = other_language(lang)
-        words = EXPLORE_TEXT[lang]
-        context = {"t": {**TEXT[lang], **words}, "x": words, "texts": EXPLORE_TEXT[lang], "lang": lang,
+        # the page's own words are in the catalogues (explore.*); static/explore.js gets them as a JSON data block
+        context = {"lang": lang, "script_messages": messages(lang, "explore."),
                    "other_lang": other_language(lang), "version": __version__, "modes": MODES,
                    "switch_url": "/explore?" + urllib.parse.urlencode(query),
-                   "title": words["title"], "licence": self.settings.licence,
+                   "title": translate(lang, "explore.title"), "licence": self.settings.licence,
                    "licence_name": licence_name(self.settings.licence), "alternates": []}
         response = templates.TemplateResponse(request, "explore.html", context)
         response.headers["Content-Security-Policy"] = csp_for_vis_network()
@@ -267,22 +156,15 @@ class ExploreRouter(APIRouter):
     def timeline(self) -> dict:
         return self.explorer().timeline()
 
-    def details(self, iri: Annotated[str, Query(min_length=1, max_length=2000)],
+    def details(self, request: Request, iri: Annotated[str, Query(min_length=1, max_length=2000)],
                 lang: Annotated[Literal["de", "en"] | None, Query()] = None) -> DetailsModel:
         language = lang or self.settings.lang
-        try:
-            sparql_iri(iri)
-            if not self.describer.exists(iri):
-                raise HTTPException(404, f"iri: the graph says nothing about {iri}")
-            view = self.pages.resource(self.describer.describe(iri, 0), language)
-        except EntityError as exc:
-            raise HTTPException(400, f"iri: {exc}") from None
-        except QueryTimeout as exc:
-            raise HTTPException(504, str(exc)) from None
-        except QueryBusy as exc:
-            raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from None
-        except QueryError as exc:
-            raise HTTPException(400, str(exc)) from None
+        # A name that is not an IRI and the store's errors are answered from the one table of api/web/errors.py.
+        explain(request, {EntityError: lambda exc: f"iri: {exc}"})
+        sparql_iri(iri)
+        if not self.describer.exists(iri):
+            raise HTTPException(404, f"iri: the graph says nothing about {iri}")
+        view = self.pages.resource(self.describer.describe(iri, 0), language)
 
         def value(v) -> FactValueModel:
             link = None
@@ -347,4 +229,4 @@ def _land(scale: float) -> list[list[float]]:
     return _LAND[scale]
 
 
-__all__ = ["EXPLORE_TEXT", "ExploreRouter", "MODES"]
+__all__ = ["ExploreRouter", "MODES"]

@@ -23,7 +23,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.web.i18n import PART_NAMES, TEXT, other_language, page_language, remember_language
+from api.web.i18n import N_, other_language, page_language, remember_language, translate
+from api.web.errors import explain
 from api.web.negotiation import choose
 from api.web.maps import svg_map
 from graph import __version__
@@ -31,44 +32,47 @@ from graph.publish.catalogue import dataset_metadata, licence_name
 from graph.publish.dumps import read_distributions
 from graph.config import Settings
 from graph.views.describe import INCOMING_MAX, Describer, Description, see_also
-from graph.views.entities import EntityCatalogue, EntityError, sparql_iri
-from graph.store import GRAPH_NAMES, KnowledgeStore, QueryBusy, QueryError, QueryTimeout
-from graph.views.pages import PageViews, Value, capitalised, timeline_bars
+from graph.views.entities import EntityCatalogue, EntityError, normalise, sparql_iri
+from graph.store import GRAPH_NAMES, KnowledgeStore
+from graph.store.formats import HTML, HTML_ALIASES, graph_aliases, media_type, named, names_for
+from graph.views.pages import PageViews, Value, capitalised, optional, timeline_bars
+from graph.vocabulary import DCT, HKI, ORG, SCHEMA, SKOS
 from ontology import ONTOLOGY_IRI, PREFIXES
 from api.web.templates import templates
 
 
+# The forms of a description, in the order offered (HTML first: browsers); an RDF syntax's file extension, media
+# type and name are pyoxigraph's, and the format= names and Accept aliases graph/store/formats.py's.
+_FORMS = (None, ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML)
 # (file extension, media type, rdf format or None for HTML, name shown to people)
-FORMATS: tuple[tuple[str, str, ox.RdfFormat | None, str], ...] = (
-    ("html", "text/html", None, "HTML"),
-    ("ttl", "text/turtle", ox.RdfFormat.TURTLE, "Turtle"),
-    ("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, "JSON-LD"),
-    ("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES, "N-Triples"),
-    ("rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML, "RDF/XML"),
-)
+FORMATS: tuple[tuple[str, str, ox.RdfFormat | None, str], ...] = tuple(
+    ("html", HTML, None, "HTML") if fmt is None else (fmt.file_extension, media_type(fmt), fmt, fmt.name)
+    for fmt in _FORMS)
 BY_EXTENSION = {ext: (media, fmt, name) for ext, media, fmt, name in FORMATS}
 BY_MEDIA = {media: ext for ext, media, _, _ in FORMATS}
-FORMAT_ALIASES = {"turtle": "ttl", "json-ld": "jsonld", "json": "jsonld", "ntriples": "nt", "n-triples": "nt",
-                  "rdfxml": "rdf", "xml": "rdf", "rdf+xml": "rdf", "htm": "html"}
-ACCEPT_ALIASES = {"application/json": "application/ld+json", "text/plain": "application/n-triples",
-                  "application/xhtml+xml": "text/html", "application/xml": "application/rdf+xml",
-                  "application/x-turtle": "text/turtle"}
+ACCEPT_ALIASES = {**graph_aliases("application/json", "text/plain", "application/xml", "application/x-turtle"),
+                  **HTML_ALIASES}
 RDF_MEDIA = [media for _, media, fmt, _ in FORMATS if fmt is not None]
-CONTENT_TYPES = {"text/html": "text/html; charset=utf-8", "text/turtle": "text/turtle; charset=utf-8",
-                 "application/n-triples": "application/n-triples; charset=utf-8"}
+# Text syntaxes name their charset; JSON is UTF-8 by definition and XML declares its own encoding.
+CONTENT_TYPES = {media: f"{media}; charset=utf-8"
+                 for media in (HTML, media_type(ox.RdfFormat.TURTLE), media_type(ox.RdfFormat.N_TRIPLES))}
 
-# The list pages with a fixed address: key → (class IRI, text key, columns)
-S, H, O, D, K = ("http://schema.org/", "https://w3id.org/hki/def#", "http://www.w3.org/ns/org#",
-                 "http://purl.org/dc/terms/", "http://www.w3.org/2004/02/skos/core#")
+
+def format_extension(asked: str) -> str | None:
+    """The file extension of the form a `format=` name asks for (ttl for turtle, jsonld for json, …), or None."""
+    return next((BY_MEDIA[media] for media in named(asked) if media in BY_MEDIA), None)
+
+# The list pages with a fixed address: key → (class IRI, msgid of the heading, columns)
+S, O, D, K = SCHEMA, ORG, DCT, SKOS
 LISTS: dict[str, tuple[str, str, list[str]]] = {
-    "cities": (S + "City", "cities", [S + "containedInPlace", H + "twinnedWith"]),
-    "partnerships": (H + "Partnership", "partnerships", [H + "partnershipType", H + "partner", S + "startDate",
-                                                         S + "endDate"]),
-    "organisations": (O + "Organization", "organisations", [O + "classification"]),
-    "memberships": (O + "Membership", "memberships", [O + "organization", S + "startDate"]),
-    "goals": (H + "Goal", "goals", [K + "notation", K + "inScheme", H + "addressesSDG"]),
-    "measures": (H + "Measure", "measures", [D + "identifier", H + "measureStatus", S + "startDate",
-                                             S + "endDate", H + "addressesSDG"]),
+    "cities": (S + "City", N_("pages.cities"), [S + "containedInPlace", str(HKI.twinnedWith)]),
+    "partnerships": (str(HKI.Partnership), N_("pages.partnerships"), [str(HKI.partnershipType), str(HKI.partner),
+                                                            S + "startDate", S + "endDate"]),
+    "organisations": (O + "Organization", N_("pages.organisations"), [O + "classification"]),
+    "memberships": (O + "Membership", N_("pages.memberships"), [O + "organization", S + "startDate"]),
+    "goals": (str(HKI.Goal), N_("pages.goals"), [K + "notation", K + "inScheme", str(HKI.addressesSDG)]),
+    "measures": (str(HKI.Measure), N_("pages.measures"), [D + "identifier", str(HKI.measureStatus), S + "startDate",
+                                                S + "endDate", str(HKI.addressesSDG)]),
 }
 ACTION_CONCEPT_PATH = "id/action-concept/internationale-stadt"
 
@@ -128,10 +132,9 @@ class LinkedDataRouter(APIRouter):
         return None
 
     def _context(self, request: Request, lang: str, **extra) -> dict:
-        t = TEXT[lang]
         query = dict(request.query_params)
         query["lang"] = other_language(lang)
-        return {"t": t, "lang": lang, "other_lang": other_language(lang), "version": __version__,
+        return {"lang": lang, "other_lang": other_language(lang), "version": __version__,
                 "switch_url": request.url.path + "?" + urllib.parse.urlencode(query),
                 "title": self.settings.title_de if lang == "de" else self.settings.title_en,
                 "licence": self.settings.licence, "licence_name": licence_name(self.settings.licence),
@@ -145,25 +148,13 @@ class LinkedDataRouter(APIRouter):
                                                                f'<{self.settings.licence}>; rel="license"']))
         return remember_language(request, response)
 
-    def _guard(self, call):
-        try:
-            return call(), None
-        except EntityError as exc:
-            return None, Response(str(exc), 400, media_type="text/plain")
-        except QueryTimeout as exc:
-            return None, Response(str(exc), 504, media_type="text/plain")
-        except QueryBusy as exc:
-            return None, Response(str(exc), 503, media_type="text/plain", headers={"Retry-After": "2"})
-        except QueryError as exc:
-            return None, Response(str(exc), 400, media_type="text/plain")
-
     def _negotiate(self, request: Request, ext: str | None) -> tuple[str | None, str | None]:
         """(extension chosen, error message). `ext` from the URL wins, then ?format=, then Accept."""
         asked = request.query_params.get("format")
         if ext is None and asked:
-            ext = FORMAT_ALIASES.get(asked.lower(), asked.lower())
-            if ext not in BY_EXTENSION:
-                valid = ", ".join(sorted(set(BY_EXTENSION) | set(FORMAT_ALIASES)))
+            ext = format_extension(asked)
+            if ext is None:
+                valid = ", ".join(names_for(list(BY_MEDIA)))
                 return None, f"format={asked!r} is not offered; valid values: {valid}"
         if ext is not None:
             return ext, None
@@ -191,17 +182,12 @@ class LinkedDataRouter(APIRouter):
         return self._serve(request, iri, ext, "/" + name)
 
     def resource(self, request: Request, iri: str = Query(..., description="The IRI of the resource, e.g. http://metadata.un.org/sdg/13")) -> Response:
-        try:
-            sparql_iri(iri)
-        except EntityError as exc:
-            return Response(f"iri: {exc}", 400, media_type="text/plain")
+        explain(request, {EntityError: lambda exc: f"iri: {exc}"})  # answered 400 (api/web/errors.py)
+        sparql_iri(iri)
         return self._serve(request, iri, None, None)
 
     def _exists(self, iri: str) -> bool:
-        try:
-            return self.describer.exists(iri)
-        except EntityError:
-            return False
+        return self.describer.exists(iri)
 
     def _alternates(self, iri: str, document: str | None) -> list[dict]:
         out = []
@@ -219,15 +205,13 @@ class LinkedDataRouter(APIRouter):
         if problem:
             return Response(problem, 406 if request.query_params.get("format") is None else 400,
                             media_type="text/plain", headers={"Vary": "Accept"})
-        found, error = self._guard(lambda: iri == str(ONTOLOGY_IRI) or self.describer.exists(iri))
-        if error:
-            return error
+        # The store's errors (time limit, busy, endpoint down, a name that is no IRI) are answered from the
+        # one table of api/web/errors.py.
+        found = iri == str(ONTOLOGY_IRI) or self.describer.exists(iri)
         if not found:
             return self._not_found(request, iri, html=chosen == "html")
         everything = request.query_params.get("incoming") == "all"
-        description, error = self._guard(lambda: self.describer.describe(iri, INCOMING_MAX if everything else 100))
-        if error:
-            return error
+        description = self.describer.describe(iri, INCOMING_MAX if everything else 100)
         alternates = self._alternates(iri, document)
         headers = {"Link": ", ".join([f'<{a["url"]}>; rel="alternate"; type="{a["media"]}"' for a in alternates
                                       if a["ext"] != chosen] + [f'<{self.settings.licence}>; rel="license"'])}
@@ -258,11 +242,9 @@ class LinkedDataRouter(APIRouter):
         words = iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
         suggestions: list[dict] = []
         for text in [words] + [w for w in words.split() if len(w) >= 4] + [w[:4] for w in words.split() if len(w) >= 5]:
-            try:
-                hits = self.views.catalogue.search(text, lang=lang, limit=6)
-            except (EntityError, QueryError, QueryTimeout, QueryBusy):
-                hits = []
-            for hit in hits:
+            if not normalise(text):  # nothing to search for ("/id/---")
+                continue
+            for hit in self.views.catalogue.search(text, lang=lang, limit=6):
                 if hit.iri not in {s["iri"] for s in suggestions} and len(suggestions) < 6:
                     suggestions.append({"iri": hit.iri, "label": hit.label})
             if suggestions:
@@ -272,24 +254,21 @@ class LinkedDataRouter(APIRouter):
 
     # ------------------------------------------------------------------ pages
     def _list_links(self, lang: str) -> list[dict]:
-        t = TEXT[lang]
-        return [{"url": f"/list/{key}", "name": t[text_key]} for key, (_, text_key, _) in LISTS.items()]
+        return [{"url": f"/list/{key}", "name": translate(lang, msgid)} for key, (_, msgid, _) in LISTS.items()]
 
     def home(self, request: Request) -> HTMLResponse:
         lang = page_language(request, self.settings.lang)
-        counts, error = self._guard(self.store.triple_counts)
-        counts = counts or {}
+        counts = optional(self.store.triple_counts, {})
         context = self._context(request, lang,
                                 counts=[(name, counts.get(name, 0)) for name in GRAPH_NAMES],
                                 total=sum(v for k, v in counts.items() if k != "meta"),
-                                concept_url="/" + ACTION_CONCEPT_PATH, part_names=PART_NAMES[lang])
+                                concept_url="/" + ACTION_CONCEPT_PATH)
         return self._page(request, "home.html", context)
 
     def _resource_page(self, request: Request, description: Description, alternates: list[dict],
                        headers: dict[str, str]) -> HTMLResponse:
         lang = page_language(request, self.settings.lang)
         view = self.views.resource(description, lang)
-        t = TEXT[lang]
         place_map = None
         if view.lat is not None and view.lon is not None:
             place_map = svg_map([(view.lat, view.lon, view.label, None)], center=(view.lat, view.lon))
@@ -304,19 +283,17 @@ class LinkedDataRouter(APIRouter):
         timeline = bars = None
         concepts = None
         if view.is_action_concept:
-            timeline, _ = self._guard(lambda: self.views.timeline(view.iri, lang))
-            bars = timeline_bars(timeline or [])
+            timeline = optional(lambda: self.views.timeline(view.iri, lang), [])
+            bars = timeline_bars(timeline)
         if view.is_scheme:
-            concepts, _ = self._guard(lambda: self.views.concepts(view.iri, lang))
+            concepts = optional(lambda: self.views.concepts(view.iri, lang), None)
         more_url = None
         if description.truncated:
             more_url = str(request.url.include_query_params(incoming="all").remove_query_params("format"))
             more_url = more_url[len(str(request.base_url)) - 1:]
         context = self._context(request, lang, view=view, alternates=alternates, place_map=place_map,
                                 network=network, timeline=timeline, bars=bars, concepts=concepts,
-                                more_url=more_url, shown_of=t["shown_of"].format(shown=view.incoming_shown,
-                                                                                 total=view.incoming_total),
-                                show_all=t["show_all_incoming"].format(n=view.incoming_total))
+                                more_url=more_url)
         if network:  # vis-network adds its stylesheets to the page: allowed by their hashes (api/web/assets.py)
             from api.web.assets import csp_for_vis_network
             headers = {**headers, "Content-Security-Policy": csp_for_vis_network()}
@@ -327,11 +304,9 @@ class LinkedDataRouter(APIRouter):
         class_iri = request.query_params.get("class")
         if class_iri:
             return self._list(request, lang, class_iri, self.views.name(class_iri, lang), [])
-        classes, error = self._guard(lambda: self.views.classes(lang))
-        schemes, _ = self._guard(lambda: self.views.schemes(lang))
-        if error:
-            return error
-        context = self._context(request, lang, classes=classes, schemes=schemes or [], lists=self._list_links(lang),
+        classes = self.views.classes(lang)
+        schemes = optional(lambda: self.views.schemes(lang), [])
+        context = self._context(request, lang, classes=classes, schemes=schemes, lists=self._list_links(lang),
                                 list_url=lambda c: "/list?" + urllib.parse.urlencode({"class": c}))
         return self._page(request, "lists.html", context)
 
@@ -339,24 +314,21 @@ class LinkedDataRouter(APIRouter):
         lang = page_language(request, self.settings.lang)
         if key not in LISTS:
             return self._not_found(request, f"{self.base}list/{key}", html=True)
-        class_iri, text_key, columns = LISTS[key]
-        return self._list(request, lang, class_iri, TEXT[lang][text_key], columns)
+        class_iri, msgid, columns = LISTS[key]
+        return self._list(request, lang, class_iri, translate(lang, msgid), columns)
 
     def _list(self, request: Request, lang: str, class_iri: str, heading: str, columns: list[str]) -> Response:
-        rows, error = self._guard(lambda: self.views.instances(class_iri, lang, columns))
-        if error:
-            return error
+        rows = self.views.instances(class_iri, lang, columns)
         world = home = None
         if class_iri == S + "City" and columns:  # the partner-city list: the home city is on the map, not in the table
-            home_iris, _ = self._guard(self.views.home_places)
-            home_iris = home_iris or set()
+            home_iris = optional(self.views.home_places, set())
             home = [{"iri": r["iri"], "label": r["label"]} for r in rows if r["iri"] in home_iris]
             rows = [r for r in rows if r["iri"] not in home_iris]
-            coords, _ = self._guard(lambda: self.store.select(
+            coords = optional(lambda: self.store.select(
                 "SELECT ?c ?lat ?lon WHERE { ?c a <http://schema.org/City> ; "
-                "<http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?lon }", trusted=True))
+                "<http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?lon }", trusted=True), [])
             places = sorted(((float(r["lat"].value), float(r["lon"].value), self.views.index.get(r["c"].value).label(lang),
-                              self.href(r["c"].value)) for r in coords or []),
+                              self.href(r["c"].value)) for r in coords),
                             key=lambda p: p[3] not in {self.href(h) for h in home_iris})
             world = svg_map(places, resolution="110m", main_first=bool(home_iris)) if places else None
         context = self._context(request, lang, heading=heading, class_iri=class_iri, rows=rows, home=home,
@@ -365,9 +337,7 @@ class LinkedDataRouter(APIRouter):
 
     def sdg_page(self, request: Request) -> HTMLResponse:
         lang = page_language(request, self.settings.lang)
-        sdgs, error = self._guard(lambda: self.views.sdg_coverage(lang))
-        if error:
-            return error
+        sdgs = self.views.sdg_coverage(lang)
         return self._page(request, "sdgs.html", self._context(request, lang, sdgs=sdgs))
 
     def downloads_page(self, request: Request) -> HTMLResponse:
@@ -387,11 +357,11 @@ class LinkedDataRouter(APIRouter):
 
         lang = page_language(request, self.settings.lang)
         try:
-            html = ontology_html(lang, back_link=("/", TEXT[lang]["home"]),
-                                 switch=(f"/ontology?lang={other_language(lang)}", TEXT[lang]["other"]),
+            html = ontology_html(lang, back_link=("/", translate(lang, "pages.home")),
+                                 switch=(f"/ontology?lang={other_language(lang)}", translate(lang, "pages.other")),
                                  turtle="/def.ttl")
         except OntologyDocError as exc:
-            return Response(f"{TEXT[lang]['ontology_missing']} {exc}", 500, media_type="text/plain")
+            return Response(translate(lang, "pages.ontology_missing") + f" {exc}", 500, media_type="text/plain")
         response = HTMLResponse(html, headers={**headers, "Link": ", ".join(
             filter(None, [headers.get("Link"), f'<{self.settings.licence}>; rel="license"'])),
             "Content-Security-Policy": csp_allowing_styles(inline_styles(html))})  # pyLODE's own stylesheet
@@ -407,19 +377,17 @@ class LinkedDataRouter(APIRouter):
 
     def metadata(self, request: Request) -> Response:
         asked = request.query_params.get("format")
-        ext = FORMAT_ALIASES.get(asked.lower(), asked.lower()) if asked else None
-        if ext is not None and ext not in BY_EXTENSION:
+        ext = format_extension(asked) if asked else None
+        if asked and ext is None:
             return Response(f"format={asked!r} is not offered; valid: ttl, jsonld, nt, rdf, html", 400,
                             media_type="text/plain")
         if ext is None:
-            media = choose(request.headers.get("accept"), RDF_MEDIA + ["text/html"], ACCEPT_ALIASES)
+            media = choose(request.headers.get("accept"), RDF_MEDIA + [HTML], ACCEPT_ALIASES)
             if media is None:
-                return Response("offered: " + ", ".join(RDF_MEDIA + ["text/html"]), 406, media_type="text/plain",
+                return Response("offered: " + ", ".join(RDF_MEDIA + [HTML]), 406, media_type="text/plain",
                                 headers={"Vary": "Accept"})
             ext = BY_MEDIA[media]
-        triples, error = self._guard(self.metadata_triples)
-        if error:
-            return error
+        triples = self.metadata_triples()
         path = request.url.path
         headers = {"Vary": "Accept", "Link": ", ".join(
             [f'<{path}?format={e}>; rel="alternate"; type="{m}"' for e, m, _, _ in FORMATS if e != ext]

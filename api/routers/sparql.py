@@ -11,7 +11,9 @@ Status codes, as documented in README.md:
 - 403 an update (this endpoint is read-only); 406 no offered media type is acceptable;
 - 413 a request body over 1 MiB;
 - 503 all query workers are busy (retry after the `Retry-After` seconds);
-- 504 the query ran past its time limit and was stopped (retrying the same query will not help).
+- 504 the query ran past its time limit and was stopped (retrying the same query will not help);
+- 502 the external endpoint is down, 507 the query needed too much memory.
+The store's errors get their status from the one table of api/web/errors.py, in this endpoint's words.
 
 Handlers are plain `def` functions, so FastAPI runs them in its thread pool: a slow query waits on
 its worker process in a thread and never blocks the event loop.
@@ -28,48 +30,32 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.web.i18n import page_language, remember_language
+from api.web.errors import explain
+from api.web.i18n import messages, page_language, remember_language, translate
 from api.web.negotiation import choose
 from graph import __version__
 from graph.config import Settings
 from graph.views.examples import EXAMPLES
-from graph.store.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
+from graph.store.formats import (GRAPH_MEDIA_TYPES, HTML, HTML_ALIASES, RESULT_MEDIA_TYPES, graph_aliases, named,
+                                 names_for, solution_aliases)
 from graph.publish.service_description import service_description
-from graph.store import (KnowledgeStore, NoAcceptableFormat, QueryBusy, QueryError, QueryOutOfMemory, QueryRefused,
-                         QueryRequest, QueryTimeout, UpdateRefused)
+from graph.store import (KnowledgeStore, NoAcceptableFormat, QueryOutOfMemory, QueryRefused, QueryRequest,
+                         QueryTimeout, UpdateRefused)
 from ontology import PREFIXES
 from api.web.templates import templates
 
 
 MAX_BODY_BYTES = 1 << 20
+# The formats and their names are graph/store/formats.py's (over pyoxigraph's RdfFormat and QueryResultsFormat).
 SOLUTION_TYPES = tuple(RESULT_MEDIA_TYPES)  # SPARQL JSON first: the default
 GRAPH_TYPES = tuple(GRAPH_MEDIA_TYPES)  # Turtle first: the default
-DESCRIPTION_TYPES = ("text/turtle", "text/html", "application/n-triples", "application/ld+json", "application/rdf+xml")
+DESCRIPTION_TYPES = (GRAPH_TYPES[0], HTML, *GRAPH_TYPES[1:])
 OFFERED = {"solutions": SOLUTION_TYPES, "graph": GRAPH_TYPES, "description": DESCRIPTION_TYPES}
 # Names clients use that are not the registered media types; they count only when named exactly.
 ALIASES = {
-    "solutions": {"application/json": "application/sparql-results+json"},
-    "graph": {"application/json": "application/ld+json", "text/plain": "application/n-triples"},
-    "description": {"application/json": "application/ld+json", "text/plain": "application/n-triples",
-                    "application/xhtml+xml": "text/html"},
-}
-# `format=` short names, by result kind (json and xml mean the natural JSON/XML form of each kind).
-FORMAT_NAMES: dict[str, dict[str, str]] = {
-    "json": {"solutions": "application/sparql-results+json", "graph": "application/ld+json",
-             "description": "application/ld+json"},
-    "xml": {"solutions": "application/sparql-results+xml", "graph": "application/rdf+xml",
-            "description": "application/rdf+xml"},
-    "csv": {"solutions": "text/csv"},
-    "tsv": {"solutions": "text/tab-separated-values"},
-    "turtle": {"graph": "text/turtle", "description": "text/turtle"},
-    "ttl": {"graph": "text/turtle", "description": "text/turtle"},
-    "ntriples": {"graph": "application/n-triples", "description": "application/n-triples"},
-    "nt": {"graph": "application/n-triples", "description": "application/n-triples"},
-    "jsonld": {"graph": "application/ld+json", "description": "application/ld+json"},
-    "json-ld": {"graph": "application/ld+json", "description": "application/ld+json"},
-    "rdfxml": {"graph": "application/rdf+xml", "description": "application/rdf+xml"},
-    "rdf": {"graph": "application/rdf+xml", "description": "application/rdf+xml"},
-    "html": {"description": "text/html"},
+    "solutions": solution_aliases("application/json"),
+    "graph": graph_aliases("application/json", "text/plain"),
+    "description": {**graph_aliases("application/json", "text/plain"), **HTML_ALIASES},
 }
 KIND_WORDS = {"solutions": "SELECT and ASK results", "graph": "CONSTRUCT and DESCRIBE results",
               "description": "the service description (GET /sparql without a query)"}
@@ -208,14 +194,14 @@ def negotiate(kind: str, format_param: str | None, accept: str | None) -> str:
     listing = ", ".join(offered)
     if format_param:
         name = format_param.strip().lower()
-        if name in FORMAT_NAMES:
-            media = FORMAT_NAMES[name].get(kind)
+        if named(name):  # json and xml name the natural JSON/XML form of each kind
+            media = next((m for m in named(name) if m in offered), None)
         elif name in offered:
             media = name
-        elif name in RESULT_MEDIA_TYPES or name in GRAPH_MEDIA_TYPES or name == "text/html":
+        elif name in RESULT_MEDIA_TYPES or name in GRAPH_MEDIA_TYPES or name == HTML:
             media = None
         else:
-            valid = ", ".join(sorted(n for n, kinds in FORMAT_NAMES.items() if kind in kinds))
+            valid = ", ".join(names_for(offered))
             raise ProtocolError(400, f"format={format_param!r} is not a known format; for {KIND_WORDS[kind]} "
                                      f"use one of {valid} or a media type: {listing}")
         if media is None:
@@ -229,7 +215,7 @@ def negotiate(kind: str, format_param: str | None, accept: str | None) -> str:
 
 
 def content_type(media: str) -> str:
-    return media if media == "text/html" else f"{media}; charset=utf-8"
+    return media if media == HTML else f"{media}; charset=utf-8"
 
 
 def etag_for(*parts: object) -> str:
@@ -258,46 +244,6 @@ async def read_body(request: Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-PAGE_TEXT = {
-    "de": {
-        "title": "SPARQL-Abfrage", "other": "English",
-        "lead": "Stellen Sie dem Wissensgraphen Fragen in der Abfragesprache SPARQL. Wählen Sie eine "
-                "Beispielfrage oder schreiben Sie eine eigene Abfrage und klicken Sie auf „Abfrage ausführen“.",
-        "examples": "Beispielfragen", "query": "Abfrage", "run": "Abfrage ausführen", "running": "Läuft …",
-        "shortcut": "Strg+Eingabe führt aus, Strg+Leertaste ergänzt Präfixe.",
-        "results": "Ergebnis", "rows": "Zeilen", "row": "Zeile", "in": "in", "empty": "Keine Treffer.",
-        "truncated": "Das Ergebnis wurde nach {n} Zeilen abgeschnitten (Obergrenze des Servers). "
-                     "Schränken Sie die Abfrage ein, z. B. mit LIMIT oder FILTER.",
-        "download": "Herunterladen:", "error": "Die Abfrage konnte nicht ausgeführt werden.",
-        "where": "Der Fehler steht in Zeile {line}, Spalte {column} (im Editor rot markiert). Meldung des Servers:",
-        "network": "Der Server hat nicht geantwortet. Ist er erreichbar?",
-        "yes": "Ja", "no": "Nein", "limits": "Jede Abfrage darf höchstens {t} Sekunden laufen und liefert "
-        "höchstens {n} Zeilen. Der Zugang ist nur lesend.",
-        "endpoint": "Adresse für eigene Werkzeuge (SPARQL 1.1 Protocol):",
-        "nojs": "Ohne JavaScript: Abfrage eingeben und absenden, das Ergebnis kommt als SPARQL-JSON.",
-        "start": "Startseite",
-    },
-    "en": {
-        "title": "SPARQL query", "other": "Deutsch",
-        "lead": "Ask the knowledge graph questions in the SPARQL query language. Pick an example question or "
-                "write your own query and click \u201cRun query\u201d.",
-        "examples": "Example questions", "query": "Query", "run": "Run query", "running": "Running …",
-        "shortcut": "Ctrl+Enter runs the query, Ctrl+Space completes prefixes.",
-        "results": "Result", "rows": "rows", "row": "row", "in": "in", "empty": "No results.",
-        "truncated": "The result was cut after {n} rows (the server's limit). Narrow the query, "
-                     "e.g. with LIMIT or FILTER.",
-        "download": "Download:", "error": "The query could not be run.",
-        "where": "The mistake is at line {line}, column {column} (marked red in the editor). The server says:",
-        "network": "The server did not answer. Is it reachable?",
-        "yes": "Yes", "no": "No", "limits": "Each query may run for at most {t} seconds and returns at most "
-        "{n} rows. Access is read-only.",
-        "endpoint": "Address for your own tools (SPARQL 1.1 Protocol):",
-        "nojs": "Without JavaScript: enter a query and submit it; the result comes as SPARQL JSON.",
-        "start": "Home",
-    },
-}
 
 
 def _number(value: int, lang: str) -> str:
@@ -374,23 +320,17 @@ class SparqlRouter(APIRouter):
             base_iri=self.base_iri, max_rows=self.settings.max_rows, timeout=self.settings.query_timeout,
             max_bytes=self.settings.max_result_mb * 1024 * 1024,
             client=request.client.host if request.client else None)  # fair shares of the workers per client
-        try:
-            outcome = self.store.run(query)
-        except NoAcceptableFormat as exc:
-            raise refusals[exc.kind] from None
-        except UpdateRefused:
-            raise ProtocolError(403, READ_ONLY) from None
-        except QueryRefused as exc:
-            raise ProtocolError(400, f"refused before evaluation: {exc}") from None
-        except QueryTimeout as exc:
-            raise ProtocolError(504, f"query stopped: {exc}") from None
-        except QueryOutOfMemory as exc:
-            raise ProtocolError(507, f"query stopped: {exc} (at most {self.settings.query_memory_mb} MiB per query)") \
-                from None
-        except QueryBusy as exc:
-            raise ProtocolError(503, str(exc), {"Retry-After": "2"}) from None
-        except QueryError as exc:
-            raise ProtocolError(400, str(exc)) from None
+        # The store's errors are answered from the one table (api/web/errors.py: status, Retry-After, text/plain);
+        # these are the endpoint's own words for them.
+        explain(request, {
+            NoAcceptableFormat: lambda exc: refusals[exc.kind].message if exc.kind in refusals else None,
+            UpdateRefused: lambda exc: READ_ONLY,
+            QueryRefused: lambda exc: f"refused before evaluation: {exc}",
+            QueryTimeout: lambda exc: f"query stopped: {exc}",
+            QueryOutOfMemory: lambda exc: (f"query stopped: {exc} (at most {self.settings.query_memory_mb} MiB "
+                                           "per query)"),
+        })
+        outcome = self.store.run(query)
         headers["X-HKI-Rows"] = str(outcome.rows)
         headers["Server-Timing"] = f"query;dur={outcome.seconds * 1000:.1f}"
         if outcome.truncated:
@@ -400,7 +340,7 @@ class SparqlRouter(APIRouter):
 
     def _describe(self, request: Request, operation: Operation) -> Response:
         media = negotiate("description", operation.format, request.headers.get("accept"))
-        if media == "text/html":
+        if media == HTML:
             return self._page(request)
         # The public IRI, never the request's Host (a forged one would poison caches) nor an external store's.
         endpoint = self.base_iri
@@ -419,15 +359,16 @@ class SparqlRouter(APIRouter):
 
     def _page(self, request: Request) -> Response:
         lang = page_language(request, self.settings.lang)
-        text = PAGE_TEXT[lang]
+        text = messages(lang, "sparql.")  # the page's words (catalogues: sparql.*), for static/sparql.js too
         examples = [{"slug": e.slug, "title": e.title_de if lang == "de" else e.title_en, "sparql": e.sparql(lang)}
                     for e in EXAMPLES]
         client = {"text": text, "prefixes": PREFIXES, "examples": examples, "maxRows": self.settings.max_rows,
                   "lang": lang, "base": self.settings.base}
         response = templates.TemplateResponse(request, "sparql.html", {
-            "t": text, "lang": lang, "other_lang": "en" if lang == "de" else "de", "examples": examples,
+            "lang": lang, "other_lang": "en" if lang == "de" else "de", "examples": examples,
             "client": client, "version": __version__, "first_query": examples[0]["sparql"],
-            "limits": text["limits"].format(t=f"{self.settings.query_timeout:g}", n=_number(self.settings.max_rows, lang)),
+            "limits": translate(lang, "sparql.limits", t=f"{self.settings.query_timeout:g}",
+                                n=_number(self.settings.max_rows, lang)),
             "endpoint": self.base_iri,
             "title": self.settings.title_de if lang == "de" else self.settings.title_en,
         }, headers={"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"})

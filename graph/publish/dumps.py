@@ -19,14 +19,22 @@ from graph.atomic import exchange, make_staging, remove_abandoned_staging
 from graph.faults import checkpoint
 from graph.publish.catalogue import Distribution, dataset_metadata
 from graph.store import KnowledgeStore
+from graph.store.formats import media_type
 from ontology import PREFIXES
 
+
+
+def _dump(fmt: ox.RdfFormat, title: str, compressed: bool = False) -> tuple[str, ox.RdfFormat, str, str]:
+    """(file name, format, media type, title): named and typed by the format (pyoxigraph), `.gz` if compressed."""
+    return f"hki.{fmt.file_extension}" + (".gz" if compressed else ""), fmt, media_type(fmt), title
+
+
 DUMPS: tuple[tuple[str, ox.RdfFormat, str, str], ...] = (
-    ("hki.ttl", ox.RdfFormat.TURTLE, "text/turtle", "All data as Turtle (union of the named graphs)"),
-    ("hki.nt.gz", ox.RdfFormat.N_TRIPLES, "application/n-triples", "All data as N-Triples, sorted, gzip-compressed"),
-    ("hki.jsonld", ox.RdfFormat.JSON_LD, "application/ld+json", "All data as JSON-LD"),
-    ("hki.rdf", ox.RdfFormat.RDF_XML, "application/rdf+xml", "All data as RDF/XML"),
-    ("hki.trig", ox.RdfFormat.TRIG, "application/trig", "All named graphs as TriG"),
+    _dump(ox.RdfFormat.TURTLE, "All data as Turtle (union of the named graphs)"),
+    _dump(ox.RdfFormat.N_TRIPLES, "All data as N-Triples, sorted, gzip-compressed", compressed=True),
+    _dump(ox.RdfFormat.JSON_LD, "All data as JSON-LD"),
+    _dump(ox.RdfFormat.RDF_XML, "All data as RDF/XML"),
+    _dump(ox.RdfFormat.TRIG, "All named graphs as TriG"),
 )
 
 

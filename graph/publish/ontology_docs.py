@@ -16,10 +16,12 @@ import threading
 from pathlib import Path
 
 import rdflib
+from cachetools import LRUCache
 
 from ontology import ONTOLOGY_FILE
 
-_cache: dict[tuple[str, int, tuple], str] = {}
+# The last page made (pyLODE takes seconds); cachetools' caches are not thread-safe: used under _lock.
+_cache: LRUCache[tuple[str, int, tuple], str] = LRUCache(maxsize=1)
 _lock = threading.Lock()
 
 
@@ -104,6 +106,5 @@ def ontology_html(lang: str = "en", *, path: Path = ONTOLOGY_FILE, back_link: tu
         if turtle:
             page = page.replace("</head>", f'<link rel="alternate" type="text/turtle" href="{html.escape(turtle)}">'
                                            "</head>", 1)
-        _cache.clear()
         _cache[key] = page
         return page

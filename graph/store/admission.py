@@ -6,6 +6,10 @@ import itertools
 import threading
 import time
 
+from cachetools import LRUCache
+
+CLIENTS_MAX = 4096  # clients whose slot use is remembered; the least recently charged are forgotten first
+
 
 class HeavySlots:
     """The slots for long-running queries. A waiting client gets a free slot before others that used
@@ -19,7 +23,8 @@ class HeavySlots:
         self._changed = threading.Condition()
         self._waiting: list[tuple[float, int]] = []  # heap of (usage when it asked, ticket)
         self._tickets = itertools.count()
-        self._usage: dict[str | None, tuple[float, float]] = {}  # client → (slot seconds, when)
+        # client → (slot seconds, when); read and written under _changed (cachetools' caches are not thread-safe)
+        self._usage: LRUCache[str | None, tuple[float, float]] = LRUCache(CLIENTS_MAX)
 
     def usage(self, client: str | None) -> float:
         value, when = self._usage.get(client, (0.0, 0.0))
@@ -60,7 +65,5 @@ class HeavySlots:
         """Give a slot back, charging `client` with the `seconds` it held it."""
         with self._changed:
             self._usage[client] = (self.usage(client) + seconds, time.monotonic())
-            if len(self._usage) > 4096:
-                self._usage.pop(next(iter(self._usage)))
             self.free += 1
             self._changed.notify_all()

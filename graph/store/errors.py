@@ -1,6 +1,6 @@
 """What can go wrong with a query or a store, as exception types shared by every backend.
 
-The HTTP layer maps each of them to one status in one table (`api.app.ERROR_STATUSES`); nothing else
+The HTTP layer maps each of them to one status in one table (`api.web.errors.ERROR_STATUSES`); nothing else
 needs to know which backend raised it.
 """
 from __future__ import annotations

@@ -18,7 +18,8 @@ from graph.store import sandbox
 from graph.store.errors import NoAcceptableFormat, QueryError, QueryRefused, UpdateRefused
 from graph.store.query_reader import NetworkOperation, QueryReading, UnreadableQuery, UpdateOperation, read_query
 from graph.store.requests import QueryOutcome, QueryRequest
-from graph.store.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, SOLUTION_WRITERS, RowCounter, write_boolean, write_triples
+from graph.store.formats import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
+from graph.store.results import SOLUTION_WRITERS, RowCounter, write_boolean, write_triples
 from ontology import PREFIXES
 
 Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]

@@ -39,7 +39,8 @@ from graph.store.backend import GRAPH_NAMES, INPUT_FINGERPRINT, KnowledgeStore, 
 from graph.store.errors import EndpointUnavailable, QueryBusy, QueryError, QueryRefused, QueryTimeout, StoreError
 from graph.store.evaluation import Row, check_query
 from graph.store.requests import QueryOutcome, QueryRequest
-from graph.store.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, SOLUTION_WRITERS, RowCounter, write_boolean, write_triples
+from graph.store.formats import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
+from graph.store.results import SOLUTION_WRITERS, RowCounter, write_boolean, write_triples
 from graph.store.workers import ProcessQueryExecutor
 from ontology import PREFIXES
 
@@ -198,13 +199,13 @@ class EndpointBackend:
             kind, media_type = "graph", request.graph_media_type
         else:
             parsed = ox.parse_query_results(reader, format=ox.QueryResultsFormat.JSON)
-            short = RESULT_MEDIA_TYPES[request.media_type]
+            fmt = RESULT_MEDIA_TYPES[request.media_type]
             if isinstance(parsed, ox.QueryBoolean):
-                body = write_boolean(bool(parsed), short)
+                body = write_boolean(bool(parsed), fmt)
                 counter.rows = 1
                 kind = "boolean"
             else:
-                body = SOLUTION_WRITERS[short](_Solutions(parsed), counter)  # type: ignore[arg-type]
+                body = SOLUTION_WRITERS[fmt](_Solutions(parsed), counter)  # type: ignore[arg-type]
                 kind = "solutions"
                 server_cap = response.headers.get("x-sparql-maxrows", "")
                 if server_cap.isdigit() and counter.rows >= int(server_cap):

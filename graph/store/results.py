@@ -6,6 +6,8 @@ and are tested by parsing their output back with Oxigraph's own result parsers.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,19 +19,7 @@ import pyoxigraph as ox
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-# media type -> (short name, kind) ; kind: "solutions" for SELECT/ASK, "graph" for CONSTRUCT/DESCRIBE
-RESULT_MEDIA_TYPES: dict[str, str] = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-GRAPH_MEDIA_TYPES: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
+# Which formats are offered, by which media types and names: graph/store/formats.py.
 
 
 @dataclass
@@ -139,17 +129,28 @@ def write_xml(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
 
 
 def _csv_field(term: object) -> str:
+    """A term as SPARQL CSV writes it (the quoting is the csv module's): the plain value, _:name for a blank node."""
     if term is None:
         return ""
     if isinstance(term, ox.BlankNode):
-        text = "_:" + term.value
-    elif isinstance(term, (ox.NamedNode, ox.Literal)):
-        text = term.value
-    else:
-        text = str(term)
-    if any(c in text for c in ',"\r\n'):
-        text = '"' + text.replace('"', '""') + '"'
-    return text
+        return "_:" + term.value
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return str(term)
+
+
+class _CsvLine:
+    """One CSV record at a time as text, quoted by the csv module (RFC 4180: CRLF, fields with , " CR LF quoted)."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+
+    def __call__(self, fields: Iterable[str]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(fields)
+        return self._buffer.getvalue()
 
 
 def _tsv_field(term: object) -> str:
@@ -165,13 +166,14 @@ def _tsv_field(term: object) -> str:
 
 def write_csv(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
     names = _variables(solutions)
-    lines = [",".join(names)]
+    line = _CsvLine()
+    lines = [line(names)]
     for solution in counter.take(solutions):
-        line = ",".join(_csv_field(solution[n]) for n in names)
-        if not counter.fits(len(line.encode("utf-8")) + 2):
+        encoded = line(_csv_field(solution[n]) for n in names).encode("utf-8")
+        if not counter.fits(len(encoded)):
             break
-        lines.append(line)
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        lines.append(encoded.decode("utf-8"))
+    return "".join(lines).encode("utf-8")
 
 
 def write_tsv(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
@@ -185,17 +187,18 @@ def write_tsv(solutions: ox.QuerySolutions, counter: RowCounter) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-SOLUTION_WRITERS = {"json": write_json, "xml": write_xml, "csv": write_csv, "tsv": write_tsv}
+SOLUTION_WRITERS = {ox.QueryResultsFormat.JSON: write_json, ox.QueryResultsFormat.XML: write_xml,
+                    ox.QueryResultsFormat.CSV: write_csv, ox.QueryResultsFormat.TSV: write_tsv}
 
 
-def write_boolean(value: bool, short_name: str) -> bytes:
-    if short_name == "json":
+def write_boolean(value: bool, fmt: ox.QueryResultsFormat) -> bytes:
+    if fmt == ox.QueryResultsFormat.JSON:
         return json.dumps({"head": {}, "boolean": value}).encode()
-    if short_name == "xml":
+    if fmt == ox.QueryResultsFormat.XML:
         return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                 f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
     # CSV/TSV have no boolean form in the W3C notes; the common practice is a one-cell table.
-    header = "_askResult" if short_name == "csv" else "?_askResult"
+    header = "_askResult" if fmt == ox.QueryResultsFormat.CSV else "?_askResult"
     return f"{header}\n{'true' if value else 'false'}\n".encode()
 
 

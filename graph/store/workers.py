@@ -20,12 +20,12 @@ import queue
 import signal
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
+from cachetools import LRUCache
 
 from graph.store import sandbox
 from graph.store.admission import HeavySlots
@@ -46,6 +46,7 @@ HEAVY_NICENESS = 19  # the lowest CPU priority: heavy queries use what the web s
 HEAVY_CLIENT_SECONDS = 30.0  # a client whose query ran long gets a shorter budget in the cheap lane for this long
 SUSPECT_HEAVY_AFTER = 0.1  # that shorter budget, in seconds
 TIMED_OUT_SECONDS = 60.0  # a query stopped at its time limit is answered 504 at once for this long
+KNOWN_MAX = 4096  # queries and clients remembered (heavy, stopped), the least recently used forgotten first
 
 
 def _worker_main(store_path: str | None, connection, memory_budget: int) -> None:  # runs in a worker process
@@ -217,10 +218,11 @@ class ProcessQueryExecutor:
         self._context = _worker_context()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._heavy = HeavySlots(self.heavy_slots)
-        self._known_heavy: OrderedDict[str, float] = OrderedDict()  # query key → seconds it ran, most recent last
-        self._heavy_clients: OrderedDict[str, float] = OrderedDict()  # client → when its query last ran long
+        # Bounded (least recently used go first); cachetools' caches are not thread-safe: read and write under _lock.
+        self._known_heavy: LRUCache[str, float] = LRUCache(KNOWN_MAX)  # query key → seconds it ran
+        self._heavy_clients: LRUCache[str, float] = LRUCache(KNOWN_MAX)  # client → when its query last ran long
         # key → (when, its time limit, the error): queries stopped at their limits, answered at once for a while
-        self._stopped: OrderedDict[str, tuple[float, float, Exception]] = OrderedDict()
+        self._stopped: LRUCache[str, tuple[float, float, Exception]] = LRUCache(KNOWN_MAX)
         self._lock = threading.Lock()
         self._live: set[_Worker] = set()
         self._starting: set[threading.Thread] = set()
@@ -310,18 +312,13 @@ class ProcessQueryExecutor:
                 self._known_heavy.pop(key, None)
                 return
             self._known_heavy[key] = seconds
-            self._known_heavy.move_to_end(key)
-            while len(self._known_heavy) > 4096:
-                self._known_heavy.popitem(last=False)
             if client is not None:
                 self._heavy_clients[client] = time.monotonic()
-                self._heavy_clients.move_to_end(client)
-                while len(self._heavy_clients) > 4096:
-                    self._heavy_clients.popitem(last=False)
 
     def _budget(self, client: str | None) -> float:
         """Seconds a query may run on a cheap worker: shorter for a client whose query ran long lately."""
-        since = self._heavy_clients.get(client) if client is not None else None
+        with self._lock:
+            since = self._heavy_clients.get(client) if client is not None else None
         if since is not None and time.monotonic() - since < HEAVY_CLIENT_SECONDS:
             return min(self.heavy_after, SUSPECT_HEAVY_AFTER)
         return self.heavy_after
@@ -336,13 +333,11 @@ class ProcessQueryExecutor:
         """Note that a query was stopped at a limit (time, memory, a crash): asked again soon, it is answered at once."""
         with self._lock:
             self._stopped[key] = (time.monotonic(), limit, error)
-            self._stopped.move_to_end(key)
-            while len(self._stopped) > 4096:
-                self._stopped.popitem(last=False)
         return error
 
     def _recently_stopped(self, key: str, request: QueryRequest, now: float) -> Exception | None:
-        stopped = self._stopped.get(key)
+        with self._lock:
+            stopped = self._stopped.get(key)
         if stopped is None or now - stopped[0] >= TIMED_OUT_SECONDS or request.timeout > stopped[1]:
             return None
         error = stopped[2]

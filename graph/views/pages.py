@@ -7,16 +7,18 @@ language (`lang`: "de" or "en"); IRIs stay IRIs here, the router turns them into
 """
 from __future__ import annotations
 
+import logging
 import re
 import urllib.parse
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from graph.views.describe import Description
 from graph.views.entities import EntityCatalogue, LabelIndex, sparql_iri
-from graph.store import KnowledgeStore
+from graph.store import EndpointUnavailable, KnowledgeStore, QueryBusy, QueryTimeout
 from graph.vocabulary import (CV, DCAT, DCT, FOAF, GEO, GEONAMES, HKI, ORG, OWL, RDF, RDFS, SCHEMA, SD, SDG,
                               SDG_SCHEME, SKOS, VOID, WGS, WIKIDATA, XSD, inverse_name, term_name)
 
@@ -40,6 +42,17 @@ FACT_ORDER = [DCT + "title", SKOS + "notation", DCT + "identifier", str(HKI.part
               DCT + "date", SCHEMA + "containedInPlace", ORG + "classification", str(HKI.measureStatus),
               str(HKI.projectStatus), SKOS + "inScheme", SKOS + "note", SKOS + "altLabel"]
 
+
+
+def optional(part: Callable[[], object], default: object) -> object:
+    """A part of a page the page can do without (a map, a timeline, counts beside the main content): its
+    value, or `default` when the store could not answer in time, was busy or unreachable. The page still
+    shows its main content; a failure of the main content is the error table's (api/web/errors.py)."""
+    try:
+        return part()
+    except (QueryTimeout, QueryBusy, EndpointUnavailable) as exc:
+        logging.getLogger("hki.pages").warning("a page part was left out: %s", exc)
+        return default
 
 @dataclass(frozen=True)
 class Value:
