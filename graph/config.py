@@ -39,7 +39,7 @@ class Settings:
     page_query_timeout: float = 30.0
     statistics_timeout: float = 120.0
     max_rows: int = 10_000
-    query_workers: int = 4  # half of them may run long queries at a time (graph.store.ProcessQueryExecutor)
+    query_workers: int = 4  # half of them may run long queries at a time (graph.store.workers.ProcessQueryExecutor)
     query_memory_mb: int = 1024  # memory one query may use in a worker beyond the loaded store (graph.store.sandbox)
     max_result_mb: int = 32  # answers are cut (X-HKI-Truncated) before they grow past this size
     endpoint: str | None = None

@@ -4,7 +4,7 @@ Pure functions over the store (which runs the SPARQL) and over networkx graphs; 
 files except the thin `write_*` functions in `graph.analysis.export`. Start with::
 
     from graph.analysis import projections, hubs
-    views = projections(store)            # the store: graph.store.open_store(settings)
+    views = projections(store)            # the store: graph.build.open_store(settings)
     hubs(views.network, top=10).rows()
 
 See `projection` for what becomes a node, an edge and an attribute, and why.

@@ -7,18 +7,14 @@ browser can never make CI green by accident.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.app import create_app
-from graph.build import open_store
+from support.live_server import serve_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -47,25 +43,19 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def server(settings) -> Iterator[str]:
-    """The hki app served by uvicorn on a free loopback port; yields its base URL."""
-    store = open_store(replace(settings, query_timeout=5.0))
-    app = create_app(replace(settings, query_timeout=5.0, lang="de"), kstore=store)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port}")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(10)
-    store.close()
+def server(settings, hannover) -> Iterator[str]:
+    """The hki app over the session's Hannover store, served by uvicorn on a free loopback port; yields its
+    base URL."""
+    with serve_app(create_app(replace(settings, query_timeout=5.0, lang="de"), kstore=hannover)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def hostile_server(hostile_settings, hostile_store) -> Iterator[str]:
+    """A second live server, in English, whose data includes tests/fixtures/hostile.ttl."""
+    config = replace(hostile_settings, query_timeout=5.0, lang="en")
+    with serve_app(create_app(config, kstore=hostile_store)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,20 +7,14 @@ messages. Pages are loaded with the hostile labels of tests/fixtures/hostile.ttl
 """
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.app import create_app
-from graph.build import open_store
+from support.live_server import serve_app
 
-HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
 PAGES = [
     "/", "/id/city/bristol", "/id/city/xss-town", "/id/partnership/hannover-xss-town",
     "/id/action-concept/internationale-stadt", "/scheme/partnership-type", "/list", "/list/cities",
@@ -35,24 +29,11 @@ LISTEN = """document.addEventListener('securitypolicyviolation', function (e) {
 
 
 @pytest.fixture(scope="module")
-def csp_server(settings) -> Iterator[str]:
-    config = replace(settings, extra_data=(HOSTILE,), query_timeout=5.0, lang="de")
-    store = open_store(config)
-    app = create_app(config, kstore=store)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    store.close()
+def csp_server(hostile_settings, hostile_store) -> Iterator[str]:
+    """A live server in German whose data includes tests/fixtures/hostile.ttl."""
+    config = replace(hostile_settings, query_timeout=5.0, lang="de")
+    with serve_app(create_app(config, kstore=hostile_store)) as url:
+        yield url
 
 
 def _violations(messages: list[str]) -> list[str]:

@@ -1,28 +1,20 @@
 """The explorer (/explore) in Chromium: what staff do with it, watched for foreign requests, console
 errors and dialogs. Screenshots of every mode go to test-artifacts/explore-*.png.
 
-Uses the `browser`, `server` and `artifacts` fixtures of tests/browser/conftest.py; a second server
-with tests/fixtures/hostile.ttl loaded as extra data checks that labels stay text everywhere.
+Uses the `browser`, `server` and `artifacts` fixtures of tests/browser/conftest.py; its second server,
+`hostile_server`, with tests/fixtures/hostile.ttl loaded as extra data, checks that labels stay text
+everywhere.
 """
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import networkx as nx
 import pytest
-import uvicorn
 
-from api.app import create_app
-from graph.build import open_store
-
-HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
 ID = "https://w3id.org/hki/id/"
 BRISTOL, HANNOVER, HIROSHIMA = ID + "city/bristol", ID + "city/hannover", ID + "city/hiroshima"
 TWINNING = ID + "partnership/hannover-bristol"
@@ -78,32 +70,6 @@ class Watch:
         self.ready()
 
 
-def _serve(settings) -> tuple[str, uvicorn.Server, threading.Thread, object]:
-    store = open_store(settings)
-    app = create_app(settings, kstore=store)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    return f"http://127.0.0.1:{port}", uv, thread, store
-
-
-@pytest.fixture(scope="module")
-def hostile_server(settings) -> Iterator[str]:
-    """A second live server whose data includes tests/fixtures/hostile.ttl."""
-    url, uv, thread, store = _serve(replace(settings, extra_data=(HOSTILE,), query_timeout=5.0, lang="en"))
-    yield url
-    uv.should_exit = True
-    thread.join(10)
-    store.close()
-
-
 @pytest.fixture
 def watch(browser, server) -> Iterator[Watch]:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="de-DE", accept_downloads=True)
@@ -130,7 +96,7 @@ def test_the_explorer_opens_on_the_whole_graph_with_a_legend_and_counts(watch, a
     page.screenshot(path=str(artifacts / "explore-network-en.png"))
 
 
-def test_search_then_focus_then_details(watch, artifacts):
+def test_a_search_hit_focuses_the_view_on_it_and_shows_its_details(watch, artifacts):
     watch.open("?lang=en")
     page = watch.page
     watch.search("brist")
@@ -247,7 +213,7 @@ def test_the_timeline_shows_partnerships_by_start_and_the_concepts_milestones(wa
     watch.page.screenshot(path=str(artifacts / "explore-timeline.png"))
 
 
-def test_the_sdg_and_community_views(watch, artifacts):
+def test_the_sdg_view_shows_the_17_goals_and_the_community_view_names_its_groups(watch, artifacts):
     watch.open("?lang=en&mode=sdg")
     shown = watch.visible()
     assert sum(1 for iri in shown if iri.startswith("http://metadata.un.org/sdg/")) == 17

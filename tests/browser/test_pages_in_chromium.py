@@ -2,26 +2,16 @@
 the action concept's timeline, on a desktop and on a phone, in German and English.
 
 Every page is watched: no request may leave the server's host, no console error may appear, no dialog
-may open. Screenshots go to test-artifacts/ (pages-*.png). Uses the `browser`, `server` and
-`artifacts` fixtures of tests/browser/conftest.py.
+may open. Screenshots go to test-artifacts/ (pages-*.png). Uses the `browser`, `server`, `hostile_server`
+and `artifacts` fixtures of tests/browser/conftest.py.
 """
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
-from api.app import create_app
-from graph.build import open_store
-
-HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -65,28 +55,6 @@ def phone(browser, server) -> Iterator[Watch]:
     yield watch
     watch.check()
     context.close()
-
-
-@pytest.fixture(scope="module")
-def hostile_server(settings) -> Iterator[str]:
-    """A second live server whose data includes tests/fixtures/hostile.ttl."""
-    extra = replace(settings, extra_data=(HOSTILE,), query_timeout=5.0, lang="en")
-    store = open_store(extra)
-    app = create_app(extra, kstore=store)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(10)
-    store.close()
 
 
 def _fits_the_screen(page) -> bool:

@@ -4,17 +4,14 @@ Screenshots: test-artifacts/viz-*.png.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
 from graph.analysis import projections
-from graph.build import open_store
 from graph.publish.viz import choose_graph, write_viz
 
-HOSTILE_DATA = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
 IMG = "<img src=x onerror=alert(1)>"
 
 
@@ -37,12 +34,9 @@ def _clean(seen: dict, path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_views(settings):
-    store = open_store(replace(settings, extra_data=(HOSTILE_DATA,)))
-    try:
-        yield projections(store)
-    finally:
-        store.close()
+def hostile_views(hostile_store):
+    """The projections of the shipped data with tests/fixtures/hostile.ttl."""
+    return projections(hostile_store)
 
 
 def test_a_viz_file_of_the_whole_graph_needs_nothing_from_anywhere(browser, hostile_views, tmp_path, artifacts):

@@ -1,30 +1,15 @@
 """The JSON API for applications: search by label, entity summaries, neighbours; documented in OpenAPI."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
-
 import pyoxigraph as ox
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from graph.views.entities import EntityError, LabelIndex, expand_name, normalise, sparql_iri
-from graph.build import open_store
 
 BASE = "https://w3id.org/hki/"
 BRISTOL = BASE + "id/city/bristol"
 POZNAN = BASE + "id/city/poznan"
 SCHEMA_CITY = "http://schema.org/City"
-
-
-@pytest.fixture(scope="module")
-def client(settings) -> Iterator[TestClient]:
-    store = open_store(settings)
-    app = create_app(replace(settings, lang="de"), kstore=store)
-    with TestClient(app) as test_client:
-        yield test_client
-    store.close()
 
 
 # ------------------------------------------------------------------------------------------ search

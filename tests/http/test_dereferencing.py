@@ -7,20 +7,15 @@ back (rdflib and pyoxigraph) and its statements are checked, never only its stat
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from fastapi.testclient import TestClient
 from rdflib import OWL, RDF, RDFS, URIRef
 
-from api.app import create_app
 from graph.config import load_settings
 from graph.views.describe import Describer, see_also
-from graph.build import open_store
 
 BASE = "https://w3id.org/hki/"
 BRISTOL = URIRef(BASE + "id/city/bristol")
@@ -37,15 +32,6 @@ RDF_TYPES = {  # media type → (rdflib parser, extension)
     "application/n-triples": ("nt", "nt"),
     "application/rdf+xml": ("xml", "rdf"),
 }
-
-
-@pytest.fixture(scope="module")
-def client(settings) -> Iterator[TestClient]:
-    store = open_store(settings)
-    app = create_app(replace(settings, lang="de"), kstore=store)
-    with TestClient(app, follow_redirects=False) as test_client:
-        yield test_client
-    store.close()
 
 
 def parse(response, media: str) -> rdflib.Graph:
@@ -199,6 +185,7 @@ def test_an_unknown_iri_gets_a_helpful_page_in_a_browser(client):
 
 
 def test_nothing_redirects(client, hannover):
+    assert not client.follow_redirects  # a redirect would be followed out of sight
     paths = ["/id/city/bristol", "/id/city/bristol.ttl", "/def", "/def.ttl", "/scheme/partnership-type",
              "/id/city/atlantis", "/dataset", "/ontology", "/catalog", "/.well-known/void"]
     for path in paths:
@@ -280,16 +267,11 @@ def test_all_incoming_links_are_served_on_request(client):
 
 # ------------------------------------------------------------------------------------------ another base
 
-def test_a_city_with_its_own_base_is_served_under_this_servers_paths():
+def test_a_city_with_its_own_base_is_served_under_this_servers_paths(make_client):
     city = Path(__file__).resolve().parents[1] / "fixtures" / "second-city" / "hki.toml"
-    settings = load_settings(city, environ={})
-    store = open_store(settings)
-    try:
-        with TestClient(create_app(settings, kstore=store), follow_redirects=False) as second:
-            response = second.get("/id/city/musterstadt", headers={"Accept": "text/turtle"})
-            assert response.status_code == 200
-            graph = parse(response, "text/turtle")
-            assert (URIRef("https://data.musterstadt.example/id/city/musterstadt"), RDF.type, SCHEMA.City) in graph
-            assert second.get("/id/city/bristol", headers={"Accept": "text/turtle"}).status_code == 404
-    finally:
-        store.close()
+    with make_client(load_settings(city, environ={}), own_store=True) as second:
+        response = second.get("/id/city/musterstadt", headers={"Accept": "text/turtle"})
+        assert response.status_code == 200
+        graph = parse(response, "text/turtle")
+        assert (URIRef("https://data.musterstadt.example/id/city/musterstadt"), RDF.type, SCHEMA.City) in graph
+        assert second.get("/id/city/bristol", headers={"Accept": "text/turtle"}).status_code == 404

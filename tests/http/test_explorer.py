@@ -10,13 +10,10 @@ import json
 import re
 import zipfile
 from dataclasses import replace
-from pathlib import Path
 
 import networkx as nx
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.web.assets import csp_for_vis_network, injected_styles
 from graph.analysis import projections
 from graph.config import Settings
@@ -32,12 +29,6 @@ TWIN_CITY = "https://w3id.org/hki/scheme/partnership-type/twin-city"
 @pytest.fixture(scope="module")
 def explorer(hannover) -> Explorer:
     return Explorer(projections(hannover))
-
-
-@pytest.fixture(scope="module")
-def client(settings, hannover):
-    with TestClient(create_app(settings, kstore=hannover)) as c:
-        yield c
 
 
 # ------------------------------------------------------------------ views of the projections
@@ -232,21 +223,15 @@ def test_an_export_refuses_an_unknown_format_and_a_file_name_with_a_path(client)
     assert client.post("/api/explore/export", json={"format": "csv", "nodes": [], "name": "../x"}).status_code == 422
 
 
-def test_hostile_labels_travel_as_json_text_and_never_into_the_template(settings):
-    hostile = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
-    extra = replace(settings, extra_data=(hostile,))
-    store = open_store(extra)
-    try:
-        with TestClient(create_app(extra, kstore=store)) as c:
-            page = c.get("/explore")
-            assert "onerror" not in page.text and "alert(" not in page.text
-            body = c.get("/api/explore/graph").json()
-            labels = {r["label_en"] for r in body["nodes"]}
-            assert "<img src=x onerror=alert(1)>" in labels
-            assert "</script><script>alert(6)</script>" in labels
-            assert json.loads(c.get("/api/explore/graph").text) == body
-    finally:
-        store.close()
+def test_hostile_labels_travel_as_json_text_and_never_into_the_template(make_client, hostile_settings, hostile_store):
+    with make_client(hostile_settings, kstore=hostile_store) as c:
+        page = c.get("/explore")
+        assert "onerror" not in page.text and "alert(" not in page.text
+        body = c.get("/api/explore/graph").json()
+        labels = {r["label_en"] for r in body["nodes"]}
+        assert "<img src=x onerror=alert(1)>" in labels
+        assert "</script><script>alert(6)</script>" in labels
+        assert json.loads(c.get("/api/explore/graph").text) == body
 
 
 def test_thousands_of_nodes_are_laid_out_quickly_and_the_same_every_time():

@@ -121,16 +121,16 @@ def _stream_until_answered(server: Server, start: bytes, piece: bytes, pause: fl
     return b"", sent
 
 
-def test_an_endless_header_is_answered_431_and_closed_as_soon_as_it_passes_the_limit(server):
-    answer, sent = _stream_until_answered(server, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Endless: ", b"a" * 1024, 0.002)
-    assert parse(answer)[0] == 431 and b"request headers larger than 32 KiB" in answer
-    assert MAX_HEADER_BYTES <= sent <= MAX_HEADER_BYTES + 64 * 1024  # read as it came, refused at the limit
-
-
-def test_an_endless_url_is_answered_414_and_closed_as_soon_as_it_passes_the_limit(server):
-    answer, sent = _stream_until_answered(server, b"GET /sparql?query=", b"a" * 1024, 0.002)
-    assert parse(answer)[0] == 414 and b"POST" in answer
-    assert MAX_URL_BYTES <= sent <= MAX_URL_BYTES + 64 * 1024
+@pytest.mark.parametrize("start, status, words, limit", [
+    pytest.param(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Endless: ", 431, b"request headers larger than 32 KiB",
+                 MAX_HEADER_BYTES, id="an-endless-header-is-answered-431"),
+    pytest.param(b"GET /sparql?query=", 414, b"POST", MAX_URL_BYTES, id="an-endless-url-is-answered-414"),
+])
+def test_an_endless_header_or_url_is_refused_and_closed_as_soon_as_it_passes_the_limit(server, start, status,
+                                                                                      words, limit):
+    answer, sent = _stream_until_answered(server, start, b"a" * 1024, 0.002)
+    assert parse(answer)[0] == status and words in answer
+    assert limit <= sent <= limit + 64 * 1024  # read as it came, refused at the limit
 
 
 def test_while_endless_headers_stream_in_other_clients_are_answered_at_once_and_memory_stays_flat(server):

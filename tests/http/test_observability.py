@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.app import create_app
 from api.routers.operations import ACCESS_LOG, configure_access_log
 from graph.build import open_store
 from graph.store import KnowledgeStore
@@ -25,15 +24,16 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 @pytest.fixture(scope="module")
 def store(settings) -> Iterator[KnowledgeStore]:
+    """A store of this module's own: its counters are read, and a runaway query kills one of its workers."""
     kstore = open_store(replace(settings, query_timeout=1.0, max_rows=5))
     yield kstore
     kstore.close()
 
 
 @pytest.fixture(scope="module")
-def client(settings, store) -> Iterator[TestClient]:
-    app = create_app(replace(settings, query_timeout=1.0, max_rows=5), kstore=store)
-    with TestClient(app) as http:
+def client(make_client, settings, store) -> Iterator[TestClient]:
+    """The app with a one-second time limit and five rows at most."""
+    with make_client(replace(settings, query_timeout=1.0, max_rows=5), kstore=store) as http:
         yield http
 
 
@@ -108,12 +108,11 @@ def test_ready_says_a_query_worker_answers(client, store):
     assert body["fingerprint"] == store.fingerprint
 
 
-def test_ready_is_503_with_the_reason_when_no_worker_can_answer(settings, tmp_path):
+def test_ready_is_503_with_the_reason_when_no_worker_can_answer(make_client, settings, tmp_path):
     kstore = open_store(replace(settings, store=tmp_path / "store"))
-    app = create_app(settings, kstore=kstore)
-    with TestClient(app) as http:
+    with make_client(settings, kstore=kstore) as http:
         assert http.get("/ready").status_code == 200
-        kstore._executor.close()  # noqa: SLF001 - every worker stopped, as after a fatal error
+        kstore.backend._pool.close()  # noqa: SLF001 - every worker stopped, as after a fatal error
         response = http.get("/ready")
         assert response.status_code == 503 and response.headers["retry-after"]
         assert response.json()["status"] == "not ready" and "stopped" in response.json()["reason"]
@@ -150,15 +149,14 @@ def test_metrics_count_timeouts_busy_refusals_and_worker_restarts(client):
     assert after['hki_http_requests_total{method="GET",route="/sparql",status="504"}'] >= 1
 
 
-def test_a_busy_refusal_is_counted(settings, tmp_path):
+def test_a_busy_refusal_is_counted(make_client, settings, tmp_path):
     kstore = open_store(replace(settings, store=tmp_path / "store", query_timeout=2.0))
-    app = create_app(replace(settings, query_timeout=2.0), kstore=kstore)
     kstore.start_query_workers()
-    executor = kstore._executor  # noqa: SLF001 - fill every heavy slot by hand
+    executor = kstore.backend._pool  # noqa: SLF001 - fill every heavy slot by hand
     for _ in range(executor.heavy_slots):
         executor._heavy.acquire()  # noqa: SLF001
     try:
-        with TestClient(app) as http:
+        with make_client(replace(settings, query_timeout=2.0), kstore=kstore) as http:
             first = http.get("/sparql", params={"query": RUNAWAY})  # turns heavy, finds no slot: stopped, 503
             assert first.status_code == 503 and first.headers["retry-after"]
             again = http.get("/sparql", params={"query": RUNAWAY})  # known as heavy now: refused at once

@@ -7,32 +7,16 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from graph.build import open_store
-
-HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
-
 
 @pytest.fixture(scope="module")
-def client(settings) -> Iterator[TestClient]:
-    store = open_store(settings)
-    with TestClient(create_app(replace(settings, lang="de"), kstore=store)) as test_client:
+def hostile(make_client, hostile_settings, hostile_store) -> Iterator[TestClient]:
+    """The pages in English with tests/fixtures/hostile.ttl loaded too."""
+    with make_client(replace(hostile_settings, lang="en"), kstore=hostile_store) as test_client:
         yield test_client
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def hostile(settings) -> Iterator[TestClient]:
-    extra = replace(settings, extra_data=(HOSTILE,), lang="en")
-    store = open_store(extra)
-    with TestClient(create_app(extra, kstore=store)) as test_client:
-        yield test_client
-    store.close()
 
 
 def test_the_home_page_explains_the_dataset_and_leads_to_every_part(client):

@@ -16,14 +16,12 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from api.app import create_app
@@ -31,8 +29,8 @@ from api.web.hardening import CONTENT_SECURITY_POLICY, MAX_BODY_BYTES, MAX_URL_B
 from graph.store.query_reader import UpdateOperation, read_query
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import Variable
-from graph.build import open_store
 from graph.store import KnowledgeStore
+from support.live_server import serve_app
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile.ttl"
@@ -50,47 +48,23 @@ HTML_PAGES = [
 ]
 
 
-@contextmanager
-def live(app) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+@pytest.fixture(scope="module")
+def hostile_app(hostile_settings, hostile_store):
+    """The app over the shipped data and tests/fixtures/hostile.ttl, with a three-second time limit."""
+    return create_app(replace(hostile_settings, query_timeout=3.0), kstore=hostile_store)
 
 
 @pytest.fixture(scope="module")
-def store(settings) -> Iterator[KnowledgeStore]:
-    kstore = open_store(replace(settings, extra_data=(HOSTILE,), query_timeout=3.0))
-    yield kstore
-    kstore.close()
-
-
-@pytest.fixture(scope="module")
-def app(settings, store):
-    return create_app(replace(settings, extra_data=(HOSTILE,), query_timeout=3.0), kstore=store)
-
-
-@pytest.fixture(scope="module")
-def url(app) -> Iterator[str]:
-    with live(app) as base:
+def url(hostile_app) -> Iterator[str]:
+    with serve_app(hostile_app) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
-def client(url) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=30) as http:
-        yield http
+def http(url) -> Iterator[httpx.Client]:
+    """An HTTP client of the live server (real requests over loopback, not a TestClient)."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        yield client
 
 
 def raw(url: str, request: bytes, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
@@ -174,8 +148,8 @@ def policy(header: str) -> dict[str, list[str]]:
 # ------------------------------------------------------------------------------------------ headers and CSP
 
 @pytest.mark.parametrize("path", HTML_PAGES)
-def test_every_html_page_has_a_strict_content_security_policy_and_the_security_headers(client, path):
-    response = client.get(path, headers={"Accept": "text/html"})
+def test_every_html_page_has_a_strict_content_security_policy_and_the_security_headers(http, path):
+    response = http.get(path, headers={"Accept": "text/html"})
     assert response.status_code in (200, 404), response.text[:300]
     assert response.headers["content-type"].startswith("text/html")
     csp = policy(response.headers["content-security-policy"])
@@ -190,8 +164,8 @@ def test_every_html_page_has_a_strict_content_security_policy_and_the_security_h
 
 
 @pytest.mark.parametrize("path", HTML_PAGES)
-def test_no_page_has_inline_script_event_handlers_or_unlisted_inline_style(client, path):
-    response = client.get(path, headers={"Accept": "text/html"})
+def test_no_page_has_inline_script_event_handlers_or_unlisted_inline_style(http, path):
+    response = http.get(path, headers={"Accept": "text/html"})
     found = markup(response.text)
     assert found.inline_scripts == [], "inline scripts would be blocked by the policy (and could be injected)"
     assert found.handlers == [] and found.javascript_urls == []
@@ -213,19 +187,19 @@ def test_templates_contain_no_inline_script_handler_or_style_attribute():
 
 @pytest.mark.parametrize("path", ["/sparql?query=ASK%7B%7D", "/api/search?q=bris", "/id/city/bristol.ttl", "/health",
                                   "/static/hki.css", "/openapi.json", "/metrics"])
-def test_every_answer_has_nosniff_and_a_referrer_policy(client, path):
-    response = client.get(path)
+def test_every_answer_has_nosniff_and_a_referrer_policy(http, path):
+    response = http.get(path)
     assert response.status_code == 200
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
 
-def test_the_api_documentation_is_served_without_any_other_host(client):
-    page = client.get("/docs").text
+def test_the_api_documentation_is_served_without_any_other_host(http):
+    page = http.get("/docs").text
     assert "cdn." not in page and "https://" not in page
-    assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
-    assert client.get("/static/api-docs.js").status_code == 200
-    assert client.get("/redoc").status_code == 404  # FastAPI's ReDoc page loads from CDNs and fonts.googleapis.com
+    assert http.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert http.get("/static/api-docs.js").status_code == 200
+    assert http.get("/redoc").status_code == 404  # FastAPI's ReDoc page loads from CDNs and fonts.googleapis.com
 
 
 # ------------------------------------------------------------------------------------------ limits
@@ -239,9 +213,9 @@ def _post_routes(app) -> list[str]:
     return paths
 
 
-def test_every_route_that_takes_a_body_is_known_here(app):
+def test_every_route_that_takes_a_body_is_known_here(hostile_app):
     # A new route with a body must be added to the 413 test below (and documented in README.md).
-    assert set(_post_routes(app)) <= {"/sparql"}, _post_routes(app)
+    assert set(_post_routes(hostile_app)) <= {"/sparql"}, _post_routes(hostile_app)
 
 
 @pytest.mark.parametrize("path", ["/sparql", "/api/search", "/id/city/bristol", "/", "/explore", "/no-such-route"])
@@ -263,9 +237,9 @@ def test_a_streamed_body_over_the_limit_is_refused_with_413(url):
     assert response.status_code == 413
 
 
-def test_a_body_under_the_limit_is_answered_normally(client):
+def test_a_body_under_the_limit_is_answered_normally(http):
     query = "ASK { ?s ?p ?o }" + " " * (MAX_BODY_BYTES - 100)
-    response = client.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+    response = http.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
     assert response.status_code == 200 and response.json()["boolean"] is True
 
 
@@ -310,8 +284,8 @@ def test_dot_segments_nul_and_backslashes_are_refused_before_routing(path, refus
     assert (path_problem(path) is not None) == refused
 
 
-def test_static_files_are_still_served(client):
-    assert client.get("/static/hki.css").status_code == 200
+def test_static_files_are_still_served(http):
+    assert http.get("/static/hki.css").status_code == 200
 
 
 # ------------------------------------------------------------------------------------------ malformed input
@@ -357,8 +331,8 @@ def test_malformed_bodies_are_a_400_naming_what_is_wrong(url, content_type, body
     "/api/analysis/hubs?top=100000000000000000000", "/api/analysis/hubs?top=NaN", "/api/analysis/path?from=a&to=b&limit=1e9",
     "/api/analysis/communities?resolution=1e308", "/api/analysis/communities?resolution=inf", "/api/analysis/brokers?seed=1e400",
 ])
-def test_huge_or_nonsense_numbers_are_a_422_not_a_crash(client, target):
-    response = client.get(target)
+def test_huge_or_nonsense_numbers_are_a_422_not_a_crash(http, target):
+    response = http.get(target)
     assert response.status_code == 422, response.text[:300]
 
 
@@ -367,20 +341,20 @@ def test_huge_or_nonsense_numbers_are_a_422_not_a_crash(client, target):
        | st.lists(st.sampled_from(["text/html", "*/*", "text/*", "application/ld+json", "text/turtle", "q=0", ";q=0.5",
                                    ";q=1.0001", ",", "application/sparql-results+json", "x/y", ";;", "*/html", "text/",
                                    "image/png"]), max_size=6).map("".join))
-def test_any_accept_header_gets_an_answer_or_a_406_never_a_server_error(client, accept):
+def test_any_accept_header_gets_an_answer_or_a_406_never_a_server_error(http, accept):
     headers = {"Accept": accept.strip()} if accept.strip() else {}  # HTTP forbids surrounding whitespace
     for path in ("/sparql?query=ASK%7B%7D", "/id/city/bristol", "/sparql", "/catalog", "/", "/api/search?q=br"):
-        response = client.get(path, headers=headers)
+        response = http.get(path, headers=headers)
         assert response.status_code in (200, 400, 406), (path, accept, response.status_code, response.text[:200])
 
 
 @hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(query=st.text(max_size=200), method=st.sampled_from(["GET", "POST"]))
-def test_any_query_text_gets_an_answer_or_a_clear_error_never_a_crash(client, query, method):
+def test_any_query_text_gets_an_answer_or_a_clear_error_never_a_crash(http, query, method):
     if method == "GET":
-        response = client.get("/sparql", params={"query": query})
+        response = http.get("/sparql", params={"query": query})
     else:
-        response = client.post("/sparql", data={"query": query})
+        response = http.post("/sparql", data={"query": query})
     assert response.status_code in (200, 400, 403, 406, 503, 504), (query, response.status_code, response.text[:200])
     if response.status_code >= 400:
         assert response.text.strip()
@@ -389,15 +363,15 @@ def test_any_query_text_gets_an_answer_or_a_clear_error_never_a_crash(client, qu
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(pairs=st.lists(st.tuples(st.sampled_from(["query", "update", "format", "default-graph-uri", "named-graph-uri",
                                                  "lang", "q", "x", ""]), st.text(max_size=40)), max_size=5))
-def test_any_form_body_or_query_string_gets_a_clear_answer(client, pairs):
+def test_any_form_body_or_query_string_gets_a_clear_answer(http, pairs):
     from urllib.parse import urlencode
 
-    response = client.post("/sparql", content=urlencode(pairs).encode(),
+    response = http.post("/sparql", content=urlencode(pairs).encode(),
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code < 500 or response.status_code in (503, 504), (pairs, response.text[:200])
-    response = client.get("/api/search", params=pairs)
+    response = http.get("/api/search", params=pairs)
     assert response.status_code < 500, (pairs, response.text[:200])
-    response = client.get("/", params=pairs, headers={"Accept": "text/html"})
+    response = http.get("/", params=pairs, headers={"Accept": "text/html"})
     assert response.status_code < 500, (pairs, response.text[:200])
 
 
@@ -416,7 +390,7 @@ INJECTIONS = [
 
 
 @pytest.fixture
-def executed(store, monkeypatch) -> list[str]:
+def executed(hostile_store, monkeypatch) -> list[str]:
     """The text of every query the store runs during the test."""
     texts: list[str] = []
     original = KnowledgeStore.run
@@ -430,16 +404,16 @@ def executed(store, monkeypatch) -> list[str]:
 
 
 @pytest.mark.parametrize("payload", INJECTIONS)
-def test_parameters_are_bound_as_values_and_never_become_query_text(client, executed, payload):
+def test_parameters_are_bound_as_values_and_never_become_query_text(http, executed, payload):
     targets = [("/api/search", {"q": payload}), ("/api/search", {"q": "bris", "type": payload}),
                ("/api/entity", {"iri": payload}), ("/api/neighbours", {"iri": payload}),
                ("/resource", {"iri": payload}), ("/list", {"class": payload}),
                ("/api/analysis/path", {"from": payload, "to": "bristol"}), ("/explore", {"focus": payload}),
                ("/id/city/" + payload, {})]
     for path, params in targets:
-        response = client.get(path, params=params, headers={"Accept": "text/html"})
+        response = http.get(path, params=params, headers={"Accept": "text/html"})
         assert response.status_code in (200, 400, 404, 422), (path, response.status_code, response.text[:200])
-    client.get("/sparql", params={"query": "ASK {}"})
+    http.get("/sparql", params={"query": "ASK {}"})
     assert executed, "the spy saw no query: the test would prove nothing"
     for text in executed:  # read with the real grammar: still one query, and no variable smuggled into it
         read_query(text)  # raises for an update (DROP …), SERVICE or text that is no longer a query
@@ -467,8 +441,8 @@ HOSTILE_MARKERS = ("alert(1)", "alert('description')", "alert(3)", "alert(6)")
 @pytest.mark.parametrize("path", [p for p in HTML_PAGES if p not in ("/docs", "/ontology")]
                          + ["/id/city/xss", "/list?class=%3Cscript%3Ealert(1)%3C/script%3E", "/?lang=%22%3E%3Cscript%3E",
                             "/explore?focus=https%3A%2F%2Fw3id.org%2Fhki%2Fid%2Fcity%2Fxss-town"])
-def test_hostile_labels_and_parameters_appear_only_as_text(client, path):
-    response = client.get(path, headers={"Accept": "text/html"})
+def test_hostile_labels_and_parameters_appear_only_as_text(http, path):
+    response = http.get(path, headers={"Accept": "text/html"})
     if not response.headers["content-type"].startswith("text/html"):  # e.g. a 400 naming the bad IRI, as text
         assert response.headers["content-type"].startswith(("text/plain", "application/json"))
         assert response.headers["x-content-type-options"] == "nosniff"  # never sniffed into HTML
@@ -479,7 +453,7 @@ def test_hostile_labels_and_parameters_appear_only_as_text(client, path):
     assert "<script>alert" not in response.text and "<img src=x" not in response.text
 
 
-def test_the_friendly_error_page_escapes_the_message(client):
+def test_the_friendly_error_page_escapes_the_message(http):
     from api.web.hardening import unavailable_page
 
     page = unavailable_page(502, "<script>alert(1)</script>", "en").decode()
@@ -528,7 +502,7 @@ def listener() -> Iterator[tuple[str, list]]:
     sock.close()
 
 
-def test_no_request_path_reaches_out_to_the_network(client, listener):
+def test_no_request_path_reaches_out_to_the_network(http, listener):
     address, seen = listener
     remote = f"http://{address}/data"
     queries = [
@@ -544,16 +518,16 @@ def test_no_request_path_reaches_out_to_the_network(client, listener):
     ]
     for query in queries:
         for method in ("GET", "POST"):
-            response = (client.get("/sparql", params={"query": query}) if method == "GET"
-                        else client.post("/sparql", data={"query": query}))
+            response = (http.get("/sparql", params={"query": query}) if method == "GET"
+                        else http.post("/sparql", data={"query": query}))
             assert response.status_code in (200, 400, 403), (query, response.status_code)
-    assert client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o } LIMIT 1", "default-graph-uri": remote,
+    assert http.get("/sparql", params={"query": "SELECT * { ?s ?p ?o } LIMIT 1", "default-graph-uri": remote,
                                          "named-graph-uri": remote}).status_code == 200
     for path, params in [("/resource", {"iri": remote}), ("/api/entity", {"iri": remote}),
                          ("/api/neighbours", {"iri": remote}), ("/list", {"class": remote}),
                          ("/api/search", {"q": remote, "type": remote}), ("/explore", {"focus": remote}),
                          ("/id/city/bristol", {"format": remote})]:
-        assert client.get(path, params=params, headers={"Accept": "text/html"}).status_code < 500
+        assert http.get(path, params=params, headers={"Accept": "text/html"}).status_code < 500
     assert seen == [], "a request made the server connect to another host"
 
 
@@ -637,8 +611,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def openapi_schema(app):
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
+def openapi_schema(hostile_app):
+    return schemathesis.openapi.from_asgi("/openapi.json", hostile_app)
 
 
 def test_every_api_operation_answers_fuzzed_input_as_its_openapi_description_says(openapi_schema):

@@ -6,10 +6,8 @@ query workers.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +16,6 @@ from dataclasses import replace
 import httpx
 import pyoxigraph as ox
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.web.negotiation import MediaRange, choose, parse_accept, weight
@@ -27,6 +24,7 @@ from graph.views.examples import EXAMPLES
 from graph.store.query_reader import UnreadableQuery, UpdateOperation, read_query
 from graph.build import open_store
 from graph.store import KnowledgeStore
+from support.live_server import Listener, serve_app
 
 BASE = "https://w3id.org/hki/"
 DATA = BASE + "graph/data"
@@ -37,29 +35,10 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 TIME_LIMIT = 2.0
 
 
-@contextlib.contextmanager
-def live_server(app) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free loopback port in a thread; yields the base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port}")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def store(settings) -> Iterator[KnowledgeStore]:
+    """A store of this module's own, with two query workers: runaway queries kill them, and one test
+    changes its fingerprint."""
     kstore = open_store(replace(settings, query_timeout=TIME_LIMIT))
     kstore.start_query_workers(workers=2)
     yield kstore
@@ -70,7 +49,7 @@ def store(settings) -> Iterator[KnowledgeStore]:
 @pytest.fixture(scope="module")
 def endpoint(settings, store) -> Iterator[str]:
     app = create_app(replace(settings, query_timeout=TIME_LIMIT, max_rows=1000), kstore=store)
-    with live_server(app) as url:
+    with serve_app(app) as url:
         yield url + "/sparql"
 
 
@@ -247,33 +226,29 @@ def test_malformed_requests_never_get_a_server_error(http, endpoint, request_arg
 # ------------------------------------------------------------------------------------------ no egress
 
 @pytest.fixture
-def listener() -> Iterator[tuple[socket.socket, str]]:
-    """A local server socket that must see no connection."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(5)
-    sock.settimeout(0.5)
-    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    sock.close()
+def listener() -> Iterator[Listener]:
+    """A loopback port that must see no connection."""
+    listening = Listener()
+    yield listening
+    listening.close()
 
 
-def _assert_no_connection(sock: socket.socket) -> None:
-    with pytest.raises(socket.timeout):
-        sock.accept()
+def _assert_no_connection(listener: Listener) -> None:
+    assert listener.connections(wait=0.5) == 0, "the server connected to the address in the query"
 
 
 def test_service_is_refused_before_evaluation_and_nothing_is_contacted(http, endpoint, listener):
-    sock, url = listener
+    url = listener.url
     response = http.get(endpoint, params={"query": f"SELECT * WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}"})
     assert response.status_code == 400 and "SERVICE" in response.text and "line 1, column 18" in response.text
-    _assert_no_connection(sock)
+    _assert_no_connection(listener)
 
 
 def test_load_is_refused(http, endpoint, listener):
-    sock, url = listener
+    url = listener.url
     response = http.post(endpoint, data={"query": f"LOAD <{url}data.ttl>"})
     assert response.status_code == 400 and "LOAD is not allowed" in response.text and "line 1, column 1" in response.text
-    _assert_no_connection(sock)
+    _assert_no_connection(listener)
 
 
 @pytest.mark.parametrize("shape", [
@@ -281,15 +256,15 @@ def test_load_is_refused(http, endpoint, listener):
     "SELECT (COUNT(*) AS ?n) FROM NAMED <{url}g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
 ])
 def test_a_remote_graph_in_from_is_an_empty_graph_and_is_never_fetched(http, endpoint, listener, shape):
-    sock, url = listener
+    url = listener.url
     assert count(http.get(endpoint, params={"query": shape.format(url=url)})) == 0
-    _assert_no_connection(sock)
+    _assert_no_connection(listener)
 
 
 def test_a_remote_default_graph_uri_is_an_empty_graph_and_is_never_fetched(http, endpoint, listener):
-    sock, url = listener
+    url = listener.url
     assert count(http.get(endpoint, params={"query": COUNT, "default-graph-uri": url + "g"})) == 0
-    _assert_no_connection(sock)
+    _assert_no_connection(listener)
 
 
 # ------------------------------------------------------------------------------------------ dataset
@@ -380,7 +355,7 @@ NEGOTIATION = [
 
 
 @pytest.mark.parametrize("query, accept, fmt, expected", NEGOTIATION)
-def test_content_negotiation_table(http, endpoint, query, accept, fmt, expected):
+def test_accept_and_format_choose_the_media_type_of_each_query_form_or_are_refused(http, endpoint, query, accept, fmt, expected):
     params = {"query": query, **({"format": fmt} if fmt else {})}
     response = http.get(endpoint, params=params, headers={"Accept": accept} if accept else {})
     if isinstance(expected, int):
@@ -421,7 +396,7 @@ def test_a_406_lists_every_offered_media_type(http, endpoint):
     ("garbage", [MediaRange("*", "*", 1.0)]),
     ("a/b;q=0", [MediaRange("a", "b", 0.0)]),
 ])
-def test_the_accept_header_parser(header, expected):
+def test_an_accept_header_is_read_into_weighted_media_ranges_skipping_nonsense(header, expected):
     assert parse_accept(header) == expected
 
 
@@ -591,7 +566,7 @@ def test_errors_are_never_cached(http, endpoint):
 
 def test_a_result_over_the_row_cap_is_cut_and_says_so(settings, store):
     app = create_app(replace(settings, query_timeout=TIME_LIMIT, max_rows=5), kstore=store)
-    with live_server(app) as url, httpx.Client(timeout=30) as client:
+    with serve_app(app) as url, httpx.Client(timeout=30) as client:
         response = client.get(url + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
         assert response.headers["x-hki-truncated"] == "true; max-rows=5"
         assert len(solutions(response)) == 5
@@ -613,7 +588,7 @@ def test_a_runaway_query_is_stopped_at_the_time_limit_with_504(http, endpoint):
 def _wait_for_all_workers(store: KnowledgeStore, workers: int = 2) -> None:
     """A worker killed at a time limit is replaced in the background; wait until the pool is whole again."""
     deadline = time.monotonic() + 60
-    while store._executor._idle.qsize() < workers:  # noqa: SLF001 - the pool's size is what this test needs
+    while store.backend._pool._idle.qsize() < workers:  # noqa: SLF001 - the pool's size is what this test needs
         assert time.monotonic() < deadline, "the query worker pool did not recover"
         time.sleep(0.05)
 

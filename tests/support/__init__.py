@@ -1,1 +1,2 @@
-"""Helpers shared by the test modules: a real `kg serve` process, loopback listeners."""
+"""Helpers shared by the test modules: live servers (a real `kg serve` process, an app under uvicorn in
+a thread), loopback listeners, a throwaway Virtuoso."""

@@ -1,5 +1,12 @@
-"""A real `kg serve` process on a free loopback port, for tests that need the whole server: its own
-process (crashes, stalls, memory), its access log on standard output, its /metrics."""
+"""Live servers on free loopback ports.
+
+`kg_serve`: a real `kg serve` process, for tests that need the whole server: its own process (crashes,
+stalls, memory), its access log on standard output, its /metrics.
+`serve_app`: an app made in the test (usually `api.app.create_app` over a store the test holds) served by
+uvicorn in a thread of the test process, for tests that need real HTTP (raw sockets, a browser, HTTP
+clients) but not a process of its own.
+`Listener`: a loopback port that counts the connections made to it.
+"""
 from __future__ import annotations
 
 import os
@@ -8,6 +15,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
 
 KG = Path(sys.executable).with_name("kg")
@@ -117,6 +126,28 @@ def kg_serve(folder: Path, *args: str, env: dict[str, str] | None = None, ready_
             process.wait(10)
         if not allow_tracebacks:
             assert "Traceback" not in errors.read_text(), errors.read_text()[-3000:]
+
+
+@contextmanager
+def serve_app(app, start_timeout: float = 30) -> Iterator[str]:
+    """Serve the ASGI `app` with uvicorn on a free loopback port in a thread; yields the base URL.
+
+    The app's lifespan is not run (lifespan="off"): whoever made the app and its store closes them.
+    """
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout
+    while not server.started:
+        assert thread.is_alive(), f"uvicorn ended before it served on 127.0.0.1:{port}"
+        assert time.monotonic() < deadline, f"uvicorn did not start on 127.0.0.1:{port}"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 class Listener:

@@ -13,9 +13,7 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib import RDF, URIRef
 
-from api.app import create_app
 from graph.build import build
-from graph.build import open_store
 from graph.load.validation import validate_graph
 
 SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "dcat-ap-de-shapes.ttl"
@@ -36,11 +34,10 @@ def dist(tmp_path_factory, settings) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(settings, dist) -> Iterator[TestClient]:
-    store = open_store(settings)
-    with TestClient(create_app(replace(settings, lang="en"), dist_dir=dist, kstore=store)) as test_client:
+def client(make_client, settings, dist) -> Iterator[TestClient]:
+    """The app in English, with /downloads listing the build in `dist`."""
+    with make_client(replace(settings, lang="en"), dist_dir=dist) as test_client:
         yield test_client
-    store.close()
 
 
 def conformance(graph: rdflib.Graph) -> list[str]:
@@ -123,6 +120,6 @@ def test_the_downloads_page_lists_every_dump_with_size_and_checksum(client, dist
     assert client.get("/downloads/hki.ttl").content == (dist / "hki.ttl").read_bytes()
 
 
-def test_the_downloads_page_says_how_to_build_when_nothing_is_built(settings, hannover, tmp_path):
-    with TestClient(create_app(replace(settings, lang="en"), dist_dir=tmp_path, kstore=hannover)) as empty:
+def test_the_downloads_page_says_how_to_build_when_nothing_is_built(make_client, settings, tmp_path):
+    with make_client(replace(settings, lang="en"), dist_dir=tmp_path) as empty:
         assert "kg build" in empty.get("/downloads?lang=en").text

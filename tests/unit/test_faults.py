@@ -32,7 +32,6 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from graph.build import open_store
 from graph.store import QueryRequest
 
@@ -193,7 +192,7 @@ def test_a_worker_killed_from_outside_is_replaced_and_no_query_fails(settings, t
     store = open_store(replace(settings, store=tmp_path / "store"))
     store.start_query_workers(workers=2)
     try:
-        for worker in list(store._executor._live):  # noqa: SLF001 - the processes are what this test attacks
+        for worker in list(store.backend._pool._live):  # noqa: SLF001 - the processes are what this test attacks
             os.kill(worker.process.pid, signal.SIGKILL)
         time.sleep(0.2)
         for _ in range(4):
@@ -212,7 +211,7 @@ def pool(settings, tmp_path):
 
 
 def test_a_long_query_moves_to_a_heavy_slot_at_the_lowest_cpu_priority(pool):
-    executor = pool._executor  # noqa: SLF001 - the scheduling is what this test checks
+    executor = pool.backend._pool  # noqa: SLF001 - the scheduling is what this test checks
     result: dict = {}
     thread = threading.Thread(target=lambda: result.setdefault("error", _stopped(pool, RUNAWAY, 2.0)))
     thread.start()
@@ -244,7 +243,7 @@ def test_cheap_queries_stay_fast_while_every_heavy_slot_is_taken(pool):
 
 def test_a_client_whose_query_ran_long_holds_a_cheap_worker_only_briefly_with_its_next_ones(pool):
     _stopped(pool, RUNAWAY + " # first", 1.0, "10.0.0.1")
-    executor = pool._executor  # noqa: SLF001
+    executor = pool.backend._pool  # noqa: SLF001
     for _ in range(executor.heavy_slots):
         executor._heavy.acquire()  # noqa: SLF001 - every heavy slot taken
     try:
@@ -313,7 +312,8 @@ import shutil, sys
 from dataclasses import replace
 from pathlib import Path
 from graph.config import Settings
-from graph.store import QueryRequest, QueryTimeout, open_store
+from graph.build import open_store
+from graph.store import QueryRequest, QueryTimeout
 
 if __name__ == "__main__":
     path = Path(sys.argv[1])
@@ -419,11 +419,9 @@ class FakeEndpoint:
 
 
 @pytest.fixture(scope="module")
-def fake_endpoint(settings) -> Iterator[FakeEndpoint]:
-    local = open_store(settings)
+def fake_endpoint(hannover) -> Iterator[FakeEndpoint]:
     copy = ox.Store()
-    copy.bulk_extend(local.quads())
-    local.close()
+    copy.bulk_extend(hannover.quads())
     endpoint = FakeEndpoint(copy)
     endpoint.start()
     yield endpoint
@@ -431,9 +429,11 @@ def fake_endpoint(settings) -> Iterator[FakeEndpoint]:
 
 
 @pytest.fixture(scope="module")
-def remote_client(settings, fake_endpoint) -> Iterator[TestClient]:
-    app = create_app(replace(settings, endpoint=fake_endpoint.url, query_timeout=1.5, lang="en"))
-    with TestClient(app, raise_server_exceptions=False) as client:
+def remote_client(make_client, settings, fake_endpoint) -> Iterator[TestClient]:
+    """The app in English over the fake endpoint (`kg serve --endpoint`), with a 1.5 s time limit for queries
+    from outside and 3 s for the queries of pages (page_query_timeout)."""
+    config = replace(settings, endpoint=fake_endpoint.url, query_timeout=1.5, page_query_timeout=3.0, lang="en")
+    with make_client(config, own_store=True, raise_server_exceptions=False) as client:
         yield client
 
 
@@ -471,9 +471,11 @@ def test_a_slow_endpoint_gives_504_with_a_message_and_an_unavailable_page(remote
         query = remote_client.get("/sparql", params=ASK)
         assert query.status_code == 504 and "time limit" in query.text
         assert time.monotonic() - started < 4
-        fake_endpoint.delay = 21.0  # pages allow their queries 20 s (graph/views/describe.py)
+        fake_endpoint.delay = 4.0  # over the pages' limit (page_query_timeout: 3 s here)
+        started = time.monotonic()
         page = remote_client.get("/id/city/perpignan", headers=PAGE)
         assert page.status_code == 504 and "The data did not arrive in time" in page.text
+        assert time.monotonic() - started < 8, "a page waited longer than its configured limit"
     finally:
         fake_endpoint.mode = "up"
     time.sleep(1)

@@ -184,6 +184,13 @@ pship:hannover-bristol a hki:Partnership ;
     dct:source <https://en.wikipedia.org/wiki/Bristol> .
 """
 
+NEW_SDG = """
+<http://metadata.un.org/sdg/11.4> a skos:Concept ;
+    skos:inScheme <http://metadata.un.org/sdg> ;
+    skos:notation "11.4" ;
+    skos:prefLabel "Weltkultur- und -naturerbe schützen"@de , "Protect the world's cultural and natural heritage"@en .
+"""
+
 ALL_VALID = [
     PARTNERSHIP_TTL,
     MEMBERSHIP_TTL,
@@ -192,6 +199,7 @@ ALL_VALID = [
     PAPER_TTL,
     ACTION_CONCEPT_TTL,
     UNVERIFIED_PARTNERSHIP_TTL,
+    NEW_SDG,
 ]
 
 
@@ -256,7 +264,7 @@ def shape_messages(shapes: Graph, shape: str, lang: str) -> set[str]:
 
 
 @pytest.mark.parametrize("turtle", ALL_VALID, ids=["partnership", "membership", "measure", "goal", "council-paper",
-                                                   "action-concept", "unverified-partnership"])
+                                                   "action-concept", "unverified-partnership", "sdg-concept"])
 def test_the_valid_fixtures_of_this_file_have_no_problems(turtle: str):
     assert_valid(turtle)
 
@@ -265,57 +273,172 @@ def test_the_shipped_ontology_vocabularies_and_sdgs_alone_have_no_problems():
     assert validate_graph(data_graph("")) == []
 
 
-# ---------------------------------------------------------------- labels in German and English
+# ---------------------------------------------------------------- one rule broken, reported alone
 
 
-def test_a_city_without_an_english_label_is_reported_as_missing_its_english_name():
-    broken = replaced(CITIES, '"Bristol"@de , "Bristol"@en', '"Bristol"@de')
-    assert_only(problems(broken), focus=BRISTOL, path=str(RDFS.label), rule="QualifiedMinCount")
+def broken(name: str, turtle: str, old: str, new: str, *, focus: str, path: URIRef | None, rule: str,
+           value: str | None = None):
+    """A case of the test below: the valid `turtle` with `old` replaced by `new` breaks `rule` at `focus`."""
+    return pytest.param(turtle, old, new, focus, None if path is None else str(path), rule, value, id=name)
 
 
-def test_a_measure_without_a_german_label_is_reported_as_missing_its_german_name():
-    broken = replaced(MEASURE_TTL, '"Welcome Centre"@de , ', "")
-    assert_only(problems(broken), focus=MEASURE, path=str(RDFS.label), rule="QualifiedMinCount")
+ONE_RULE_BROKEN = [
+    # labels in German and English
+    broken("a_city_without_an_english_label_is_reported_as_missing_its_english_name",
+           CITIES, '"Bristol"@de , "Bristol"@en', '"Bristol"@de',
+           focus=BRISTOL, path=RDFS.label, rule="QualifiedMinCount"),
+    broken("a_measure_without_a_german_label_is_reported_as_missing_its_german_name",
+           MEASURE_TTL, '"Welcome Centre"@de , ', "",
+           focus=MEASURE, path=RDFS.label, rule="QualifiedMinCount"),
+    broken("a_partnership_with_two_german_labels_is_reported_as_a_duplicate_language",
+           PARTNERSHIP_TTL, '"Twinning Hannover – Bristol"@en',
+           '"Twinning Hannover – Bristol"@en , "Partnerschaft Hannover–Bristol"@de',
+           focus=PARTNERSHIP, path=RDFS.label, rule="UniqueLang"),
+    broken("a_label_without_a_language_tag_is_reported_as_not_german_or_english",
+           MEMBERSHIP_TTL, '"Eurocities"@de , "Eurocities"@en', '"Eurocities"@de , "Eurocities"@en , "Eurocities"',
+           focus=EUROCITIES, path=RDFS.label, rule="LanguageIn", value='"Eurocities"'),
+    broken("a_milestone_subclass_needs_both_labels_too",
+           ACTION_CONCEPT_TTL, '"Vorstellung im Ausschuss"@de , ', "",
+           focus=EVENT, path=RDFS.label, rule="QualifiedMinCount"),
+    broken("a_concept_scheme_needs_both_labels_too",
+           GOAL_TTL, ',\n        "Goals of the action concept International City"@en', "",
+           focus="https://w3id.org/hki/scheme/goals-internationale-stadt", path=RDFS.label,
+           rule="QualifiedMinCount"),
+    # SDG concepts
+    broken("an_sdg_concept_without_a_german_preferred_name_is_reported",
+           NEW_SDG, '"Weltkultur- und -naturerbe schützen"@de , ', "",
+           focus="http://metadata.un.org/sdg/11.4", path=SKOS.prefLabel, rule="QualifiedMinCount"),
+    broken("an_sdg_concept_without_a_number_is_reported",
+           NEW_SDG, 'skos:notation "11.4" ;', "",
+           focus="http://metadata.un.org/sdg/11.4", path=SKOS.notation, rule="MinCount"),
+    # places
+    broken("a_wikidata_wiki_page_instead_of_the_entity_is_reported",
+           CITIES, "<http://www.wikidata.org/entity/Q23154>", "<https://www.wikidata.org/wiki/Q23154>",
+           focus=BRISTOL, path=OWL.sameAs, rule="Pattern", value="<https://www.wikidata.org/wiki/Q23154>"),
+    broken("a_geonames_iri_without_the_final_slash_is_reported",
+           CITIES, "<https://sws.geonames.org/2654675/>", "<https://sws.geonames.org/2654675>",
+           focus=BRISTOL, path=OWL.sameAs, rule="Pattern"),
+    broken("a_place_linked_to_two_wikidata_entities_is_reported",
+           CITIES, "<http://www.wikidata.org/entity/Q23154> ,",
+           "<http://www.wikidata.org/entity/Q23154> , <http://www.wikidata.org/entity/Q21693433> ,",
+           focus=BRISTOL, path=OWL.sameAs, rule="QualifiedMaxCount"),
+    broken("a_country_missing_from_the_vocabulary_is_reported",
+           CITIES, "schema:containedInPlace country:GBR", "schema:containedInPlace country:USA",
+           focus=BRISTOL, path=SCHEMA.containedInPlace, rule="InScheme",
+           value="<http://publications.europa.eu/resource/authority/country/USA>"),
+    broken("a_city_without_a_country_is_reported",
+           CITIES, "schema:containedInPlace country:GBR ;", "",
+           focus=BRISTOL, path=SCHEMA.containedInPlace, rule="MinCount"),
+    broken("a_longitude_out_of_range_is_reported",
+           CITIES, 'wgs:long "9.73861"^^xsd:decimal', 'wgs:long "973.861"^^xsd:decimal',
+           focus=HANNOVER, path=WGS.long, rule="MaxInclusive"),
+    broken("a_geometry_that_is_not_a_wkt_literal_is_reported",
+           CITIES, '"POINT(9.73861 52.37444)"^^geo:wktLiteral', '"POINT(9.73861 52.37444)"',
+           focus=HANNOVER + "/geometry", path=GEO.asWKT, rule="Datatype"),
+    # sources
+    broken("a_source_written_as_text_is_reported_as_not_a_web_address",
+           MEASURE_TTL, "dct:source <https://www.hannover.de/welcome-centre>",
+           'dct:source "https://www.hannover.de/welcome-centre"',
+           focus=MEASURE, path=DCTERMS.source, rule="NodeKind", value='"https://www.hannover.de/welcome-centre"'),
+    broken("a_source_that_is_not_a_web_address_is_reported",
+           MEASURE_TTL, "dct:source <https://www.hannover.de/welcome-centre>", "dct:source <urn:isbn:9783000000000>",
+           focus=MEASURE, path=DCTERMS.source, rule="Pattern"),
+    # partnerships
+    broken("a_partnership_with_one_partner_is_reported",
+           PARTNERSHIP_TTL, "hki:partner city:hannover , city:bristol", "hki:partner city:hannover",
+           focus=PARTNERSHIP, path=HKI.partner, rule="MinCount"),
+    broken("a_partner_that_is_not_a_place_is_reported",
+           PARTNERSHIP_TTL + ORGANISATIONS, "hki:partner city:hannover , city:bristol",
+           "hki:partner orgn:eurocities , city:bristol",
+           focus=PARTNERSHIP, path=HKI.partner, rule="Or", value=f"<{EUROCITIES}>"),
+    broken("a_partnership_type_not_in_the_partnership_type_scheme_is_reported",
+           PARTNERSHIP_TTL, "hki:partnershipType ptype:twin-city", "hki:partnershipType mstatus:ongoing",
+           focus=PARTNERSHIP, path=HKI.partnershipType, rule="InScheme",
+           value="<https://w3id.org/hki/scheme/measure-status/ongoing>"),
+    broken("a_made_up_partnership_type_is_reported",
+           PARTNERSHIP_TTL, "hki:partnershipType ptype:twin-city", "hki:partnershipType ptype:sister-city",
+           focus=PARTNERSHIP, path=HKI.partnershipType, rule="InScheme"),
+    broken("a_partnership_with_two_types_is_reported",
+           PARTNERSHIP_TTL, "hki:partnershipType ptype:twin-city",
+           "hki:partnershipType ptype:twin-city , ptype:friendship",
+           focus=PARTNERSHIP, path=HKI.partnershipType, rule="MaxCount"),
+    broken("a_partnership_without_a_type_is_reported",
+           PARTNERSHIP_TTL, "hki:partnershipType ptype:twin-city ;", "",
+           focus=PARTNERSHIP, path=HKI.partnershipType, rule="MinCount"),
+    # dates
+    broken("two_start_dates_are_reported",
+           PARTNERSHIP_TTL, 'schema:startDate "1947"^^xsd:gYear', 'schema:startDate "1947"^^xsd:gYear , "1948"^^xsd:gYear',
+           focus=PARTNERSHIP, path=SCHEMA.startDate, rule="MaxCount"),
+    broken("a_milestone_without_a_date_is_reported",
+           ACTION_CONCEPT_TTL, 'schema:startDate "2019-02-14"^^xsd:date ;', "",
+           focus=EVENT, path=SCHEMA.startDate, rule="MinCount"),
+    # measures
+    broken("a_measure_status_from_the_wrong_scheme_is_reported",
+           MEASURE_TTL, "hki:measureStatus mstatus:ongoing", "hki:measureStatus pstatus:in-implementation",
+           focus=MEASURE, path=HKI.measureStatus, rule="InScheme",
+           value="<https://w3id.org/hki/scheme/project-status/in-implementation>"),
+    broken("a_measure_without_a_status_is_reported",
+           MEASURE_TTL, "hki:measureStatus mstatus:ongoing ;", "",
+           focus=MEASURE, path=HKI.measureStatus, rule="MinCount"),
+    broken("a_measure_without_an_identifier_is_reported",
+           MEASURE_TTL, 'dct:identifier "M-01" ;', "",
+           focus=MEASURE, path=DCTERMS.identifier, rule="MinCount"),
+    # council papers and organisations
+    broken("a_council_paper_without_a_number_is_reported",
+           PAPER_TTL, 'dct:identifier "0383/2019" ;', "",
+           focus=PAPER, path=DCTERMS.identifier, rule="MinCount"),
+    broken("a_council_paper_dated_by_year_only_is_reported",
+           PAPER_TTL, 'dct:date "2019-02-14"^^xsd:date', 'dct:date "2019"^^xsd:gYear',
+           focus=PAPER, path=DCTERMS.date, rule="Datatype"),
+    broken("an_organisation_without_a_type_is_reported",
+           ORGANISATIONS, "org:classification otype:city-network ;", "",
+           focus=EUROCITIES, path=ORG.classification, rule="MinCount"),
+    # links to the SDGs
+    broken("an_sdg_link_without_a_mapping_basis_is_reported",
+           MEASURE_TTL, "hki:sdgMappingBasis basis:source ;", "",
+           focus=MEASURE, path=HKI.sdgMappingBasis, rule="MinCount"),
+    broken("an_sdg_link_with_two_mapping_bases_is_reported",
+           MEASURE_TTL, "hki:sdgMappingBasis basis:source",
+           "hki:sdgMappingBasis basis:source , basis:editorial ;\n    skos:editorialNote \"x\"@en",
+           focus=MEASURE, path=HKI.sdgMappingBasis, rule="MaxCount"),
+    broken("an_editorial_sdg_mapping_without_a_note_is_reported",
+           GOAL_TTL, """    skos:editorialNote "Partnerschaften für die Ziele (SDG 17), weil das Ziel auf Netzwerke setzt."@de ,
+        "Partnerships for the goals (SDG 17), because the goal relies on networks."@en ;
+""", "",
+           focus=GOAL, path=SKOS.editorialNote, rule="EditorialMappingWithoutNote"),
+    # goals
+    broken("a_goal_outside_any_concept_scheme_is_reported",
+           GOAL_TTL, "skos:inScheme <https://w3id.org/hki/scheme/goals-internationale-stadt> ;", "",
+           focus=GOAL, path=SKOS.inScheme, rule="MinCount"),
+    broken("a_goal_in_an_undeclared_scheme_is_reported",
+           GOAL_TTL, "skos:inScheme <https://w3id.org/hki/scheme/goals-internationale-stadt> ;",
+           "skos:inScheme <https://w3id.org/hki/scheme/goals-typo> ;",
+           focus=GOAL, path=SKOS.inScheme, rule="Class"),
+    broken("a_goal_without_an_english_preferred_name_is_reported",
+           GOAL_TTL, 'skos:prefLabel "Internationales Profil stärken"@de , "Strengthen the international profile"@en',
+           'skos:prefLabel "Internationales Profil stärken"@de',
+           focus=GOAL, path=SKOS.prefLabel, rule="QualifiedMinCount"),
+    broken("a_goal_without_a_number_is_reported",
+           GOAL_TTL, 'skos:notation "1" ;', "",
+           focus=GOAL, path=SKOS.notation, rule="MinCount"),
+    # uncertain facts
+    broken("an_unverified_fact_without_an_english_note_is_reported",
+           UNVERIFIED_PARTNERSHIP_TTL, ',\n        "The year comes from a third-party source only."@en', "",
+           focus=PARTNERSHIP, path=SKOS.editorialNote, rule="UncertainWithoutNote"),
+    # memberships
+    broken("a_membership_with_two_members_is_reported",
+           MEMBERSHIP_TTL, "org:member orgn:lhh ;", "org:member orgn:lhh , orgn:eurocities ;",
+           focus=MEMBERSHIP, path=ORG.member, rule="MaxCount"),
+    broken("a_membership_without_its_organisation_is_reported",
+           MEMBERSHIP_TTL, "org:organization orgn:eurocities ;", "",
+           focus=MEMBERSHIP, path=ORG.organization, rule="MinCount"),
+]
 
 
-def test_a_partnership_with_two_german_labels_is_reported_as_a_duplicate_language():
-    broken = replaced(PARTNERSHIP_TTL, '"Twinning Hannover – Bristol"@en', '"Twinning Hannover – Bristol"@en , "Partnerschaft Hannover–Bristol"@de')
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(RDFS.label), rule="UniqueLang")
-
-
-def test_a_label_without_a_language_tag_is_reported_as_not_german_or_english():
-    broken = replaced(MEMBERSHIP_TTL, '"Eurocities"@de , "Eurocities"@en', '"Eurocities"@de , "Eurocities"@en , "Eurocities"')
-    assert_only(problems(broken), focus=EUROCITIES, path=str(RDFS.label), rule="LanguageIn", value='"Eurocities"')
-
-
-def test_a_milestone_subclass_and_a_concept_scheme_need_both_labels_too():
-    assert_only(problems(replaced(ACTION_CONCEPT_TTL, '"Vorstellung im Ausschuss"@de , ', "")),
-                focus=EVENT, path=str(RDFS.label), rule="QualifiedMinCount")
-    assert_only(problems(replaced(GOAL_TTL, ',\n        "Goals of the action concept International City"@en', "")),
-                focus="https://w3id.org/hki/scheme/goals-internationale-stadt", path=str(RDFS.label),
-                rule="QualifiedMinCount")
-
-
-# ---------------------------------------------------------------- SDG concepts
-
-NEW_SDG = """
-<http://metadata.un.org/sdg/11.4> a skos:Concept ;
-    skos:inScheme <http://metadata.un.org/sdg> ;
-    skos:notation "11.4" ;
-    skos:prefLabel "Weltkultur- und -naturerbe schützen"@de , "Protect the world's cultural and natural heritage"@en .
-"""
-
-
-def test_an_sdg_concept_without_a_german_preferred_name_is_reported():
-    assert_valid(NEW_SDG)
-    broken = replaced(NEW_SDG, '"Weltkultur- und -naturerbe schützen"@de , ', "")
-    assert_only(problems(broken), focus="http://metadata.un.org/sdg/11.4", path=str(SKOS.prefLabel),
-                rule="QualifiedMinCount")
-
-
-def test_an_sdg_concept_without_a_number_is_reported():
-    broken = replaced(NEW_SDG, 'skos:notation "11.4" ;', "")
-    assert_only(problems(broken), focus="http://metadata.un.org/sdg/11.4", path=str(SKOS.notation), rule="MinCount")
+@pytest.mark.parametrize(("turtle", "old", "new", "focus", "path", "rule", "value"), ONE_RULE_BROKEN)
+def test_a_valid_fixture_broken_in_one_place_is_reported_for_that_rule_alone_in_plain_words(
+        turtle: str, old: str, new: str, focus: str, path: str | None, rule: str, value: str | None):
+    assert_only(problems(replaced(turtle, old, new)), focus=focus, path=path, rule=rule, value=value)
 
 
 # ---------------------------------------------------------------- places
@@ -329,38 +452,11 @@ def test_an_https_wikidata_iri_is_reported_with_the_valid_form_in_the_message():
     assert "http://www.wikidata.org/entity/Q" in found[0].message
 
 
-def test_a_wikidata_wiki_page_instead_of_the_entity_is_reported():
-    broken = replaced(CITIES, "<http://www.wikidata.org/entity/Q23154>", "<https://www.wikidata.org/wiki/Q23154>")
-    assert_only(problems(broken), focus=BRISTOL, path=str(OWL.sameAs), rule="Pattern",
-                value="<https://www.wikidata.org/wiki/Q23154>")
-
-
-def test_a_geonames_iri_without_the_final_slash_is_reported():
-    broken = replaced(CITIES, "<https://sws.geonames.org/2654675/>", "<https://sws.geonames.org/2654675>")
-    assert_only(problems(broken), focus=BRISTOL, path=str(OWL.sameAs), rule="Pattern")
-
-
-def test_a_place_linked_to_two_wikidata_entities_is_reported():
-    broken = replaced(CITIES, "<http://www.wikidata.org/entity/Q23154> ,", "<http://www.wikidata.org/entity/Q23154> , <http://www.wikidata.org/entity/Q21693433> ,")
-    assert_only(problems(broken), focus=BRISTOL, path=str(OWL.sameAs), rule="QualifiedMaxCount")
-
-
 def test_a_country_that_is_not_an_eu_country_iri_is_reported():
     broken = replaced(CITIES, "schema:containedInPlace country:GBR", "schema:containedInPlace <http://publications.europa.eu/resource/authority/country/GB>")
     found = problems(broken)
     assert {v.rule for v in found} == {"Pattern", "InScheme"}
     assert {(v.focus, v.path) for v in found} == {(BRISTOL, str(SCHEMA.containedInPlace))}
-
-
-def test_a_country_missing_from_the_vocabulary_is_reported():
-    broken = replaced(CITIES, "schema:containedInPlace country:GBR", "schema:containedInPlace country:USA")
-    assert_only(problems(broken), focus=BRISTOL, path=str(SCHEMA.containedInPlace), rule="InScheme",
-                value="<http://publications.europa.eu/resource/authority/country/USA>")
-
-
-def test_a_city_without_a_country_is_reported():
-    broken = replaced(CITIES, "schema:containedInPlace country:GBR ;", "")
-    assert_only(problems(broken), focus=BRISTOL, path=str(SCHEMA.containedInPlace), rule="MinCount")
 
 
 def test_a_latitude_given_as_text_is_reported():
@@ -371,61 +467,35 @@ def test_a_latitude_given_as_text_is_reported():
     assert {(v.focus, v.path, v.value) for v in found} == {(HANNOVER, str(WGS.lat), '"52.37444"')}
 
 
-def test_a_longitude_out_of_range_is_reported():
-    broken = replaced(CITIES, 'wgs:long "9.73861"^^xsd:decimal', 'wgs:long "973.861"^^xsd:decimal')
-    assert_only(problems(broken), focus=HANNOVER, path=str(WGS.long), rule="MaxInclusive")
-
-
-def test_a_geometry_that_is_not_a_wkt_literal_is_reported():
-    broken = replaced(CITIES, '"POINT(9.73861 52.37444)"^^geo:wktLiteral', '"POINT(9.73861 52.37444)"')
-    assert_only(problems(broken), focus=HANNOVER + "/geometry", path=str(GEO.asWKT), rule="Datatype")
-
-
 # ---------------------------------------------------------------- sources
 
-SOURCED = [  # (what, fixture, focus, its source)
-    ("partnership", PARTNERSHIP_TTL, PARTNERSHIP, "https://www.hannover.de/partnerstaedte"),
-    ("membership", MEMBERSHIP_TTL, MEMBERSHIP, "https://eurocities.eu/members/"),
-    ("measure", MEASURE_TTL, MEASURE, "https://www.hannover.de/welcome-centre"),
-    ("city", CITIES, BRISTOL, "https://www.hannover.de/partnerstaedte/bristol"),
-    ("organisation", ORGANISATIONS, EUROCITIES, "https://eurocities.eu/"),
-    ("goal", GOAL_TTL, GOAL, "https://www.hannover.de/internationale-stadt"),
-    ("council-paper", PAPER_TTL, PAPER, "https://e-government.hannover-stadt.de/lhhsimwebre.nsf/DS/0383-2019"),
-    ("action-concept", ACTION_CONCEPT_TTL, CONCEPT, "https://www.hannover.de/internationale-stadt"),
-    ("milestone", ACTION_CONCEPT_TTL, EVENT, "https://e-government.hannover-stadt.de/lhhsimwebre.nsf/DS/0383-2019"),
+SOURCED = [  # (what, fixture, focus, its English label, its source)
+    ("partnership", PARTNERSHIP_TTL, PARTNERSHIP, "Twinning Hannover – Bristol", "https://www.hannover.de/partnerstaedte"),
+    ("membership", MEMBERSHIP_TTL, MEMBERSHIP, "Membership of the State Capital Hannover in Eurocities",
+     "https://eurocities.eu/members/"),
+    ("measure", MEASURE_TTL, MEASURE, "Welcome Centre", "https://www.hannover.de/welcome-centre"),
+    ("city", CITIES, BRISTOL, "Bristol", "https://www.hannover.de/partnerstaedte/bristol"),
+    ("organisation", ORGANISATIONS, EUROCITIES, "Eurocities", "https://eurocities.eu/"),
+    ("goal", GOAL_TTL, GOAL, "Strengthen the international profile", "https://www.hannover.de/internationale-stadt"),
+    ("council-paper", PAPER_TTL, PAPER, "Council paper 0383/2019",
+     "https://e-government.hannover-stadt.de/lhhsimwebre.nsf/DS/0383-2019"),
+    ("action-concept", ACTION_CONCEPT_TTL, CONCEPT, "Action concept International City",
+     "https://www.hannover.de/internationale-stadt"),
+    ("milestone", ACTION_CONCEPT_TTL, EVENT, "Presentation to the committee",
+     "https://e-government.hannover-stadt.de/lhhsimwebre.nsf/DS/0383-2019"),
 ]
 
 
-@pytest.mark.parametrize(("what", "turtle", "focus", "source"), SOURCED, ids=[s[0] for s in SOURCED])
-def test_an_entry_without_a_source_is_reported_with_its_focus_node(what: str, turtle: str, focus: str, source: str):
+@pytest.mark.parametrize(("what", "turtle", "focus", "label", "source"), SOURCED, ids=[s[0] for s in SOURCED])
+def test_an_entry_without_a_source_is_reported_with_its_focus_node_and_label(what: str, turtle: str, focus: str,
+                                                                             label: str, source: str):
     broken = replaced(turtle, f" ;\n    dct:source <{source}> .", " .")
-    assert_only(problems(broken), focus=focus, path=str(DCTERMS.source), rule="MinCount")
-
-
-def test_a_partnership_without_a_source_is_reported_with_its_focus_node():
-    broken = replaced(PARTNERSHIP_TTL, ' ;\n    dct:source <https://www.hannover.de/partnerstaedte> .', " .")
     found = problems(broken)
-    assert_only(found, focus=PARTNERSHIP, path=str(DCTERMS.source), rule="MinCount")
-    assert str(found[0]).startswith("Twinning Hannover – Bristol: dct:source: ")
-
-
-def test_a_source_written_as_text_is_reported_as_not_a_web_address():
-    broken = replaced(MEASURE_TTL, "dct:source <https://www.hannover.de/welcome-centre>", 'dct:source "https://www.hannover.de/welcome-centre"')
-    assert_only(problems(broken), focus=MEASURE, path=str(DCTERMS.source), rule="NodeKind",
-                value='"https://www.hannover.de/welcome-centre"')
-
-
-def test_a_source_that_is_not_a_web_address_is_reported():
-    broken = replaced(MEASURE_TTL, "dct:source <https://www.hannover.de/welcome-centre>", "dct:source <urn:isbn:9783000000000>")
-    assert_only(problems(broken), focus=MEASURE, path=str(DCTERMS.source), rule="Pattern")
+    assert_only(found, focus=focus, path=str(DCTERMS.source), rule="MinCount")
+    assert str(found[0]).startswith(f"{label}: dct:source: ")
 
 
 # ---------------------------------------------------------------- partnerships
-
-
-def test_a_partnership_with_one_partner_is_reported():
-    broken = replaced(PARTNERSHIP_TTL, "hki:partner city:hannover , city:bristol", "hki:partner city:hannover")
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(HKI.partner), rule="MinCount")
 
 
 def test_a_partnership_of_three_places_is_fine():
@@ -434,22 +504,6 @@ city:linden a schema:AdministrativeArea ;
     rdfs:label "Linden-Limmer"@de , "Linden-Limmer"@en ;
     schema:containedInPlace city:hannover .
 """)
-
-
-def test_a_partner_that_is_not_a_place_is_reported():
-    broken = replaced(PARTNERSHIP_TTL, "hki:partner city:hannover , city:bristol", "hki:partner orgn:eurocities , city:bristol") + ORGANISATIONS
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(HKI.partner), rule="Or", value=f"<{EUROCITIES}>")
-
-
-def test_a_partnership_type_not_in_the_partnership_type_scheme_is_reported():
-    broken = replaced(PARTNERSHIP_TTL, "hki:partnershipType ptype:twin-city", "hki:partnershipType mstatus:ongoing")
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(HKI.partnershipType), rule="InScheme",
-                value="<https://w3id.org/hki/scheme/measure-status/ongoing>")
-
-
-def test_a_made_up_partnership_type_is_reported():
-    broken = replaced(PARTNERSHIP_TTL, "hki:partnershipType ptype:twin-city", "hki:partnershipType ptype:sister-city")
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(HKI.partnershipType), rule="InScheme")
 
 
 def test_a_partnership_type_added_to_the_scheme_by_another_city_is_accepted_without_editing_the_shapes():
@@ -461,16 +515,6 @@ ptype:sister-region a skos:Concept ;
     assert_valid(extended)
 
 
-def test_a_partnership_with_two_types_is_reported():
-    broken = replaced(PARTNERSHIP_TTL, "hki:partnershipType ptype:twin-city", "hki:partnershipType ptype:twin-city , ptype:friendship")
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(HKI.partnershipType), rule="MaxCount")
-
-
-def test_a_partnership_without_a_type_is_reported():
-    broken = replaced(PARTNERSHIP_TTL, "hki:partnershipType ptype:twin-city ;", "")
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(HKI.partnershipType), rule="MinCount")
-
-
 # ---------------------------------------------------------------- dates
 
 
@@ -479,11 +523,6 @@ def test_a_partnership_without_a_type_is_reported():
 def test_a_start_date_that_is_not_a_year_month_or_day_is_reported(start: str):
     broken = replaced(PARTNERSHIP_TTL, 'schema:startDate "1947"^^xsd:gYear', f"schema:startDate {start}")
     assert_only(problems(broken), focus=PARTNERSHIP, path=str(SCHEMA.startDate), rule="Or")
-
-
-def test_two_start_dates_are_reported():
-    broken = replaced(PARTNERSHIP_TTL, 'schema:startDate "1947"^^xsd:gYear', 'schema:startDate "1947"^^xsd:gYear , "1948"^^xsd:gYear')
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(SCHEMA.startDate), rule="MaxCount")
 
 
 @pytest.mark.parametrize(("start", "end"), [
@@ -510,11 +549,6 @@ def test_a_start_on_or_before_the_end_is_fine_with_mixed_precision(start: str, e
                           f"schema:startDate {start} ;\n    schema:endDate {end}"))
 
 
-def test_a_milestone_without_a_date_is_reported():
-    broken = replaced(ACTION_CONCEPT_TTL, 'schema:startDate "2019-02-14"^^xsd:date ;', "")
-    assert_only(problems(broken), focus=EVENT, path=str(SCHEMA.startDate), rule="MinCount")
-
-
 # ---------------------------------------------------------------- measures
 
 
@@ -523,22 +557,6 @@ def test_a_completed_measure_without_an_end_date_is_reported():
                           'hki:measureStatus mstatus:completed ;\n    schema:endDate "2018"^^xsd:gYear ;'))
     broken = replaced(MEASURE_TTL, "hki:measureStatus mstatus:ongoing", "hki:measureStatus mstatus:completed")
     assert_only(problems(broken), focus=MEASURE, path=str(SCHEMA.endDate), rule="CompletedWithoutEndDate")
-
-
-def test_a_measure_status_from_the_wrong_scheme_is_reported():
-    broken = replaced(MEASURE_TTL, "hki:measureStatus mstatus:ongoing", "hki:measureStatus pstatus:in-implementation")
-    assert_only(problems(broken), focus=MEASURE, path=str(HKI.measureStatus), rule="InScheme",
-                value="<https://w3id.org/hki/scheme/project-status/in-implementation>")
-
-
-def test_a_measure_without_a_status_is_reported():
-    broken = replaced(MEASURE_TTL, "hki:measureStatus mstatus:ongoing ;", "")
-    assert_only(problems(broken), focus=MEASURE, path=str(HKI.measureStatus), rule="MinCount")
-
-
-def test_a_measure_without_an_identifier_is_reported():
-    broken = replaced(MEASURE_TTL, 'dct:identifier "M-01" ;', "")
-    assert_only(problems(broken), focus=MEASURE, path=str(DCTERMS.identifier), rule="MinCount")
 
 
 # ---------------------------------------------------------------- controlled values
@@ -560,25 +578,10 @@ def test_a_controlled_value_from_another_scheme_is_reported(scheme: str, turtle:
                 value="<https://w3id.org/hki/scheme/partnership-type/friendship>")
 
 
-def test_a_council_paper_without_a_number_is_reported():
-    assert_only(problems(replaced(PAPER_TTL, 'dct:identifier "0383/2019" ;', "")),
-                focus=PAPER, path=str(DCTERMS.identifier), rule="MinCount")
-
-
 def test_a_council_paper_of_unknown_type_is_fine_but_one_with_two_types_is_reported():
     assert_valid(replaced(PAPER_TTL, "dct:type dtype:information-paper ;", ""))
     broken = replaced(PAPER_TTL, "dct:type dtype:information-paper", "dct:type dtype:information-paper , dtype:resolution-paper")
     assert_only(problems(broken), focus=PAPER, path=str(DCTERMS.type), rule="MaxCount")
-
-
-def test_a_council_paper_dated_by_year_only_is_reported():
-    broken = replaced(PAPER_TTL, 'dct:date "2019-02-14"^^xsd:date', 'dct:date "2019"^^xsd:gYear')
-    assert_only(problems(broken), focus=PAPER, path=str(DCTERMS.date), rule="Datatype")
-
-
-def test_an_organisation_without_a_type_is_reported():
-    broken = replaced(ORGANISATIONS, "org:classification otype:city-network ;", "")
-    assert_only(problems(broken), focus=EUROCITIES, path=str(ORG.classification), rule="MinCount")
 
 
 # ---------------------------------------------------------------- links to the SDGs
@@ -597,51 +600,7 @@ def test_a_zero_padded_sdg_is_reported_and_the_message_names_the_valid_form():
     assert "<http://metadata.un.org/sdg/1>" in found.message and "leading zero" in found.message
 
 
-def test_an_sdg_link_without_a_mapping_basis_is_reported():
-    broken = replaced(MEASURE_TTL, "hki:sdgMappingBasis basis:source ;", "")
-    assert_only(problems(broken), focus=MEASURE, path=str(HKI.sdgMappingBasis), rule="MinCount")
-
-
-def test_an_sdg_link_with_two_mapping_bases_is_reported():
-    broken = replaced(MEASURE_TTL, "hki:sdgMappingBasis basis:source", "hki:sdgMappingBasis basis:source , basis:editorial ;\n    skos:editorialNote \"x\"@en")
-    assert_only(problems(broken), focus=MEASURE, path=str(HKI.sdgMappingBasis), rule="MaxCount")
-
-
-def test_an_editorial_sdg_mapping_without_a_note_is_reported():
-    broken = replaced(GOAL_TTL, """    skos:editorialNote "Partnerschaften für die Ziele (SDG 17), weil das Ziel auf Netzwerke setzt."@de ,
-        "Partnerships for the goals (SDG 17), because the goal relies on networks."@en ;
-""", "")
-    assert_only(problems(broken), focus=GOAL, path=str(SKOS.editorialNote), rule="EditorialMappingWithoutNote")
-
-
-# ---------------------------------------------------------------- goals
-
-
-def test_a_goal_outside_any_concept_scheme_is_reported():
-    broken = replaced(GOAL_TTL, "skos:inScheme <https://w3id.org/hki/scheme/goals-internationale-stadt> ;", "")
-    assert_only(problems(broken), focus=GOAL, path=str(SKOS.inScheme), rule="MinCount")
-
-
-def test_a_goal_in_an_undeclared_scheme_is_reported():
-    broken = replaced(GOAL_TTL, "skos:inScheme <https://w3id.org/hki/scheme/goals-internationale-stadt> ;",
-                      "skos:inScheme <https://w3id.org/hki/scheme/goals-typo> ;")
-    assert_only(problems(broken), focus=GOAL, path=str(SKOS.inScheme), rule="Class")
-
-
-def test_a_goal_without_an_english_preferred_name_or_a_number_is_reported():
-    assert_only(problems(replaced(GOAL_TTL, 'skos:prefLabel "Internationales Profil stärken"@de , "Strengthen the international profile"@en',
-                                  'skos:prefLabel "Internationales Profil stärken"@de')),
-                focus=GOAL, path=str(SKOS.prefLabel), rule="QualifiedMinCount")
-    assert_only(problems(replaced(GOAL_TTL, 'skos:notation "1" ;', "")),
-                focus=GOAL, path=str(SKOS.notation), rule="MinCount")
-
-
 # ---------------------------------------------------------------- uncertain facts
-
-
-def test_an_unverified_fact_without_an_english_note_is_reported():
-    broken = replaced(UNVERIFIED_PARTNERSHIP_TTL, ',\n        "The year comes from a third-party source only."@en', "")
-    assert_only(problems(broken), focus=PARTNERSHIP, path=str(SKOS.editorialNote), rule="UncertainWithoutNote")
 
 
 def test_a_conflicting_fact_with_only_one_source_is_reported():
@@ -649,19 +608,6 @@ def test_a_conflicting_fact_with_only_one_source_is_reported():
     assert_only(problems(conflicting), focus=PARTNERSHIP, path=str(DCTERMS.source), rule="ConflictingWithOneSource")
     assert_valid(replaced(conflicting, "dct:source <https://en.wikipedia.org/wiki/Bristol>",
                           "dct:source <https://en.wikipedia.org/wiki/Bristol> , <https://www.hannover.de/partnerstaedte>"))
-
-
-# ---------------------------------------------------------------- memberships
-
-
-def test_a_membership_with_two_members_is_reported():
-    broken = replaced(MEMBERSHIP_TTL, "org:member orgn:lhh ;", "org:member orgn:lhh , orgn:eurocities ;")
-    assert_only(problems(broken), focus=MEMBERSHIP, path=str(ORG.member), rule="MaxCount")
-
-
-def test_a_membership_without_its_organisation_is_reported():
-    broken = replaced(MEMBERSHIP_TTL, "org:organization orgn:eurocities ;", "")
-    assert_only(problems(broken), focus=MEMBERSHIP, path=str(ORG.organization), rule="MinCount")
 
 
 # ---------------------------------------------------------------- the report

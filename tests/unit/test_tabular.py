@@ -26,16 +26,12 @@ GOOD = ("hannover-testcity,Städtepartnerschaft Hannover – Bristol 2,Twinning 
 
 
 @pytest.fixture(scope="module")
-def exported(settings, tmp_path_factory) -> Path:
+def exported(hannover, tmp_path_factory) -> Path:
     """The shipped tables as CSV files."""
     out = tmp_path_factory.mktemp("tables")
-    store = open_store(settings)
-    try:
-        for table, result in export_tables(store):
-            assert result.left_out == [], f"{table.name} would lose statements"
-            write_csv(out / f"{table.name}.csv", table, result.rows)
-    finally:
-        store.close()
+    for table, result in export_tables(hannover):
+        assert result.left_out == [], f"{table.name} would lose statements"
+        write_csv(out / f"{table.name}.csv", table, result.rows)
     return out
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from fastapi.testclient import TestClient
 
 import test_cli
 import test_competency
@@ -28,7 +27,8 @@ from graph.publish.upload import PublishError, publish, read_dump
 from graph.store.remote import EndpointBackend, connect_endpoint
 from graph.build import open_store
 from graph.store import GRAPH_NAMES, EndpointUnavailable, QueryError, QueryRefused, QueryRequest, QueryTimeout
-from support.virtuoso import ThrowawayVirtuoso, free_port, require_virtuoso
+from support.live_server import free_port
+from support.virtuoso import ThrowawayVirtuoso, require_virtuoso
 
 KG = str(Path(sys.executable).with_name("kg"))
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -238,11 +238,9 @@ def test_a_slow_query_on_virtuoso_stops_at_its_time_limit_and_the_next_one_answe
     assert time.monotonic() - started < 3
 
 
-def test_the_api_over_virtuoso_answers_like_the_embedded_one(settings, virtuoso, remote, hannover):
-    from api.app import create_app
-
+def test_the_api_over_virtuoso_answers_like_the_embedded_one(make_client, settings, virtuoso, remote, hannover):
     query = test_cli.TWINS_BEFORE_1970
-    with TestClient(create_app(replace(settings, endpoint=virtuoso.sparql_url), kstore=remote)) as client:
+    with make_client(replace(settings, endpoint=virtuoso.sparql_url), kstore=remote) as client:
         answer = client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
         assert answer.status_code == 200
         embedded = hannover.run(QueryRequest(query))
@@ -252,12 +250,10 @@ def test_the_api_over_virtuoso_answers_like_the_embedded_one(settings, virtuoso,
         assert entity.status_code == 200 and entity.json()["labels"] == {"de": "Bristol", "en": "Bristol"}
 
 
-def test_every_page_and_api_route_answers_over_virtuoso(settings, virtuoso, remote):
-    from api.app import create_app
-
+def test_every_page_and_api_route_answers_over_virtuoso(make_client, settings, virtuoso, remote):
     bristol = BRISTOL.strip("<>")
-    with TestClient(create_app(replace(settings, endpoint=virtuoso.sparql_url), kstore=remote),
-                    raise_server_exceptions=False) as client:
+    with make_client(replace(settings, endpoint=virtuoso.sparql_url), kstore=remote,
+                     raise_server_exceptions=False) as client:
         paths = [path for path, operations in client.get("/openapi.json").json()["paths"].items()
                  if "get" in operations and "{" not in path and not any(
                      p.get("required") for p in operations["get"].get("parameters", []))]
@@ -269,23 +265,22 @@ def test_every_page_and_api_route_answers_over_virtuoso(settings, virtuoso, remo
         assert {path: status for path, status in failed.items() if status >= 400} == {}
 
 
-def test_when_the_endpoint_goes_down_queries_fail_with_endpoint_unavailable_and_the_api_answers_502(settings, dumps):
+def test_when_the_endpoint_goes_down_queries_fail_with_endpoint_unavailable_and_the_api_answers_502(
+        make_client, settings, dumps):
     require_virtuoso()
-    from api.app import create_app
-
     server = ThrowawayVirtuoso().start()
     try:
         publish(settings, dumps / "hki.trig", server.sparql_url, user="dba", password="dba")
         kstore = connect_endpoint(replace(settings, endpoint=server.sparql_url))
-        client = TestClient(create_app(replace(settings, endpoint=server.sparql_url), kstore=kstore))
-        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
-        url = server.sparql_url
-        server.stop()
-        with pytest.raises(EndpointUnavailable, match=f"{url} cannot be reached"):
-            kstore.run(QueryRequest("ASK { ?s ?p ?o }"))
-        down = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
-        assert down.status_code == 502 and "not answering" in down.text
-        assert url not in down.text  # the internal address stays in the log
+        with make_client(replace(settings, endpoint=server.sparql_url), kstore=kstore) as client:
+            assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+            url = server.sparql_url
+            server.stop()
+            with pytest.raises(EndpointUnavailable, match=f"{url} cannot be reached"):
+                kstore.run(QueryRequest("ASK { ?s ?p ?o }"))
+            down = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+            assert down.status_code == 502 and "not answering" in down.text
+            assert url not in down.text  # the internal address stays in the log
         kstore.close()
     finally:
         server.stop()
