@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.routers.analysis import AnalysisRouter
+from api.web.errors import install_error_handlers
 from graph.analysis import (
     AmbiguousName,
     NoConnection,
@@ -395,6 +396,7 @@ def test_kg_analyze_prints_a_path_and_hubs_as_csv(tmp_path: Path):
 def test_the_analysis_api_answers_json_and_names_bad_input(small_city):
     app = FastAPI()
     app.include_router(AnalysisRouter(small_city))
+    install_error_handlers(app)  # as api.app does: the one error table answers UnknownResource with 404
     with TestClient(app) as client:
         hubs_page = client.get("/api/analysis/hubs", params={"network": "partners", "top": 1}).json()
         assert hubs_page["nodes"][0]["label"] == "Hannover" and hubs_page["score_name"] == "hub score"
