@@ -202,9 +202,9 @@ def test_the_worker_pool_heals_after_every_worker_crashed_and_its_store_copy_was
 
 def test_a_pool_that_cannot_start_workers_says_why_and_recovers_when_the_cause_goes_away(settings, tmp_path):
     store = open_store(settings.with_overrides(store=tmp_path / "store"))
-    store.store.flush()
+    store.backend.store.flush()
     missing = tmp_path / "copy"
-    store.store.backup(str(missing))
+    store.backend.store.backup(str(missing))
     pool = ProcessQueryExecutor(missing, 1, refresh_store=lambda: missing)
     try:
         for pid in [w.process.pid for w in list(pool._live)]:  # noqa: SLF001 - the test kills the pool's workers
@@ -214,7 +214,7 @@ def test_a_pool_that_cannot_start_workers_says_why_and_recovers_when_the_cause_g
             for _ in range(3):
                 pool.run(QueryRequest("ASK { ?s ?p ?o }", timeout=2))
         assert "no query worker is running" in str(caught.value) and str(missing) in str(caught.value)
-        store.store.backup(str(missing))  # the cause goes away
+        store.backend.store.backup(str(missing))  # the cause goes away
         deadline = time.monotonic() + 30
         while True:
             try:
