@@ -7,10 +7,15 @@ prepares its inputs (offline) and turns its report into `Violation` values.
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
 import pyshacl
+import rdflib.plugins.sparql.processor as sparql_processor
+from cachetools import LRUCache
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
@@ -66,6 +71,40 @@ def _shipped_shapes() -> Graph:
     return load_shapes()
 
 
+
+# pySHACL hands rdflib the text of a SPARQL-based constraint for every shape it checks, and rdflib parses
+# and translates that text each time: 132 parses of 15 texts for the Hannover data, three quarters of the
+# validation's time (2.9 s → 0.8 s with each text parsed once). While pySHACL runs, rdflib's processor
+# gets each text's translated algebra from this cache; the algebra is not changed by evaluation (rdflib's
+# own prepareQuery relies on that). The lock keeps the swap of the two functions to one validation at a time.
+_TRANSLATED: LRUCache = LRUCache(maxsize=512)
+_SWAP = threading.Lock()
+
+
+@contextmanager
+def _each_constraint_query_parsed_once() -> Iterator[None]:
+    real_parse, real_translate = sparql_processor.parseQuery, sparql_processor.translateQuery
+
+    def parse(text):  # defers to translate, which looks the text up first
+        return text if isinstance(text, str) else real_parse(text)
+
+    def translate(parsed, base=None, initNs=None):  # noqa: N803 - rdflib's own parameter name
+        if not isinstance(parsed, str):
+            return real_translate(parsed, base, initNs)
+        key = (parsed, base, tuple(sorted((initNs or {}).items())))
+        query = _TRANSLATED.get(key)
+        if query is None:
+            query = _TRANSLATED[key] = real_translate(real_parse(parsed), base, initNs)
+        return query
+
+    with _SWAP:
+        sparql_processor.parseQuery, sparql_processor.translateQuery = parse, translate
+        try:
+            yield
+        finally:
+            sparql_processor.parseQuery, sparql_processor.translateQuery = real_parse, real_translate
+
+
 def validate_graph(data: Graph, *, shapes: Graph | None = None, lang: str = "en") -> list[Violation]:
     """Validate `data` (ontology, vocabularies, SDGs and instance data together) against `shapes`.
 
@@ -81,16 +120,17 @@ def validate_graph(data: Graph, *, shapes: Graph | None = None, lang: str = "en"
         shapes = _copy(shapes)  # pySHACL adds a few RDFS/OWL triples to the shapes graph it is given
     _refuse_remote_queries(shapes)
     flat, owned = _single_graph(data)
-    _conforms, report, text = pyshacl.validate(
-        flat,
-        shacl_graph=shapes,
-        ont_graph=None,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        do_owl_imports=False,
-        inplace=owned,
-    )
+    with _each_constraint_query_parsed_once():
+        _conforms, report, text = pyshacl.validate(
+            flat,
+            shacl_graph=shapes,
+            ont_graph=None,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            do_owl_imports=False,
+            inplace=owned,
+        )
     if not isinstance(report, Graph):
         raise RuntimeError(f"SHACL validation could not run: {text}")
     results = {_violation(report, result, shapes, flat, lang) for result in report.subjects(RDF.type, SH.ValidationResult)}
