@@ -186,7 +186,7 @@ def run_one(size: int, repeats: int, budget: float, with_virtuoso: bool) -> dict
             "hki store": lambda q: kstore.run(QueryRequest(q, **graph_media)),
         }, queries, repeats, budget, result)
         # ru_maxrss of spawned children starts at the parent's size (fork before exec): read the workers' own peaks.
-        workers = [w.process.pid for w in list(kstore._executor._idle.queue)]  # noqa: SLF001 - a benchmark's peek
+        workers = [w.process.pid for w in list(kstore.backend._pool._idle.queue)]  # noqa: SLF001 - a benchmark's peek
         result["memory"]["hki workers"] = max((peak_rss_mb(pid) or 0) for pid in workers) if workers else None
         kstore.close()
         kstore = direct = None  # releases the store's lock for the restart below

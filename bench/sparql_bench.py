@@ -132,7 +132,7 @@ def oxigraph_call(store: ox.Store, query: str) -> Callable[[], int]:
 def run_graph(name: str, data_dir: Path, city: str, requests: int, budget: float, workdir: Path) -> list[dict]:
     settings = replace(Settings(), data_dir=data_dir, query_timeout=300, max_rows=1_000_000)
     kstore = open_store(settings)
-    memory = kstore.store
+    memory = kstore.backend.store  # the embedded Oxigraph store itself, queried in-process
     triples = sum(kstore.triple_counts().values())
     nquads = workdir / f"{name}.nq"
     nquads.write_bytes(ox.serialize(memory, format=ox.RdfFormat.N_QUADS))
