@@ -35,7 +35,7 @@ class Settings:
     lang: str = "de"
     query_timeout: float = 10.0  # seconds a query from outside (/sparql, kg query) may run
     # The limits of hki's own queries: those that make a page, an explorer view or an API answer, and the
-    # counts of the catalogue and of loading (which scan whole graphs). Named here, never raised in code.
+    # whole-graph reads (counts, the catalogue, the analysis projections). Named here, never raised in code.
     page_query_timeout: float = 30.0
     statistics_timeout: float = 120.0
     max_rows: int = 10_000

@@ -244,7 +244,7 @@ class LinkedDataRouter(APIRouter):
         for text in [words] + [w for w in words.split() if len(w) >= 4] + [w[:4] for w in words.split() if len(w) >= 5]:
             if not normalise(text):  # nothing to search for ("/id/---")
                 continue
-            for hit in self.views.catalogue.search(text, lang=lang, limit=6):
+            for hit in optional(lambda: self.views.catalogue.search(text, lang=lang, limit=6), []):
                 if hit.iri not in {s["iri"] for s in suggestions} and len(suggestions) < 6:
                     suggestions.append({"iri": hit.iri, "label": hit.label})
             if suggestions:

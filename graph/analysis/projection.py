@@ -234,17 +234,15 @@ def as_records(rows: list[dict]) -> list[dict]:
     return [{name: _plain(term)[0] for name, term in row.items()} for row in rows]
 
 
-# Reading a large graph takes longer than an interactive query; analyses get this much time.
-PROJECTION_QUERY_TIMEOUT = 120.0
-
-
-def read_graph_facts(store: "KnowledgeStore", timeout: float = PROJECTION_QUERY_TIMEOUT) -> GraphFacts:
+def read_graph_facts(store: "KnowledgeStore", timeout: float | None = None) -> GraphFacts:
     """Read the nodes, their statements and the labels of everything from the store.
 
     Nodes and statements come from the city's data and the SDG graph; labels from those statements
     and from the ontology and vocabulary graphs (which label predicates, classes and the concepts
     that become attribute values); the class hierarchy from every graph.
     """
+    # Reading a whole large graph takes longer than an interactive query: the `statistics_timeout` setting.
+    timeout = timeout or store.settings.statistics_timeout
     content = [store.graph("data"), store.graph("sdg")]
     types: dict[str, list[str]] = defaultdict(list)
     for row in store.select(NODE_QUERY, graphs=content, timeout=timeout, trusted=True):

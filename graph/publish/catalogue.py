@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -229,7 +228,8 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     # spatial: the place of the city administration, and the same place in GeoNames
     places = kstore.select("SELECT DISTINCT ?place ?same WHERE { ?org a <http://data.europa.eu/m8g/PublicOrganisation> ; "
                            "<http://purl.org/dc/terms/spatial> ?place . OPTIONAL { ?place <" + OWL_SAME_AS + "> ?same "
-                           "FILTER(STRSTARTS(STR(?same), \"https://sws.geonames.org/\")) } }", trusted=True)
+                           "FILTER(STRSTARTS(STR(?same), \"https://sws.geonames.org/\")) } }",
+                           timeout=kstore.settings.statistics_timeout, trusted=True)
     for row in places:
         add(ds, DCT + "spatial", row["place"])
         if "same" in row:
@@ -237,7 +237,8 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     # temporal: from the earliest to the latest date the data gives
     dates = kstore.select("SELECT (MIN(STR(?d)) AS ?first) (MAX(STR(?d)) AS ?last) WHERE { "
                           "GRAPH <" + kstore.graph("data") + "> { ?s ?p ?d VALUES ?p { <http://schema.org/startDate> "
-                          "<http://schema.org/endDate> <http://purl.org/dc/terms/date> } } }", trusted=True)
+                          "<http://schema.org/endDate> <http://purl.org/dc/terms/date> } } }",
+                          timeout=kstore.settings.statistics_timeout, trusted=True)
     if dates and "first" in dates[0]:
         period = _n(base + "dataset/temporal")
         add(ds, DCT + "temporal", period)

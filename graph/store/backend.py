@@ -92,7 +92,8 @@ class KnowledgeStore:
             failure = "busy"
             raise
         finally:
-            counted = outcome if isinstance(outcome, QueryOutcome) else None
+            counted = outcome if isinstance(outcome, QueryOutcome) or outcome is None else \
+                QueryOutcome("solutions", "", b"", len(outcome), False, time.perf_counter() - started)
             for tally in (self.totals, current_tally.get()):
                 if tally is not None:
                     tally.add(time.perf_counter() - started, counted, failure)

@@ -185,9 +185,20 @@ class EndpointBackend:
             for row in _Solutions(parsed):
                 if len(rows) >= request.max_rows:
                     break
-                rows.append(row)
+                rows.append(dict(row))  # a plain dict, as the embedded backend gives: unbound is absent
+            self._warn_if_cut(response, len(rows), request.max_rows)
             return rows
         return self._exchange(request, read)
+
+    def _warn_if_cut(self, response: httpx.Response, rows: int, max_rows: int) -> bool:
+        """True (and a warning in the log) when the server cut the answer (Virtuoso's ResultSetMaxRows)."""
+        server_cap = response.headers.get("x-sparql-maxrows", "")
+        if not (server_cap.isdigit() and rows >= int(server_cap)):
+            return False
+        log.warning("the SPARQL endpoint %s cut a result at %s rows; raise ResultSetMaxRows in virtuoso.ini's "
+                    "[SPARQL] section to at least max_rows (%d), or analyses of a large graph will miss rows",
+                    self.endpoint, server_cap, max_rows)
+        return True
 
     def _written(self, response: httpx.Response, reader, counter: RowCounter, graph_form: bool,
                  request: QueryRequest, started: float) -> QueryOutcome:
@@ -207,12 +218,8 @@ class EndpointBackend:
             else:
                 body = SOLUTION_WRITERS[fmt](_Solutions(parsed), counter)  # type: ignore[arg-type]
                 kind = "solutions"
-                server_cap = response.headers.get("x-sparql-maxrows", "")
-                if server_cap.isdigit() and counter.rows >= int(server_cap):
-                    counter.truncated = True  # the server cut the answer (Virtuoso's ResultSetMaxRows)
-                    log.warning("the SPARQL endpoint %s cut a result at %s rows; raise ResultSetMaxRows in "
-                                "virtuoso.ini's [SPARQL] section to at least max_rows (%d), or analyses "
-                                "of a large graph will miss rows", self.endpoint, server_cap, request.max_rows)
+                if self._warn_if_cut(response, counter.rows, request.max_rows):
+                    counter.truncated = True  # the server cut the answer
             media_type = request.media_type
         return QueryOutcome(kind, media_type, body, counter.rows, counter.truncated, time.perf_counter() - started,
                             counter.cut_by)

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from graph.views.describe import Description
 from graph.views.entities import EntityCatalogue, LabelIndex, sparql_iri
-from graph.store import EndpointUnavailable, KnowledgeStore, QueryBusy, QueryTimeout
+from graph.store import EndpointUnavailable, KnowledgeStore, QueryBusy, QueryOutOfMemory, QueryTimeout
 from graph.vocabulary import (CV, DCAT, DCT, FOAF, GEO, GEONAMES, HKI, ORG, OWL, RDF, RDFS, SCHEMA, SD, SDG,
                               SDG_SCHEME, SKOS, VOID, WGS, WIKIDATA, XSD, inverse_name, term_name)
 
@@ -50,7 +50,7 @@ def optional(part: Callable[[], object], default: object) -> object:
     shows its main content; a failure of the main content is the error table's (api/web/errors.py)."""
     try:
         return part()
-    except (QueryTimeout, QueryBusy, EndpointUnavailable) as exc:
+    except (QueryTimeout, QueryBusy, EndpointUnavailable, QueryOutOfMemory) as exc:
         logging.getLogger("hki.pages").warning("a page part was left out: %s", exc)
         return default
 

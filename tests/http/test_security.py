@@ -393,13 +393,18 @@ INJECTIONS = [
 def executed(hostile_store, monkeypatch) -> list[str]:
     """The text of every query the store runs during the test."""
     texts: list[str] = []
-    original = KnowledgeStore.run
+    run, select = KnowledgeStore.run, KnowledgeStore.select
 
-    def spy(self, request):
+    def spy_run(self, request):
         texts.append(request.sparql)
-        return original(self, request)
+        return run(self, request)
 
-    monkeypatch.setattr(KnowledgeStore, "run", spy)
+    def spy_select(self, sparql, **options):  # select() goes to the backend's rows(), not through run()
+        texts.append(sparql)
+        return select(self, sparql, **options)
+
+    monkeypatch.setattr(KnowledgeStore, "run", spy_run)
+    monkeypatch.setattr(KnowledgeStore, "select", spy_select)
     return texts
 
 
