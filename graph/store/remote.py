@@ -182,10 +182,13 @@ class EndpointBackend:
             if not isinstance(parsed, ox.QuerySolutions):
                 raise QueryError(f"expected a SELECT query, got a {'graph' if graph_form else 'boolean'} result")
             rows: list[Row] = []
-            for row in _Solutions(parsed):
-                if len(rows) >= request.max_rows:
-                    break
-                rows.append(dict(row))  # a plain dict, as the embedded backend gives: unbound is absent
+            try:
+                for row in _Solutions(parsed):
+                    if len(rows) >= request.max_rows:
+                        break
+                    rows.append(dict(row))  # a plain dict, as the embedded backend gives: unbound is absent
+            finally:
+                del parsed  # Oxigraph's solutions must be dropped on this thread, not later via a traceback
             self._warn_if_cut(response, len(rows), request.max_rows)
             return rows
         return self._exchange(request, read)
@@ -211,15 +214,18 @@ class EndpointBackend:
         else:
             parsed = ox.parse_query_results(reader, format=ox.QueryResultsFormat.JSON)
             fmt = RESULT_MEDIA_TYPES[request.media_type]
-            if isinstance(parsed, ox.QueryBoolean):
-                body = write_boolean(bool(parsed), fmt)
-                counter.rows = 1
-                kind = "boolean"
-            else:
-                body = SOLUTION_WRITERS[fmt](_Solutions(parsed), counter)  # type: ignore[arg-type]
-                kind = "solutions"
-                if self._warn_if_cut(response, counter.rows, request.max_rows):
-                    counter.truncated = True  # the server cut the answer
+            try:
+                if isinstance(parsed, ox.QueryBoolean):
+                    body = write_boolean(bool(parsed), fmt)
+                    counter.rows = 1
+                    kind = "boolean"
+                else:
+                    body = SOLUTION_WRITERS[fmt](_Solutions(parsed), counter)  # type: ignore[arg-type]
+                    kind = "solutions"
+                    if self._warn_if_cut(response, counter.rows, request.max_rows):
+                        counter.truncated = True  # the server cut the answer
+            finally:
+                del parsed  # dropped on this thread (Oxigraph's solutions are bound to it), not via a traceback
             media_type = request.media_type
         return QueryOutcome(kind, media_type, body, counter.rows, counter.truncated, time.perf_counter() - started,
                             counter.cut_by)
