@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from babel.dates import get_month_names
 
 from graph.views.describe import Description
 from graph.views.entities import EntityCatalogue, LabelIndex, sparql_iri
@@ -24,12 +25,12 @@ from graph.vocabulary import (CV, DCAT, DCT, FOAF, GEO, GEONAMES, HKI, ORG, OWL,
 
 RDF_TYPE = RDF + "type"
 VSTAT = "verification-status/"
-MONTHS = {
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-}
+
+
+def month_name(month: int, lang: str) -> str:
+    """The month's name in the page language, from the CLDR data Babel ships ("Februar", "February")."""
+    return get_month_names("wide", locale=lang)[month]
+
 # Shown elsewhere on the page (heading, notices, sources, links out, map), not in the list of facts.
 SHOWN_APART = {RDFS + "label", SKOS + "prefLabel", RDF_TYPE, DCT + "source", OWL + "sameAs",
                SKOS + "editorialNote", str(HKI.verificationStatus), DCT + "description", FOAF + "homepage",
@@ -108,11 +109,11 @@ def format_literal(literal: ox.Literal, lang: str) -> str:
     value = literal.value
     if datatype == XSD + "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         year, month, day = value.split("-")
-        name = MONTHS[lang][int(month) - 1]
+        name = month_name(int(month), lang)
         return f"{int(day)}. {name} {year}" if lang == "de" else f"{int(day)} {name} {year}"
     if datatype == XSD + "gYearMonth" and re.fullmatch(r"\d{4}-\d{2}", value):
         year, month = value.split("-")
-        return f"{MONTHS[lang][int(month) - 1]} {year}"
+        return f"{month_name(int(month), lang)} {year}"
     return value
 
 
