@@ -92,11 +92,13 @@ class KnowledgeStore:
             failure = "busy"
             raise
         finally:
-            counted = outcome if isinstance(outcome, QueryOutcome) or outcome is None else \
-                QueryOutcome("solutions", "", b"", len(outcome), False, time.perf_counter() - started)
+            if isinstance(outcome, QueryOutcome):
+                rows, truncated = outcome.rows, outcome.truncated
+            else:  # rows of select(), or nothing after a failure
+                rows, truncated = len(outcome or ()), False
             for tally in (self.totals, current_tally.get()):
                 if tally is not None:
-                    tally.add(time.perf_counter() - started, counted, failure)
+                    tally.add(time.perf_counter() - started, rows, truncated, failure)
 
     def worker_stats(self):
         """The worker pool's counters (queries, heavy, timeouts, busy, restarts), if queries run in workers."""

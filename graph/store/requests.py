@@ -50,12 +50,11 @@ class QueryTally:
     timeouts: int = 0
     busy: int = 0
 
-    def add(self, seconds: float, outcome: QueryOutcome | None, failure: str | None) -> None:
+    def add(self, seconds: float, rows: int = 0, truncated: bool = False, failure: str | None = None) -> None:
         self.queries += 1
         self.seconds += seconds
-        if outcome is not None:
-            self.rows += outcome.rows
-            self.truncated = self.truncated or outcome.truncated
+        self.rows += rows
+        self.truncated = self.truncated or truncated
         if failure == "timeout":
             self.timeouts += 1
         elif failure == "busy":
