@@ -120,6 +120,13 @@ def build(
     for d in distributions:
         table.add_row(d.file_name, f"{d.byte_size:,}", d.sha256[:16] + "…")
     out.print(table)
+    out.print(f"catalogue: {out_dir}/catalog.rdf and catalog.ttl (DCAT-AP.de 2.0), "
+              f"catalog-dcat-ap-de-3.0.rdf/.ttl (DCAT-AP.de 3.0)", highlight=False)
+    if not settings.contributor_id:
+        out.print("[yellow]GovData cannot harvest this catalogue yet:[/yellow] it has no dcatde:contributorID. "
+                  "GovData issues the ID to the data provider; put it into hki.toml as "
+                  "contributor_id = \"http://dcat-ap.de/def/contributors/…\" (or HKI_CONTRIBUTOR_ID) and build again.",
+                  highlight=False)
 
 
 @app.command()

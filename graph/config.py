@@ -10,6 +10,7 @@ import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 
 from ontology import DEFAULT_BASE
@@ -48,9 +49,26 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks whose X-Forwarded-For names the client
     title_de: str = "Internationale Beziehungen der Landeshauptstadt Hannover"
     title_en: str = "International relations of the City of Hannover"
-    publisher: str = "hki project"
+    # Who publishes the data, for the DCAT-AP.de catalogue (GovData): the city, not this software.
+    publisher: str = "Landeshauptstadt Hannover"
+    publisher_url: str = "https://www.hannover.de/"
+    # The office to contact about the data (vcard:Kind of dcat:contactPoint); contact_email is left empty
+    # until the city names an address: none is invented.
+    contact_name: str = "Landeshauptstadt Hannover, Büro für internationale Angelegenheiten"
+    contact_url: str = ("https://www.hannover.de/Leben-in-der-Region-Hannover/Verwaltungen-Kommunen/"
+                        "Die-Verwaltung-der-Landeshauptstadt-Hannover/Dezernate-und-Fachbereiche-der-LHH/"
+                        "Gesch%C3%A4ftsbereich-des-Oberb%C3%BCrgermeisters/B%C3%BCro-Oberb%C3%BCrgermeister/"
+                        "Europ%C3%A4ische-und-internationale-Angelegenheiten/Handlungskonzept")
+    contact_email: str = ""
+    # The official municipality key (Amtlicher Gemeindeschlüssel, 8 digits) of the publishing city: the
+    # catalogue's dcatde:politicalGeocodingURI. Empty for a publisher that is not a German municipality.
+    municipality_key: str = "03241001"
+    # GovData's ID for the data provider (dcatde:contributorID, http://dcat-ap.de/def/contributors/…):
+    # GovData issues it; its harvester takes no catalogue without it.
+    contributor_id: str = ""
     licence: str = "http://creativecommons.org/licenses/by/4.0/"
     modified: str = "2026-11-26"  # date of the shipped data's last curation; a city sets its own
+    issued: str = ""  # date the dataset was first published (dct:issued); empty: the same as `modified`
     config_file: Path | None = field(default=None, compare=False)
 
     def data_files(self) -> list[Path]:
@@ -120,12 +138,28 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         if name != "config_file" and var in env and env[var] != "":
             values[name] = _coerce(name, env[var], f"environment variable {var}", Path.cwd())
             origins[name] = f"environment variable {var}"
+    if "data_dir" in values and values["data_dir"] != PACKAGE_DATA_DIR:
+        # Another city's data: Hannover's publisher, contact and municipality key are not its own.
+        for name in HANNOVER_PUBLISHER_SETTINGS:
+            values.setdefault(name, "")
     settings = Settings(**values)  # type: ignore[arg-type]
     try:
         return check_settings(settings)
     except ConfigError as exc:
         origin = origins.get(exc.args[1]) if len(exc.args) > 1 else None
         raise ConfigError(f"{origin}: {exc.args[0]}" if origin else exc.args[0]) from None
+
+
+CONTRIBUTORS = "http://dcat-ap.de/def/contributors/"
+# Defaults that describe Hannover as the publisher; a data folder of its own starts without them.
+HANNOVER_PUBLISHER_SETTINGS = ("publisher", "publisher_url", "contact_name", "contact_url", "municipality_key")
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        return len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
 
 
 def _invalid(setting: str, message: str) -> ConfigError:
@@ -151,6 +185,26 @@ def check_settings(settings: Settings) -> Settings:
     for name in ("request_header_timeout", "request_body_timeout", "page_query_timeout", "statistics_timeout"):
         if getattr(settings, name) <= 0:
             raise _invalid(name, f"{getattr(settings, name)}: must be a positive number of seconds")
+    if not settings.publisher.strip():
+        raise _invalid("publisher", "'': name the organisation that publishes the data (the catalogue's "
+                                    "dct:publisher), e.g. publisher = \"Stadt Beispielstadt\" in hki.toml")
+    for name in ("modified", "issued"):
+        value = getattr(settings, name)
+        if (value or name == "modified") and not _is_iso_date(value):
+            raise _invalid(name, f"{value!r}: must be a date written YYYY-MM-DD, e.g. 2026-11-26")
+    if settings.contributor_id and not settings.contributor_id.startswith(CONTRIBUTORS):
+        raise _invalid("contributor_id", f"{settings.contributor_id!r}: must be an IRI of GovData's list of data "
+                                         f"providers, {CONTRIBUTORS}…, as GovData issued it to you")
+    if settings.municipality_key and not (settings.municipality_key.isascii() and settings.municipality_key.isdigit()
+                                          and len(settings.municipality_key) == 8):
+        raise _invalid("municipality_key", f"{settings.municipality_key!r}: must be the 8-digit Amtlicher "
+                                           "Gemeindeschlüssel, e.g. 03241001 for Hannover, or empty")
+    for name in ("publisher_url", "contact_url"):
+        value = getattr(settings, name)
+        if value and not value.startswith(("http://", "https://")):
+            raise _invalid(name, f"{value!r}: must be an http(s) address, e.g. https://www.hannover.de/")
+    if settings.contact_email and ("@" not in settings.contact_email or any(c.isspace() for c in settings.contact_email)):
+        raise _invalid("contact_email", f"{settings.contact_email!r}: must be an e-mail address, e.g. info@example.org")
     for entry in settings.trusted_proxies:
         try:
             ipaddress.ip_network(entry)

@@ -28,7 +28,7 @@ from api.web.errors import explain
 from api.web.negotiation import choose
 from api.web.maps import svg_map
 from graph import __version__
-from graph.publish.catalogue import dataset_metadata, licence_name
+from graph.publish.catalogue import DEFAULT_PROFILE, PROFILES, Profile, dataset_metadata, licence_name
 from graph.publish.dumps import read_distributions
 from graph.config import Settings
 from graph.views.describe import INCOMING_MAX, Describer, Description, see_also
@@ -84,6 +84,11 @@ def _split_extension(path: str) -> tuple[str, str | None]:
     return path, None
 
 
+VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+RDFS_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
+
+
 class LinkedDataRouter(APIRouter):
     """Dereferencing, pages for people and dataset metadata over one store."""
 
@@ -96,12 +101,14 @@ class LinkedDataRouter(APIRouter):
         self.dist_dir = Path(dist_dir).resolve()
         self.describer = Describer(store)
         self.views = PageViews(store, catalogue or EntityCatalogue(store))
-        self._metadata_cache: tuple[object, list[ox.Triple]] | None = None
+        self._metadata_cache: dict[str, tuple[object, list[ox.Triple]]] = {}
         page = {"response_class": HTMLResponse, "include_in_schema": False, "methods": ["GET", "HEAD"]}
         self.add_api_route("/", self.home, **page)
         for prefix in ("/id/{path:path}", "/scheme/{path:path}", "/dataset/{path:path}"):
             self.add_api_route(prefix, self.dereference, methods=["GET", "HEAD"], response_class=Response,
                                summary="Dereference an IRI of the dataset (content negotiation)")
+        self.add_api_route("/graph/{name}", self.named_graph, methods=["GET", "HEAD"], response_class=Response,
+                           summary="A named graph's IRI: its description (size, the dataset it belongs to)")
         for exact in ("/def", "/def.{ext}", "/dataset", "/dataset.{ext}"):
             self.add_api_route(exact, self.dereference_exact, methods=["GET", "HEAD"], response_class=Response,
                                include_in_schema=False)
@@ -169,6 +176,15 @@ class LinkedDataRouter(APIRouter):
         prefix = request.url.path.split("/", 2)[1]  # id, scheme or dataset
         stem, ext = _split_extension(path)
         iri = f"{self.base}{prefix}/{stem}"
+        if prefix == "dataset":  # the parts of the dataset's description: publisher, contact, subsets, …
+            if ext is not None and ext not in BY_EXTENSION:
+                return self._not_found(request, f"{iri}.{ext}")
+            profile = self._profile(request)
+            if isinstance(profile, Response):
+                return profile
+            part = self._metadata_part(iri, profile)
+            if part:
+                return self._metadata_response(request, part, profile, f"/dataset/{stem}", ext)
         if ext is not None and self._exists(f"{self.base}{prefix}/{path}"):
             iri, ext = f"{self.base}{prefix}/{path}", None  # an IRI that itself ends like a file name
         document = f"/{prefix}/{stem}"
@@ -178,8 +194,34 @@ class LinkedDataRouter(APIRouter):
         name = request.url.path.strip("/").split(".", 1)[0]
         if ext is not None and ext not in BY_EXTENSION:
             return self._not_found(request, f"{self.base}{name}.{ext}")
-        iri = str(ONTOLOGY_IRI) if name == "def" else self.base + "dataset"
-        return self._serve(request, iri, ext, "/" + name)
+        if name == "dataset":  # one description at the dataset's IRI: VoID and the whole DCAT-AP.de catalogue
+            profile = self._profile(request)
+            if isinstance(profile, Response):
+                return profile
+            return self._metadata_response(request, self.metadata_triples(profile), profile, "/dataset", ext)
+        return self._serve(request, str(ONTOLOGY_IRI), ext, "/" + name)
+
+    def named_graph(self, request: Request, name: str) -> Response:
+        """The IRI of a named graph (<base>graph/data, …) dereferences to the dataset's statements about it:
+        the VoID subset it names, with its size. Its content is queried (GRAPH <…> at /sparql) or downloaded (TriG)."""
+        stem, ext = _split_extension(name)
+        iri = f"{self.base}graph/{stem}"
+        if ext is not None and ext not in BY_EXTENSION:
+            return self._not_found(request, f"{iri}.{ext}")
+        profile = self._profile(request)
+        if isinstance(profile, Response):
+            return profile
+        node = ox.NamedNode(iri)
+        triples = self.metadata_triples(profile)
+        subsets = {t.subject for t in triples if t.object == node}
+        part = [t for t in triples if t.subject in subsets or t.object == node]
+        count = self.store.triple_counts().get(stem)
+        if count is None:
+            return self._not_found(request, iri)
+        # The meta graph is no VoID subset (it describes the dataset); every graph says its size and where it belongs.
+        part += [ox.Triple(node, ox.NamedNode(VOID_TRIPLES), ox.Literal(str(count), datatype=ox.NamedNode(XSD_INTEGER))),
+                 ox.Triple(node, ox.NamedNode(RDFS_SEE_ALSO), ox.NamedNode(self.base + "dataset"))]
+        return self._metadata_response(request, part, profile, f"/graph/{stem}", ext)
 
     def resource(self, request: Request, iri: str = Query(..., description="The IRI of the resource, e.g. http://metadata.un.org/sdg/13")) -> Response:
         explain(request, {EntityError: lambda exc: f"iri: {exc}"})  # answered 400 (api/web/errors.py)
@@ -368,35 +410,91 @@ class LinkedDataRouter(APIRouter):
         return remember_language(request, response)
 
     # ------------------------------------------------------------------ metadata
-    def metadata_triples(self) -> list[ox.Triple]:
+    def metadata_triples(self, profile: Profile = DEFAULT_PROFILE) -> list[ox.Triple]:
         sums = self.dist_dir / "SHA256SUMS"
         key = (self.store.fingerprint, sums.stat().st_mtime_ns if sums.is_file() else None)
-        if self._metadata_cache is None or self._metadata_cache[0] != key:
-            self._metadata_cache = (key, dataset_metadata(self.store, read_distributions(self.dist_dir)))
-        return self._metadata_cache[1]
+        cached = self._metadata_cache.get(profile.key)
+        if cached is None or cached[0] != key:
+            cached = (key, sorted(dataset_metadata(self.store, read_distributions(self.dist_dir), profile, self.settings), key=str))
+            self._metadata_cache[profile.key] = cached
+        return cached[1]
+
+    def _metadata_part(self, iri: str, profile: Profile) -> list[ox.Triple]:
+        """What the dataset's description says about one of its parts (and its `#…` parts), and what points to it."""
+        node = ox.NamedNode(iri)
+        return [t for t in self.metadata_triples(profile)
+                if t.subject == node or t.object == node
+                or (isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(iri + "#"))]
+
+    def _profile(self, request: Request) -> Profile | Response:
+        """The DCAT-AP.de profile asked for: ?profile=2.0|3.0 (or its IRI), else the Accept-Profile header
+        (W3C Content Negotiation by Profile), else the default (2.0, what GovData harvests)."""
+        asked = request.query_params.get("profile")
+        by_name = {**PROFILES, **{p.iri: p for p in PROFILES.values()}}
+        if asked is not None:
+            if asked.strip("<>") in by_name:
+                return by_name[asked.strip("<>")]
+            valid = ", ".join(f"{p.key} ({p.iri})" for p in PROFILES.values())
+            return Response(f"profile={asked!r} is not offered; valid profiles: {valid}", 400, media_type="text/plain")
+        wanted = []
+        for position, item in enumerate((request.headers.get("accept-profile") or "").split(",")):
+            iri, _, params = item.strip().partition(";")
+            q = 1.0
+            for param in params.split(";"):
+                name, _, value = param.strip().partition("=")
+                if name.strip() == "q":
+                    try:
+                        q = float(value)
+                    except ValueError:
+                        q = 0.0
+            if iri.strip().strip("<>") in by_name and q > 0:
+                wanted.append((-q, position, by_name[iri.strip().strip("<>")]))
+        return min(wanted, key=lambda w: w[:2])[2] if wanted else DEFAULT_PROFILE
 
     def metadata(self, request: Request) -> Response:
+        profile = self._profile(request)
+        if isinstance(profile, Response):
+            return profile
+        return self._metadata_response(request, self.metadata_triples(profile), profile, None, None)
+
+    def _metadata_response(self, request: Request, triples: list[ox.Triple], profile: Profile,
+                           document: str | None, ext: str | None) -> Response:
+        """`triples` of the dataset's description, negotiated: an extension of `document` (/dataset.ttl),
+        ?format=, or the Accept header; the profile in Content-Profile."""
         asked = request.query_params.get("format")
-        ext = format_extension(asked) if asked else None
-        if asked and ext is None:
-            return Response(f"format={asked!r} is not offered; valid: ttl, jsonld, nt, rdf, html", 400,
-                            media_type="text/plain")
+        if ext is None and asked:
+            ext = format_extension(asked)
+            if ext is None:
+                return Response(f"format={asked!r} is not offered; valid: ttl, jsonld, nt, rdf, html", 400,
+                                media_type="text/plain")
+        negotiated = ext is None
         if ext is None:
             media = choose(request.headers.get("accept"), RDF_MEDIA + [HTML], ACCEPT_ALIASES)
             if media is None:
                 return Response("offered: " + ", ".join(RDF_MEDIA + [HTML]), 406, media_type="text/plain",
                                 headers={"Vary": "Accept"})
             ext = BY_MEDIA[media]
-        triples = self.metadata_triples()
-        path = request.url.path
-        headers = {"Vary": "Accept", "Link": ", ".join(
-            [f'<{path}?format={e}>; rel="alternate"; type="{m}"' for e, m, _, _ in FORMATS if e != ext]
-            + [f'<{self.settings.licence}>; rel="license"'])}
+        path = document or request.url.path
+        query = "" if profile == DEFAULT_PROFILE else f"profile={profile.key}"
+
+        def url(e: str) -> str:
+            if document is not None:
+                return f"{document}.{e}" + (f"?{query}" if query else "")
+            return f"{path}?format={e}" + (f"&{query}" if query else "")
+
+        others = [f'<{url(e)}>; rel="alternate"; type="{m}"' for e, m, _, _ in FORMATS if e != ext]
+        others += [f'<{path}?profile={p.key}>; rel="alternate"; profile="{p.iri}"' for p in PROFILES.values() if p != profile]
+        headers = {"Vary": "Accept, Accept-Profile" if negotiated else "Accept-Profile",
+                   "Content-Profile": f"<{profile.iri}>", "Content-Location": url(ext),
+                   "Link": ", ".join(others + [f'<{self.settings.licence}>; rel="license"'])}
         if ext == "html":
             lang = page_language(request, self.settings.lang)
             turtle = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
-            alternates = [{"ext": e, "media": m, "name": n, "url": f"{path}?format={e}"} for e, m, _, n in FORMATS]
-            context = self._context(request, lang, turtle=turtle.decode("utf-8"), alternates=alternates)
+            alternates = [{"ext": e, "media": m, "name": n, "url": url(e)} for e, m, _, n in FORMATS]
+            profiles = [{"title": p.title, "url": f"{path}?profile={p.key}", "current": p == profile}
+                        for p in PROFILES.values()]
+            context = self._context(request, lang, turtle=turtle.decode("utf-8"), alternates=alternates,
+                                    profiles=profiles)
             return self._page(request, "catalog.html", context, headers=headers)
         media, fmt, _ = BY_EXTENSION[ext]
         body = ox.serialize(sorted(triples, key=str), format=fmt,

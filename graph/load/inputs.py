@@ -19,9 +19,16 @@ def input_files(settings: Settings) -> list[tuple[Path, str]]:
     return files + [(path, "data") for path in settings.data_files()]
 
 
+# The settings graph.publish.catalogue.dataset_description reads: a change must not reuse a stale store.
+DESCRIPTION_SETTINGS = ("title_de", "title_en", "publisher", "publisher_url", "licence", "modified", "issued")
+
+
 def fingerprint_inputs(settings: Settings) -> str:
-    """A hash of the software version, the base IRI and every input file's name and bytes."""
+    """A hash of the software version, the base IRI, the settings the dataset's description in the meta
+    graph is made from (titles, publisher, licence, dates) and every input file's name and bytes."""
     digest = hashlib.sha256(f"hki {__version__}\n{settings.base}\n".encode())
+    for name in DESCRIPTION_SETTINGS:
+        digest.update(f"{name}={getattr(settings, name)}\n".encode())
     for path, name in input_files(settings):
         digest.update(f"{name} {path.name}\n".encode())
         try:

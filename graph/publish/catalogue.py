@@ -36,9 +36,9 @@ class Distribution:
     title: str
 
 
-def dataset_description(settings: Settings, counts: dict[str, int], fingerprint: str,
-                        distributions: Sequence[Distribution] = ()) -> list[ox.Triple]:
-    """VoID + DCAT triples describing the dataset (counts per named graph, endpoint, dumps, links)."""
+def dataset_description(settings: Settings, counts: dict[str, int], fingerprint: str) -> list[ox.Triple]:
+    """VoID + DCAT triples describing the dataset for the meta graph (counts per named graph, endpoint,
+    links), the same in every DCAT-AP.de profile."""
     base = settings.base
     ds = _n(base + "dataset")
     out: list[ox.Triple] = []
@@ -57,19 +57,23 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
         "Knowledge graph of a city's international relations: partner cities, partner organisations, city "
         "networks, the goals and measures of its action concept and the SDGs they serve.", language="en"))
     add(ds, DCT + "license", _n(settings.licence))
-    # DCAT-AP: the publisher is an agent (foaf:Agent with a name), not a string.
+    # DCAT-AP: the publisher is an agent (foaf:Agent with a name), not a string: the city (settings).
     publisher = _n(base + "dataset/publisher")
     add(ds, DCT + "publisher", publisher)
     add(publisher, RDF + "type", _n(FOAF + "Agent"))
+    add(publisher, RDF + "type", _n(FOAF + "Organization"))
     add(publisher, FOAF + "name", ox.Literal(settings.publisher))
+    if settings.publisher_url:
+        add(publisher, FOAF + "homepage", _n(settings.publisher_url))
     # A fixed date from the settings, not today's: the same inputs must give the same dumps.
     add(ds, DCT + "modified", ox.Literal(settings.modified, datatype=_n(XSD + "date")))
-    add(ds, DCT + "hasVersion", ox.Literal(f"{__version__}+{fingerprint[:12]}"))
+    add(ds, DCT + "issued", ox.Literal(settings.issued or settings.modified, datatype=_n(XSD + "date")))
+    add(ds, DCT + "identifier", ox.Literal(base + "dataset"))
     add(ds, VOID + "sparqlEndpoint", _n(base + "sparql"))
     add(ds, VOID + "uriSpace", ox.Literal(base + "id/"))
     add(ds, VOID + "exampleResource", _n(base + "id/city/bristol"))
     add(ds, VOID + "exampleResource", _n(base + "id/action-concept/internationale-stadt"))
-    for vocabulary in (SCHEMA, ORG, DCT, SKOS, str(HKI), WGS, GEO):
+    for vocabulary in VOCABULARIES:
         add(ds, VOID + "vocabulary", _n(vocabulary))
     total = sum(v for k, v in counts.items() if k != "meta")
     add(ds, VOID + "triples", ox.Literal(str(total), datatype=_n(XSD + "integer")))
@@ -88,26 +92,21 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
         add(link, VOID + "linkPredicate", _n(OWL + "sameAs"))
         add(link, VOID + "subjectsTarget", ds)
         add(link, DCT + "title", ox.Literal(f"Links to {label}", language="en"))
-    for dist in distributions:
-        d = _n(f"{base}downloads/{dist.file_name}")
-        add(ds, DCAT + "distribution", d)
-        add(ds, VOID + "dataDump", d)
-        add(d, RDF + "type", _n(DCAT + "Distribution"))
-        add(d, DCT + "title", ox.Literal(dist.title, language="en"))
-        add(d, DCAT + "downloadURL", d)
-        add(d, DCAT + "accessURL", d)
-        add(d, DCAT + "mediaType", _n(f"https://www.iana.org/assignments/media-types/{dist.media_type}"))
-        add(d, DCAT + "byteSize", ox.Literal(str(dist.byte_size), datatype=_n(XSD + "nonNegativeInteger")))
-        add(d, DCT + "license", _n(dcat_ap_de_licence(settings.licence)))  # DCAT-AP.de: from its licence list
-        checksum = _n(f"{base}downloads/{dist.file_name}#checksum")
-        add(d, SPDX + "checksum", checksum)
-        add(checksum, RDF + "type", _n(SPDX + "Checksum"))
-        add(checksum, SPDX + "algorithm", _n(SPDX + "checksumAlgorithm_sha256"))
-        add(checksum, SPDX + "checksumValue", ox.Literal(dist.sha256, datatype=_n(XSD + "hexBinary")))
     return out
 
 
 OWL_SAME_AS = OWL + "sameAs"
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"  # one scheme for mediaType and compressFormat
+# SHA-256 in DCAT-AP.de's hash-algorithm list (http://dcat-ap.de/def/hashAlgorithms/, which the 2.0
+# shapes require): the list is not available offline; the IRI follows the pattern of the specification's
+# own example, http://dcat-ap.de/def/hashAlgorithms/md/5. The catalogue states its SPDX equivalent.
+SHA256 = "http://dcat-ap.de/def/hashAlgorithms/sha/256"
+SPDX_SHA256 = SPDX + "checksumAlgorithm_sha256"
+# The vocabularies the data uses, by their ontology IRIs (VoID: void:vocabulary names the vocabulary, so
+# hki's is <…/def>, the ontology, not the namespace <…/def#>).
+VOCABULARIES = (SCHEMA, ORG, DCT, "http://www.w3.org/2004/02/skos/core", str(HKI).rstrip("#"), WGS,
+                "http://www.opengis.net/ont/geosparql")
+POLITICAL_GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/"
 EU = "http://publications.europa.eu/resource/authority/"
 # The DCAT-AP.de licence list (http://dcat-ap.de/def/licenses/) for the licences a city is likely to use.
 DCAT_AP_DE_LICENCES = {
@@ -152,16 +151,64 @@ def _count(kstore: KnowledgeStore, sparql: str) -> int:
     return int(rows[0]["n"].value) if rows and "n" in rows[0] else 0
 
 
-def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distribution] = ()) -> list[ox.Triple]:
-    """VoID and DCAT-AP.de triples for the loaded dataset and its built dumps (sorted, no duplicates)."""
-    settings: Settings = kstore.settings
+@dataclass(frozen=True)
+class Profile:
+    """A DCAT-AP.de version the catalogue is written for; the two disagree on a few points."""
+
+    key: str  # as in ?profile= and the built file names
+    iri: str  # for Accept-Profile / Content-Profile (W3C Content Negotiation by Profile) and dct:conformsTo
+    title: str
+
+
+# 2.0 is what GovData's harvester checks today (with its Konventionen); 3.0 is the current specification.
+# Where they differ: dcat:byteSize is xsd:decimal in 2.0 and xsd:nonNegativeInteger in 3.0; 2.0 requires
+# the hash algorithm from DCAT-AP.de's list, 3.0 deprecates that list for SPDX's; 2.0 names the version
+# with owl:versionInfo and the municipality with dcatde:politicalGeocodingURI, 3.0 deprecates both for
+# dcat:version and dct:spatial.
+PROFILES = {
+    "2.0": Profile("2.0", "http://dcat-ap.de/def/dcatde/2.0", "DCAT-AP.de 2.0"),
+    "3.0": Profile("3.0", "http://dcat-ap.de/def/dcatde/3.0", "DCAT-AP.de 3.0"),
+}
+DEFAULT_PROFILE = PROFILES["2.0"]
+
+
+def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distribution] = (),
+                     profile: Profile = DEFAULT_PROFILE, settings: Settings | None = None) -> list[ox.Triple]:
+    """VoID and DCAT-AP.de triples for the loaded dataset and its built dumps (sorted, no duplicates),
+    written for one DCAT-AP.de profile, with the publisher's settings (the store's, unless given)."""
+    settings = settings or kstore.settings
     base = settings.base
-    out = list(dataset_description(settings, kstore.triple_counts(), kstore.fingerprint, distributions))
+    out = list(dataset_description(settings, kstore.triple_counts(), kstore.fingerprint))
+    v3 = profile.key == "3.0"
 
     def add(s: ox.NamedNode, p: str, o: object) -> None:
         out.append(ox.Triple(s, _n(p), o))  # type: ignore[arg-type]
 
     ds = _n(base + "dataset")
+    # The release: software version and input fingerprint (dct:hasVersion links other datasets and is
+    # deprecated in DCAT-AP.de for this use).
+    add(ds, (DCAT + "version") if v3 else (OWL + "versionInfo"), ox.Literal(f"{__version__}+{kstore.fingerprint[:12]}"))
+    add(ds, DCT + "conformsTo", _n(profile.iri))
+    for dist in distributions:
+        d = _n(f"{base}downloads/{dist.file_name}")
+        add(ds, DCAT + "distribution", d)
+        add(ds, VOID + "dataDump", d)
+        add(d, RDF + "type", _n(DCAT + "Distribution"))
+        add(d, DCT + "title", ox.Literal(dist.title, language="en"))
+        add(d, DCAT + "downloadURL", d)
+        add(d, DCAT + "accessURL", d)
+        add(d, DCAT + "mediaType", _n(IANA_MEDIA_TYPES + dist.media_type))
+        add(d, DCAT + "byteSize", ox.Literal(str(dist.byte_size), datatype=_n(XSD + ("nonNegativeInteger" if v3 else "decimal"))))
+        checksum = _n(f"{base}downloads/{dist.file_name}#checksum")
+        add(d, SPDX + "checksum", checksum)
+        add(checksum, RDF + "type", _n(SPDX + "Checksum"))
+        add(checksum, SPDX + "algorithm", _n(SPDX_SHA256 if v3 else SHA256))
+        add(checksum, SPDX + "checksumValue", ox.Literal(dist.sha256, datatype=_n(XSD + "hexBinary")))
+    if distributions:
+        if v3:
+            add(_n(SPDX_SHA256), RDF + "type", _n(SPDX + "ChecksumAlgorithm"))
+        else:  # SPDX's own name of the algorithm beside DCAT-AP.de's, for clients that know only SPDX
+            add(_n(SHA256), SKOS + "exactMatch", _n(SPDX_SHA256))
     # ---- VoID: link sets with their counts and targets
     for target, label, space, homepage in (
             ("wikidata", "Wikidata", WIKIDATA, "https://www.wikidata.org/"),
@@ -204,16 +251,23 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     for code in ("DEU", "ENG"):
         add(catalog, DCT + "language", _n(f"{EU}language/{code}"))
         add(ds, DCT + "language", _n(f"{EU}language/{code}"))
-    add(publisher, RDF + "type", _n(FOAF + "Agent"))
-    add(publisher, FOAF + "name", ox.Literal(settings.publisher))
     add(contact, RDF + "type", _n(VCARD + "Kind"))
     add(contact, RDF + "type", _n(VCARD + "Organization"))
-    add(contact, VCARD + "fn", ox.Literal(settings.publisher))
-    add(contact, VCARD + "hasURL", _n(base))
-    email = getattr(settings, "contact_email", "")
-    if email:
-        add(contact, VCARD + "hasEmail", _n("mailto:" + email.removeprefix("mailto:")))
+    add(contact, VCARD + "fn", ox.Literal(settings.contact_name or settings.publisher))
+    add(contact, VCARD + "hasURL", _n(settings.contact_url or settings.publisher_url or base))
+    if settings.contact_email:
+        add(contact, VCARD + "hasEmail", _n("mailto:" + settings.contact_email.removeprefix("mailto:")))
     add(ds, DCAT + "contactPoint", contact)
+    if settings.contributor_id:  # GovData's harvester requires it (Konvention 12/13); GovData issues it
+        add(ds, DCATDE + "contributorID", _n(settings.contributor_id))
+    if settings.municipality_key:
+        municipality = _n(POLITICAL_GEOCODING + "municipalityKey/" + settings.municipality_key)
+        if v3:
+            add(ds, DCT + "spatial", municipality)
+            add(municipality, RDF + "type", _n(DCT + "Location"))
+        else:
+            add(ds, DCATDE + "politicalGeocodingLevelURI", _n(POLITICAL_GEOCODING + "Level/municipality"))
+            add(ds, DCATDE + "politicalGeocodingURI", municipality)
     add(ds, DCAT + "landingPage", _n(base))
     add(ds, DCT + "accessRights", _n(EU + "access-right/PUBLIC"))
     add(ds, DCATDE + "licenseAttributionByText", ox.Literal(f"{settings.publisher}: {settings.title_de}", language="de"))
@@ -226,14 +280,18 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
         add(ds, DCAT + "keyword", ox.Literal(keyword_de, language="de"))
         add(ds, DCAT + "keyword", ox.Literal(keyword_en, language="en"))
     # spatial: the place of the city administration, and the same place in GeoNames
-    places = kstore.select("SELECT DISTINCT ?place ?same WHERE { ?org a <http://data.europa.eu/m8g/PublicOrganisation> ; "
+    places = kstore.select("SELECT DISTINCT ?place ?same ?wkt WHERE { ?org a <http://data.europa.eu/m8g/PublicOrganisation> ; "
                            "<http://purl.org/dc/terms/spatial> ?place . OPTIONAL { ?place <" + OWL_SAME_AS + "> ?same "
-                           "FILTER(STRSTARTS(STR(?same), \"https://sws.geonames.org/\")) } }",
+                           "FILTER(STRSTARTS(STR(?same), \"https://sws.geonames.org/\")) } "
+                           "OPTIONAL { ?place <" + GEO + "hasGeometry>/<" + GEO + "asWKT> ?wkt } }",
                            timeout=kstore.settings.statistics_timeout, trusted=True)
     for row in places:
-        add(ds, DCT + "spatial", row["place"])
-        if "same" in row:
-            add(ds, DCT + "spatial", row["same"])
+        for place in (row["place"], row.get("same")):
+            if place is not None:
+                add(ds, DCT + "spatial", place)
+                add(place, RDF + "type", _n(DCT + "Location"))  # DCAT-AP: dct:spatial is a dct:Location
+                if "wkt" in row:  # … with a geometry (DCAT-AP.de: dcat:bbox, dcat:centroid or locn:geometry)
+                    add(place, DCAT + "centroid", row["wkt"])
     # temporal: from the earliest to the latest date the data gives
     dates = kstore.select("SELECT (MIN(STR(?d)) AS ?first) (MAX(STR(?d)) AS ?last) WHERE { "
                           "GRAPH <" + kstore.graph("data") + "> { ?s ?p ?d VALUES ?p { <http://schema.org/startDate> "
@@ -254,16 +312,19 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     add(service, DCAT + "endpointDescription", service)
     add(service, DCAT + "servesDataset", ds)
     add(service, DCT + "license", licence)
+    add(service, DCT + "publisher", publisher)
+    add(service, DCT + "accessRights", _n(EU + "access-right/PUBLIC"))
+    add(service, DCAT + "contactPoint", contact)
     for dist in distributions:
         d = _n(f"{base}downloads/{dist.file_name}")
         file_type, title_de = FILE_TYPES.get(dist.file_name, ("RDF_TURTLE", dist.title))
         add(d, DCT + "title", ox.Literal(title_de, language="de"))
         add(d, DCT + "format", _n(f"{EU}file-type/{file_type}"))
-        add(d, DCT + "license", licence)
+        add(d, DCT + "license", licence)  # DCAT-AP.de: from its licence list
         add(d, DCATDE + "licenseAttributionByText", ox.Literal(f"{settings.publisher}: {settings.title_de}", language="de"))
         add(d, DCT + "modified", ox.Literal(settings.modified, datatype=_n(XSD + "date")))
         if dist.file_name.endswith(".gz"):
-            add(d, DCAT + "compressFormat", _n("http://www.iana.org/assignments/media-types/application/gzip"))
+            add(d, DCAT + "compressFormat", _n(IANA_MEDIA_TYPES + "application/gzip"))
     return sorted(dict.fromkeys(out), key=str)
 
 
@@ -272,4 +333,4 @@ def _typed_date(value: str) -> ox.Literal:
     return ox.Literal(value, datatype=_n(XSD + kind))
 
 
-__all__ = ["DCAT_AP_DE_LICENCES", "Distribution", "dataset_description", "dataset_metadata", "dcat_ap_de_licence", "licence_name"]
+__all__ = ["DCAT_AP_DE_LICENCES", "DEFAULT_PROFILE", "PROFILES", "Distribution", "Profile", "dataset_description", "dataset_metadata", "dcat_ap_de_licence", "licence_name"]

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from graph.atomic import exchange, make_staging, remove_abandoned_staging
 from graph.faults import checkpoint
-from graph.publish.catalogue import Distribution, dataset_metadata
+from graph.publish.catalogue import DEFAULT_PROFILE, PROFILES, Distribution, dataset_metadata
 from graph.store import KnowledgeStore
 from graph.store.formats import media_type
 from ontology import PREFIXES
@@ -96,10 +96,17 @@ def write_dumps(kstore: KnowledgeStore, out: Path) -> list[Distribution]:
             checkpoint(f"build:wrote-{file_name}")
             distributions.append(Distribution(file_name, media_type, len(body), hashlib.sha256(body).hexdigest(), title))
         # VoID + DCAT-AP.de (graph.publish.catalogue): void.ttl for linked-data tools, catalog.rdf/.ttl for portals
+        # in the default DCAT-AP.de profile (2.0, what GovData harvests), and as catalog-dcat-ap-de-3.0.* in 3.0
         description = dataset_metadata(kstore, distributions)
         void = ox.serialize(sorted(description, key=str), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
         (staging / "void.ttl").write_bytes(void)
         catalog_files = {"catalog.ttl": void, "catalog.rdf": ox.serialize(description, format=ox.RdfFormat.RDF_XML)}
+        for profile in PROFILES.values():
+            if profile != DEFAULT_PROFILE:
+                other = sorted(dataset_metadata(kstore, distributions, profile), key=str)
+                catalog_files[f"catalog-dcat-ap-de-{profile.key}.ttl"] = ox.serialize(
+                    other, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+                catalog_files[f"catalog-dcat-ap-de-{profile.key}.rdf"] = ox.serialize(other, format=ox.RdfFormat.RDF_XML)
         for catalog_name, catalog_body in catalog_files.items():
             (staging / catalog_name).write_bytes(catalog_body)
         sums = "".join(f"{d.sha256}  {d.file_name}\n" for d in distributions)

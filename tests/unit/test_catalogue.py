@@ -123,3 +123,15 @@ def test_the_downloads_page_lists_every_dump_with_size_and_checksum(client, dist
 def test_the_downloads_page_says_how_to_build_when_nothing_is_built(make_client, settings, tmp_path):
     with make_client(replace(settings, lang="en"), dist_dir=tmp_path) as empty:
         assert "kg build" in empty.get("/downloads?lang=en").text
+
+
+def test_void_names_the_ontology_iri_as_vocabulary_and_every_hki_term_it_uses_is_declared(client, hannover):
+    graph = rdflib.Graph().parse(data=client.get("/catalog", headers={"Accept": "text/turtle"}).content, format="turtle")
+    vocabularies = {str(o) for o in graph.objects(DATASET, VOID.vocabulary)}
+    assert "https://w3id.org/hki/def" in vocabularies and "https://w3id.org/hki/def#" not in vocabularies
+    ontology = rdflib.Graph().parse(Path(__file__).resolve().parents[2] / "ontology" / "hki.ttl")
+    declared = set(ontology.subjects(rdflib.RDFS.isDefinedBy, URIRef("https://w3id.org/hki/def")))
+    meta = {t for q in hannover.quads() if q.graph_name.value == BASE + "graph/meta"
+            for t in (q.predicate.value,)}
+    used = {URIRef(p) for p in meta | {str(p) for p in graph.predicates()} if p.startswith("https://w3id.org/hki/def#")}
+    assert used and used <= declared, used - declared
