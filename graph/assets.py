@@ -48,12 +48,26 @@ ASSETS: tuple[Asset, ...] = (
     Asset("vis-network", "standalone/umd/vis-network.min.js", "vis-network/vis-network.min.js"),
     Asset("vis-network", "LICENSE-APACHE-2.0", "vis-network/LICENSE-APACHE-2.0"),
     Asset("vis-network", "LICENSE-MIT", "vis-network/LICENSE-MIT"),
+    # Leaflet and its marker clustering: the explorer's pan-and-zoom map (no tile server: the basemap is world-atlas)
+    Asset("leaflet", "dist/leaflet.js", "leaflet/leaflet.js"),
+    Asset("leaflet", "dist/leaflet.css", "leaflet/leaflet.css"),
+    Asset("leaflet", "dist/images/layers.png", "leaflet/images/layers.png"),
+    Asset("leaflet", "dist/images/layers-2x.png", "leaflet/images/layers-2x.png"),
+    Asset("leaflet", "dist/images/marker-icon.png", "leaflet/images/marker-icon.png"),
+    Asset("leaflet", "dist/images/marker-icon-2x.png", "leaflet/images/marker-icon-2x.png"),
+    Asset("leaflet", "dist/images/marker-shadow.png", "leaflet/images/marker-shadow.png"),
+    Asset("leaflet", "LICENSE", "leaflet/LICENSE"),
+    Asset("leaflet.markercluster", "dist/leaflet.markercluster.js", "leaflet.markercluster/leaflet.markercluster.js"),
+    Asset("leaflet.markercluster", "dist/MarkerCluster.css", "leaflet.markercluster/MarkerCluster.css"),
+    Asset("leaflet.markercluster", "dist/MarkerCluster.Default.css", "leaflet.markercluster/MarkerCluster.Default.css"),
+    Asset("leaflet.markercluster", "MIT-LICENCE.txt", "leaflet.markercluster/MIT-LICENCE.txt"),
     # world-atlas: land outlines (TopoJSON from Natural Earth) for the offline SVG maps
     Asset("world-atlas", "land-50m.json", "world-atlas/land-50m.json"),
     Asset("world-atlas", "land-110m.json", "world-atlas/land-110m.json"),
     Asset("world-atlas", "LICENSE", "world-atlas/LICENSE"),
 )
 
+# axe-core (package.json) is not served: the accessibility tests read it from node_modules/axe-core/axe.min.js.
 VIS_NETWORK_JS = "vis-network/vis-network.min.js"
 LAND = "world-atlas/land-{resolution}.json"
 
