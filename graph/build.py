@@ -20,7 +20,7 @@ from graph.load.derive import derived_statements
 from graph.load.files import read_triples, to_rdflib
 from graph.load.inputs import fingerprint_inputs, input_files, parse_inputs
 from graph.load.validation import Violation, validate_graph
-from graph.publish.catalogue import Distribution, dataset_description
+from graph.publish.catalogue import Distribution, dataset_description, with_publisher
 from graph.publish.dumps import DUMPS, BuildError, write_dumps
 from graph.store import GRAPH_NAMES, INPUT_FINGERPRINT, KnowledgeStore, graph_iri
 from graph.store.embedded import EmbeddedBackend, open_disk_store, unusable_store
@@ -65,7 +65,7 @@ def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | No
     data = ox.NamedNode(graph_iri(settings.base, "data"))
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, data) for t in derived_statements(store))
     kstore = KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint)
-    description = dataset_description(settings, kstore.triple_counts(), fingerprint)
+    description = dataset_description(with_publisher(settings, kstore), kstore.triple_counts(), fingerprint)
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, meta) for t in description)
     store.add(ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta))
     if settings.store is not None:

@@ -151,7 +151,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
 
 
 CONTRIBUTORS = "http://dcat-ap.de/def/contributors/"
-# Defaults that describe Hannover as the publisher; a data folder of its own starts without them.
+# Defaults that describe Hannover as the publisher; a data folder of its own starts without them (the
+# catalogue then names the city administration of the data as publisher: graph.publish.catalogue).
 HANNOVER_PUBLISHER_SETTINGS = ("publisher", "publisher_url", "contact_name", "contact_url", "municipality_key")
 
 
@@ -185,9 +186,6 @@ def check_settings(settings: Settings) -> Settings:
     for name in ("request_header_timeout", "request_body_timeout", "page_query_timeout", "statistics_timeout"):
         if getattr(settings, name) <= 0:
             raise _invalid(name, f"{getattr(settings, name)}: must be a positive number of seconds")
-    if not settings.publisher.strip():
-        raise _invalid("publisher", "'': name the organisation that publishes the data (the catalogue's "
-                                    "dct:publisher), e.g. publisher = \"Stadt Beispielstadt\" in hki.toml")
     for name in ("modified", "issued"):
         value = getattr(settings, name)
         if (value or name == "modified") and not _is_iso_date(value):

@@ -14,7 +14,7 @@ Same inputs, same triples: no clock is read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
@@ -62,7 +62,8 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
     add(ds, DCT + "publisher", publisher)
     add(publisher, RDF + "type", _n(FOAF + "Agent"))
     add(publisher, RDF + "type", _n(FOAF + "Organization"))
-    add(publisher, FOAF + "name", ox.Literal(settings.publisher))
+    if settings.publisher:
+        add(publisher, FOAF + "name", ox.Literal(settings.publisher))
     if settings.publisher_url:
         add(publisher, FOAF + "homepage", _n(settings.publisher_url))
     # A fixed date from the settings, not today's: the same inputs must give the same dumps.
@@ -142,6 +143,18 @@ def licence_name(licence: str) -> str:
     return LICENCE_NAMES.get(dcat_ap_de_licence(licence), licence)
 
 
+def with_publisher(settings: Settings, kstore: KnowledgeStore) -> Settings:
+    """The settings with a publisher name: the `publisher` setting, or else the name the data gives the city
+    administration (the public organisation with a dct:spatial place), in German if it has one."""
+    if settings.publisher.strip():
+        return settings
+    rows = kstore.select("SELECT ?label WHERE { ?org a <http://data.europa.eu/m8g/PublicOrganisation> ; "
+                         "<http://purl.org/dc/terms/spatial> ?place ; <http://www.w3.org/2000/01/rdf-schema#label> ?label } "
+                         "ORDER BY (LANG(?label) != \"de\") STR(?label) LIMIT 1",
+                         timeout=settings.statistics_timeout, trusted=True)
+    return replace(settings, publisher=rows[0]["label"].value) if rows else settings
+
+
 def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
@@ -176,7 +189,7 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
                      profile: Profile = DEFAULT_PROFILE, settings: Settings | None = None) -> list[ox.Triple]:
     """VoID and DCAT-AP.de triples for the loaded dataset and its built dumps (sorted, no duplicates),
     written for one DCAT-AP.de profile, with the publisher's settings (the store's, unless given)."""
-    settings = settings or kstore.settings
+    settings = with_publisher(settings or kstore.settings, kstore)
     base = settings.base
     out = list(dataset_description(settings, kstore.triple_counts(), kstore.fingerprint))
     v3 = profile.key == "3.0"
@@ -333,4 +346,5 @@ def _typed_date(value: str) -> ox.Literal:
     return ox.Literal(value, datatype=_n(XSD + kind))
 
 
-__all__ = ["DCAT_AP_DE_LICENCES", "DEFAULT_PROFILE", "PROFILES", "Distribution", "Profile", "dataset_description", "dataset_metadata", "dcat_ap_de_licence", "licence_name"]
+__all__ = ["DCAT_AP_DE_LICENCES", "DEFAULT_PROFILE", "PROFILES", "Distribution", "Profile", "dataset_description", "dataset_metadata", "dcat_ap_de_licence", "licence_name",
+           "with_publisher"]

@@ -257,8 +257,15 @@ def test_another_citys_folder_does_not_inherit_hannovers_publisher(tmp_path):
     assert settings.publisher == "Stadt Beispielstadt"
     assert (settings.municipality_key, settings.contact_url, settings.publisher_url) == ("", "", "")
     config.write_text('[hki]\ndata_dir = "data"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="publisher"):
-        load_settings(config, environ={})
+    assert load_settings(config, environ={}).publisher == ""  # the catalogue names the data's city administration
+
+
+def test_without_a_publisher_setting_the_catalogue_names_the_city_administration_of_the_data(make_client, settings):
+    with make_client(replace(settings, publisher="")) as client:
+        graph = rdflib.Graph().parse(data=client.get("/dataset/publisher", headers={"Accept": "text/turtle"}).content,
+                                     format="turtle")
+    names = {str(o) for o in graph.objects(None, URIRef("http://xmlns.com/foaf/0.1/name"))}
+    assert names == {"Landeshauptstadt Hannover"}  # orgn:lhh's German label in graph/data/organisations.ttl
 
 
 @pytest.mark.parametrize("setting,value,hint", [("contributor_id", "hannover", "http://dcat-ap.de/def/contributors/"),
