@@ -54,6 +54,7 @@ class HKI(DefinedNamespace):
     councilInvolvement: URIRef
     councilPaper: URIRef
     districtScope: URIRef
+    endYear: URIRef  # derived at build (graph/load/derive.py)
     externalPartner: URIRef
     externalPartnerNote: URIRef
     fieldOfAction: URIRef
@@ -72,8 +73,10 @@ class HKI(DefinedNamespace):
     publicParticipation: URIRef
     responsibleOrganisation: URIRef
     sdgMappingBasis: URIRef
+    startYear: URIRef  # derived at build (graph/load/derive.py)
     twinnedWith: URIRef
     verificationStatus: URIRef
+    wikidataIdStatus: URIRef
 
 
 # Published namespace IRIs of the standards we reuse. Tests compare these with the specifications.

@@ -33,15 +33,16 @@ def month_name(month: int, lang: str) -> str:
 
 # Shown elsewhere on the page (heading, notices, sources, links out, map), not in the list of facts.
 SHOWN_APART = {RDFS + "label", SKOS + "prefLabel", RDF_TYPE, DCT + "source", OWL + "sameAs",
-               SKOS + "editorialNote", str(HKI.verificationStatus), DCT + "description", FOAF + "homepage",
-               FOAF + "page", WGS + "lat", WGS + "long", GEO + "hasGeometry"}
+               SKOS + "editorialNote", str(HKI.verificationStatus), str(HKI.wikidataIdStatus), DCT + "description",
+               FOAF + "homepage", FOAF + "page", WGS + "lat", WGS + "long", GEO + "hasGeometry",
+               str(HKI.startYear), str(HKI.endYear)}  # the derived integer years repeat the dates shown
 # Links from the dataset's own description (VoID/DCAT) are true but mean nothing to a reader of a page.
 HIDDEN_INCOMING_NAMESPACES = (VOID, DCAT, SD)
 # Facts in this order first; the rest alphabetically by their name.
 FACT_ORDER = [DCT + "title", SKOS + "notation", DCT + "identifier", str(HKI.partnershipType), str(HKI.partner),
               ORG + "member", ORG + "organization", SCHEMA + "startDate", SCHEMA + "endDate", SCHEMA + "foundingDate",
-              DCT + "date", SCHEMA + "containedInPlace", ORG + "classification", str(HKI.measureStatus),
-              str(HKI.projectStatus), SKOS + "inScheme", SKOS + "note", SKOS + "altLabel"]
+              DCT + "date", SCHEMA + "containedInPlace", ORG + "classification", DCT + "subject",
+              str(HKI.measureStatus), str(HKI.projectStatus), SKOS + "inScheme", SKOS + "note", SKOS + "altLabel"]
 
 
 
@@ -219,7 +220,9 @@ class PageViews:
         status = None
         if status_iri and not status_iri.endswith("/verified"):
             status = Value(self.name(status_iri, lang), status_iri, True)
-        links_out = [self._link_out(o.value, lang) for o in by_predicate.get(OWL + "sameAs", [])]
+        id_status = next((o.value for o in by_predicate.get(str(HKI.wikidataIdStatus), [])
+                          if isinstance(o, ox.NamedNode)), None)
+        links_out = [self._link_out(o.value, lang, id_status) for o in by_predicate.get(OWL + "sameAs", [])]
         links_out += [Value(self.name(p, lang) + ": " + source_text(o.value), o.value)
                       for p in (FOAF + "homepage", FOAF + "page") for o in by_predicate.get(p, [])]
         if iri.startswith(SDG):
@@ -239,16 +242,30 @@ class PageViews:
             is_scheme=SKOS + "ConceptScheme" in {v.iri for v in types},
             is_action_concept=str(HKI.ActionConcept) in {v.iri for v in types})
 
-    def _link_out(self, iri: str, lang: str) -> Value:
+    def _link_out(self, iri: str, lang: str, wikidata_status: str | None = None) -> Value:
+        """A link to another dataset, named in words; a Wikidata link says how well its ID is backed
+        ("Wikidata Q6730 – unbestätigt: eine einzige Quelle Dritter") when hki:wikidataIdStatus says so."""
         if iri.startswith(WIKIDATA):
-            return Value("Wikidata " + iri.rsplit("/", 1)[-1], iri)
+            text = "Wikidata " + iri.rsplit("/", 1)[-1]
+            if wikidata_status and not wikidata_status.endswith("/verified"):
+                text += " – " + self.status_words(wikidata_status, lang)
+            return Value(text, iri)
         if iri.startswith(GEONAMES):
             return Value("GeoNames " + iri.rstrip("/").rsplit("/", 1)[-1], iri)
         return Value(iri, iri)
 
+    def status_words(self, status: str, lang: str) -> str:
+        """A verification status in the page language, with its broader status first when it has one:
+        "unbestätigt: eine einzige Quelle Dritter" / "unverified: single third-party source"."""
+        query = f"SELECT ?broader WHERE {{ {sparql_iri(status)} <{SKOS}broader> ?broader }}"
+        rows = optional(lambda: self._select(query), [])
+        broader = sorted(self.name(r["broader"].value, lang) for r in rows if isinstance(r["broader"], ox.NamedNode))
+        return ": ".join([*broader[:1], self.name(status, lang)])
+
     def _neighbours(self, iri: str, description: Description, lang: str) -> list[Neighbour]:
-        skip = {RDF_TYPE, DCT + "source", OWL + "sameAs", str(HKI.verificationStatus), str(HKI.sdgMappingBasis),
-                SKOS + "inScheme", SKOS + "topConceptOf", RDFS + "isDefinedBy", GEO + "hasGeometry"}
+        skip = {RDF_TYPE, DCT + "source", OWL + "sameAs", str(HKI.verificationStatus), str(HKI.wikidataIdStatus),
+                str(HKI.sdgMappingBasis), SKOS + "inScheme", SKOS + "topConceptOf", RDFS + "isDefinedBy",
+                GEO + "hasGeometry"}
         seen: dict[str, Neighbour] = {}
         for t in description.triples:
             if t.predicate.value in skip or t.predicate.value.startswith(HIDDEN_INCOMING_NAMESPACES):

@@ -75,6 +75,35 @@ def test_unverified_and_conflicting_facts_are_marked(client):
     assert "early 2009" in conflicting  # the editors' note says what disagrees
 
 
+def test_the_eurocities_membership_is_marked_unconfirmed_with_the_reason(client):
+    english = client.get("/id/membership/lhh-eurocities?lang=en").text
+    assert 'class="notice status-unverified"' in english and "Not confirmed" in english
+    assert "completed is not documented" in english and "2293/2019" in english
+    german = client.get("/id/membership/lhh-eurocities?lang=de").text
+    assert 'class="notice status-unverified"' in german and "Nicht bestätigt" in german
+
+
+def test_a_wikidata_link_says_in_words_how_well_the_id_is_backed(client):
+    english = client.get("/id/city/blantyre?lang=en").text
+    assert ('<a class="ext" href="http://www.wikidata.org/entity/Q188693" rel="noopener">'
+            "Wikidata Q188693 – unverified: backed by Wikidata extracts alone</a>") in english
+    german = client.get("/id/city/blantyre?lang=de").text
+    assert "Wikidata Q188693 – unbestätigt: nur durch Wikidata-Auszüge belegt</a>" in german
+    assert "Wikidata Q6730 – unbestätigt: eine einzige Quelle Dritter</a>" in client.get("/id/city/perpignan?lang=de").text
+    assert ">Wikidata Q23154</a>" in client.get("/id/city/bristol?lang=en").text  # confirmed: no status
+    assert "wikidataIdStatus" not in english and "verification-status/wikidata-only" not in english.split("<main")[1]
+
+
+def test_a_network_page_names_its_topics_in_words(client):
+    english = client.get("/id/organisation/iclei?lang=en").text
+    topics = english.split("<dt>Topic</dt>")[1].split("</dd>")[0]
+    assert '<a href="/scheme/network-topic/climate">Climate protection</a>' in topics
+    assert '<a href="/scheme/network-topic/sustainable-urban-development">Sustainable urban development</a>' in topics
+    assert "Topics assigned by the editors" in english  # the editors' note says the assignment is theirs
+    german = client.get("/id/organisation/climate-alliance?lang=de").text
+    assert '<dt>Thema</dt>' in german and '<a href="/scheme/network-topic/climate">Klimaschutz</a>' in german
+
+
 def test_incoming_links_are_listed_with_readable_names(client):
     page = client.get("/id/city/blantyre?lang=en").text
     assert "Links to this entry" in page and "Twinning Hannover – Blantyre" in page

@@ -117,3 +117,103 @@ def test_the_action_concept_states_its_scope_costs_and_planned_council_paper(han
                   "scope", "cost", "council")
     assert rows and rows[0][0] == "https://w3id.org/hki/scheme/district-scope/city-wide"
     assert "Kosten" in rows[0][1] or "bemessen" in rows[0][1]
+
+
+# ---------------------------------------------------------------- topics of city networks
+
+NETWORK_TOPIC = "https://w3id.org/hki/scheme/network-topic/"
+
+
+def test_which_networks_are_about_climate_is_one_query_over_the_topic(hannover):
+    names = values(hannover, """
+        SELECT ?name WHERE {
+          ?network org:classification <https://w3id.org/hki/scheme/organisation-type/city-network> ;
+                   dct:subject <https://w3id.org/hki/scheme/network-topic/climate> ;
+                   rdfs:label ?name FILTER (LANG(?name) = "en")
+        } ORDER BY ?name""", "name")
+    assert names == ["Climate Alliance", "Covenant of Mayors", "ICLEI – Local Governments for Sustainability"]
+
+
+def test_the_climate_networks_are_also_found_through_sdg_13(hannover):
+    names = values(hannover, """
+        SELECT DISTINCT ?name WHERE {
+          ?network dct:subject ?topic ; rdfs:label ?name FILTER (LANG(?name) = "en")
+          ?topic skos:inScheme hkis:network-topic ; skos:closeMatch <http://metadata.un.org/sdg/13> .
+        } ORDER BY ?name""", "name")
+    assert names == ["Climate Alliance", "Covenant of Mayors", "ICLEI – Local Governments for Sustainability"]
+
+
+def test_every_city_network_has_a_topic_and_says_that_it_was_assigned_by_the_editors(hannover):
+    rows = values(hannover, """
+        SELECT ?network (COUNT(DISTINCT ?topic) AS ?topics) (COUNT(DISTINCT ?note) AS ?notes) WHERE {
+          ?network org:classification <https://w3id.org/hki/scheme/organisation-type/city-network> .
+          OPTIONAL { ?network dct:subject ?topic . ?topic skos:inScheme hkis:network-topic }
+          OPTIONAL { ?network skos:editorialNote ?note }
+        } GROUP BY ?network""", "network", "topics", "notes")
+    assert len(rows) == 10
+    assert all(int(topics) >= 1 and int(notes) == 2 for _, topics, notes in rows), rows
+
+
+def test_every_network_topic_matches_an_sdg_and_its_mapping_is_marked_editorial(hannover):
+    rows = values(hannover, """
+        SELECT ?topic ?sdg ?basis WHERE {
+          ?topic skos:inScheme hkis:network-topic .
+          OPTIONAL { ?topic skos:closeMatch|skos:relatedMatch ?sdg . ?sdg skos:inScheme <http://metadata.un.org/sdg> }
+          OPTIONAL { ?topic hki:sdgMappingBasis ?basis }
+        }""", "topic", "sdg", "basis")
+    assert {topic for topic, _, _ in rows} == {NETWORK_TOPIC + t for t in (
+        "climate", "peace", "sustainable-urban-development", "urban-security", "culture", "human-rights",
+        "city-cooperation")}
+    assert all(sdg and basis == "https://w3id.org/hki/scheme/mapping-basis/editorial" for _, sdg, basis in rows), rows
+
+
+# ---------------------------------------------------------------- how well Wikidata IDs are backed
+
+VSTAT = "https://w3id.org/hki/scheme/verification-status/"
+SINGLE_THIRD_PARTY_SOURCE = ["hiroshima", "leipzig", "malmo", "nantes", "perpignan", "poznan"]
+
+
+def test_every_place_with_a_wikidata_id_from_a_single_third_party_source_has_that_status(hannover):
+    said_in_words = values(hannover, """
+        SELECT DISTINCT ?place WHERE {
+          ?place owl:sameAs ?wd ; skos:editorialNote ?note .
+          FILTER (STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/") && LANG(?note) = "en"
+                  && CONTAINS(?note, "single third-party source"))
+        } ORDER BY ?place""", "place")
+    marked = values(hannover, f"""
+        SELECT ?place WHERE {{ ?place hki:wikidataIdStatus <{VSTAT}single-third-party-source> }} ORDER BY ?place""",
+                    "place")
+    expected = ["https://w3id.org/hki/id/city/" + slug for slug in SINGLE_THIRD_PARTY_SOURCE]
+    assert said_in_words == marked == expected
+
+
+def test_every_wikidata_id_status_is_narrower_than_unverified(hannover):
+    statuses = values(hannover, "SELECT DISTINCT ?s WHERE { ?place hki:wikidataIdStatus ?s } ORDER BY ?s", "s")
+    assert statuses == [VSTAT + "single-third-party-source", VSTAT + "wikidata-only"]
+    for status in statuses:  # in the scheme, under "unverified", not one of its top concepts
+        assert hannover.ask(PREFIXES + f"""ASK {{ <{status}> skos:broader <{VSTAT}unverified> ;
+                                                  skos:inScheme hkis:verification-status
+                                            FILTER NOT EXISTS {{ <{status}> skos:topConceptOf ?scheme }} }}""")
+
+
+def test_blantyre_has_q188693_marked_as_backed_by_wikidata_extracts_alone(hannover):
+    blantyre = "<https://w3id.org/hki/id/city/blantyre>"
+    rows = values(hannover, f"""
+        SELECT ?wd ?status WHERE {{ {blantyre} owl:sameAs ?wd ; hki:wikidataIdStatus ?status
+                                   FILTER (STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/")) }}""", "wd", "status")
+    assert rows == [("http://www.wikidata.org/entity/Q188693", VSTAT + "wikidata-only")]
+    sources = values(hannover, f"SELECT ?s WHERE {{ {blantyre} dct:source ?s }}", "s")
+    assert "https://github.com/L3viathan/sister-cities/tree/d3028c22c7e47f18947eb39a41c13e4f2751342e" in sources
+    notes = values(hannover, f"SELECT ?n WHERE {{ {blantyre} skos:editorialNote ?n }}", "n")
+    assert any("not on the city's pages" in n and "2016, 2022 and 2026" in n for n in notes), notes
+
+
+# ---------------------------------------------------------------- EUROCITIES
+
+def test_the_eurocities_membership_is_marked_unverified_because_joining_is_not_documented(hannover):
+    membership = "<https://w3id.org/hki/id/membership/lhh-eurocities>"
+    assert values(hannover, f"SELECT ?s WHERE {{ {membership} hki:verificationStatus ?s }}", "s") == [
+        VSTAT + "unverified"]
+    (note,) = values(hannover, f"""SELECT ?n WHERE {{ {membership} skos:editorialNote ?n FILTER (LANG(?n) = "en") }}""",
+                     "n")
+    assert "2293/2019" in note and "not documented" in note

@@ -52,6 +52,7 @@ TURTLE_PREFIXES = """
 @prefix basis:   <https://w3id.org/hki/scheme/mapping-basis/> .
 @prefix scope:   <https://w3id.org/hki/scheme/district-scope/> .
 @prefix dtype:   <https://w3id.org/hki/scheme/document-type/> .
+@prefix topic:   <https://w3id.org/hki/scheme/network-topic/> .
 """
 
 ID = "https://w3id.org/hki/id/"
@@ -184,6 +185,12 @@ pship:hannover-bristol a hki:Partnership ;
     dct:source <https://en.wikipedia.org/wiki/Bristol> .
 """
 
+WIKIDATA_STATUS_TTL = CITIES.replace("""    schema:containedInPlace country:GBR ;""", """    schema:containedInPlace country:GBR ;
+    hki:wikidataIdStatus vstat:single-third-party-source ;""")
+
+NETWORK_TOPIC_TTL = ORGANISATIONS.replace("""    org:classification otype:city-network ;""", """    org:classification otype:city-network ;
+    dct:subject topic:city-cooperation , topic:sustainable-urban-development ;""")
+
 NEW_SDG = """
 <http://metadata.un.org/sdg/11.4> a skos:Concept ;
     skos:inScheme <http://metadata.un.org/sdg> ;
@@ -200,6 +207,8 @@ ALL_VALID = [
     ACTION_CONCEPT_TTL,
     UNVERIFIED_PARTNERSHIP_TTL,
     NEW_SDG,
+    WIKIDATA_STATUS_TTL,
+    NETWORK_TOPIC_TTL,
 ]
 
 
@@ -264,7 +273,8 @@ def shape_messages(shapes: Graph, shape: str, lang: str) -> set[str]:
 
 
 @pytest.mark.parametrize("turtle", ALL_VALID, ids=["partnership", "membership", "measure", "goal", "council-paper",
-                                                   "action-concept", "unverified-partnership", "sdg-concept"])
+                                                   "action-concept", "unverified-partnership", "sdg-concept",
+                                                   "wikidata-id-status", "network-topic"])
 def test_the_valid_fixtures_of_this_file_have_no_problems(turtle: str):
     assert_valid(turtle)
 
@@ -425,6 +435,26 @@ ONE_RULE_BROKEN = [
     broken("an_unverified_fact_without_an_english_note_is_reported",
            UNVERIFIED_PARTNERSHIP_TTL, ',\n        "The year comes from a third-party source only."@en', "",
            focus=PARTNERSHIP, path=SKOS.editorialNote, rule="UncertainWithoutNote"),
+    # how well a Wikidata ID is backed
+    broken("a_wikidata_id_status_on_a_place_without_a_wikidata_link_is_reported",
+           WIKIDATA_STATUS_TTL, "owl:sameAs <http://www.wikidata.org/entity/Q23154> , ", "owl:sameAs ",
+           focus=BRISTOL, path=OWL.sameAs, rule="WikidataIdStatusWithoutWikidataLink"),
+    broken("a_wikidata_id_status_on_something_that_is_not_a_place_is_reported",
+           WIKIDATA_STATUS_TTL + ORGANISATIONS, "org:classification otype:city-network ;",
+           "org:classification otype:city-network ;\n    owl:sameAs <http://www.wikidata.org/entity/Q1011148> ;\n"
+           "    hki:wikidataIdStatus vstat:wikidata-only ;",
+           focus=EUROCITIES, path=OWL.sameAs, rule="WikidataIdStatusWithoutWikidataLink"),
+    broken("two_wikidata_id_statuses_are_reported",
+           WIKIDATA_STATUS_TTL, "hki:wikidataIdStatus vstat:single-third-party-source",
+           "hki:wikidataIdStatus vstat:single-third-party-source , vstat:wikidata-only",
+           focus=BRISTOL, path=HKI.wikidataIdStatus, rule="MaxCount"),
+    # topics of city networks
+    broken("an_sdg_given_as_the_topic_of_a_network_is_reported",
+           NETWORK_TOPIC_TTL, "dct:subject topic:city-cooperation ,", "dct:subject sdg:17 ,",
+           focus=EUROCITIES, path=DCTERMS.subject, rule="InScheme", value="<http://metadata.un.org/sdg/17>"),
+    broken("a_topic_given_as_text_is_reported",
+           NETWORK_TOPIC_TTL, "dct:subject topic:city-cooperation ,", 'dct:subject "Städtenetzwerk"@de ,',
+           focus=EUROCITIES, path=DCTERMS.subject, rule="InScheme", value='"Städtenetzwerk"@de'),
     # memberships
     broken("a_membership_with_two_members_is_reported",
            MEMBERSHIP_TTL, "org:member orgn:lhh ;", "org:member orgn:lhh , orgn:eurocities ;",
@@ -568,6 +598,8 @@ CONTROLLED = [
     ("organisation-type", ORGANISATIONS, EUROCITIES, ORG.classification, "otype:city-network"),
     ("document-type", PAPER_TTL, PAPER, DCTERMS.type, "dtype:information-paper"),
     ("verification-status", UNVERIFIED_PARTNERSHIP_TTL, PARTNERSHIP, HKI.verificationStatus, "vstat:unverified"),
+    ("wikidata-id-status", WIKIDATA_STATUS_TTL, BRISTOL, HKI.wikidataIdStatus, "vstat:single-third-party-source"),
+    ("network-topic", NETWORK_TOPIC_TTL, EUROCITIES, DCTERMS.subject, "topic:city-cooperation"),
 ]
 
 
