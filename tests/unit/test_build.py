@@ -109,6 +109,17 @@ def test_twinned_with_is_derived_symmetrically_at_build(built):
     assert len([b for a, b in pairs if a == hannover]) == 7
 
 
+def test_the_dumps_carry_an_integer_year_beside_every_start_and_end_date(built):
+    # hki:startYear / hki:endYear (graph/load/derive.py): portable year arithmetic for rdflib on the dumps.
+    out, _ = built
+    graph = rdflib.Graph().parse(data=gzip.decompress((out / "hki.nt.gz").read_bytes()), format="nt")
+    for date, year in (("startDate", "startYear"), ("endDate", "endYear")):
+        dates = dict(graph.subject_objects(rdflib.URIRef("http://schema.org/" + date)))
+        years = dict(graph.subject_objects(rdflib.URIRef("https://w3id.org/hki/def#" + year)))
+        assert dates and set(years) == set(dates), year
+        assert all(y.datatype == rdflib.XSD.integer and int(y) == int(str(dates[s])[:4]) for s, y in years.items())
+
+
 def test_the_trig_dump_keeps_the_named_graphs(built, settings):
     out, _ = built
     names = {q.graph_name.value for q in ox.parse(path=str(out / "hki.trig"), format=ox.RdfFormat.TRIG)}
