@@ -28,8 +28,8 @@ OWN_ANSWERS = {
     "414": f"The URL is longer than {MAX_URL_BYTES} bytes; send long queries as a POST body.",
 }
 LIMITS = ("400", "413", "414")  # every route (api/web/hardening.py)
-NEGOTIATED = ("/sparql", "/id/", "/scheme/", "/dataset", "/resource", "/.well-known/void", "/catalog")
-NAMED = ("/id/", "/scheme/", "/dataset/", "/resource", "/api/entity", "/api/neighbours", "/api/analysis/path",
+NEGOTIATED = ("/sparql", "/id/", "/scheme/", "/dataset", "/graph/", "/resource", "/.well-known/void", "/catalog")
+NAMED = ("/id/", "/scheme/", "/dataset/", "/graph/", "/resource", "/api/entity", "/api/neighbours", "/api/analysis/path",
          "/api/explore/details")
 
 

@@ -56,13 +56,15 @@ STATED_CONCEPTS = """
 
 def standards_dir() -> Path:
     named = os.environ.get("HKI_DCAT_AP_DE_DIR")
-    candidates = [Path(named)] if named else [p / "shared" / "standards" / "dcat-ap-de" for p in ROOT.parents]
+    # beside or above the project (the workplace's layout), else where the workplace keeps it
+    candidates = [Path(named)] if named else [p / "shared" / "standards" / "dcat-ap-de" for p in ROOT.parents] + [
+        Path("/work/shared/standards/dcat-ap-de")]
     for candidate in candidates:
         if (candidate / "shapes" / "v20").is_dir() and (candidate / "vocab").is_dir():
             return candidate
     message = ("these tests need GovData's official DCAT-AP.de shapes and vocabularies (shared/standards/dcat-ap-de/ "
                f"beside or above {ROOT}, or a folder named by HKI_DCAT_AP_DE_DIR); looked in: "
-               + ", ".join(str(c) for c in candidates[:3]))
+               + ", ".join(str(c) for c in candidates))
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
