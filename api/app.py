@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
+from api.routers.about import AboutRouter
 from api.routers.analysis import AnalysisRouter
 from api.web.api_docs import mount_api_docs
 from api.routers.entities import EntityRouter
@@ -18,8 +19,10 @@ from api.web.errors import install_error_handlers
 from api.web.hardening import HardeningMiddleware
 from api.web.i18n import load_catalogues
 from api.routers.explore import ExploreRouter
+from api.routers.lists import ListsRouter
 from api.routers.resources import LinkedDataRouter
 from api.routers.operations import ObservabilityMiddleware, Operations
+from api.routers.profiles import ProfileRouter
 from api.routers.sparql import SparqlRouter
 from api.web.templates import STATIC_DIR
 from graph import __version__
@@ -86,13 +89,19 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app.state.operations = operations
     app.add_middleware(ObservabilityMiddleware, operations=operations)
     app.include_router(operations.router())  # /health, /ready, /metrics
+    app.include_router(AboutRouter(settings))  # /barrierefreiheit, /leichte-sprache (api/routers/about.py)
     app.include_router(SparqlRouter(store, settings))
     app.include_router(EntityRouter(store, settings))
     analysis = AnalysisRouter(store, settings)
     app.include_router(analysis)
     app.include_router(ExploreRouter(store, settings, views=analysis.views))  # /explore shares the projections
     # Last: the home page, dereferencing of /id/…, /scheme/…, /def, pages for people, VoID/DCAT.
-    app.include_router(LinkedDataRouter(store, settings, dist_dir))
+    linked_data = LinkedDataRouter(store, settings, dist_dir)
+    app.include_router(linked_data)
+    # /list, /list/{key}, /sdgs, /downloads: lists with filters and spreadsheets, in the linked-data pages' frame
+    app.include_router(ListsRouter(store, settings, shell=linked_data, dist_dir=dist_dir))
+    # /profile, /profile/city/{key}: printable partner profiles, over the same label index as the pages
+    app.include_router(ProfileRouter(store, settings, catalogue=linked_data.views.catalogue))
     document_errors(app)  # the error answers every operation can give, in /openapi.json (api/web/error_docs.py)
 
     @app.get("/downloads/{name}", include_in_schema=False)

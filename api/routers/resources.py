@@ -11,7 +11,8 @@ header. Every answer has `Link: <…>; rel="alternate"; type="…"` for each oth
 Unknown IRIs get 404 (an HTML page with suggestions for browsers); no negotiation ever redirects.
 
 Pages for people (German and English, `?lang=` remembered in a cookie): the home page, a page per
-resource, list pages per class and per concept scheme, the SDG overview, downloads and the ontology.
+resource and the ontology; the list pages, the SDG overview and downloads are api/routers/lists.py's,
+in the frame of these pages (`_context`, `_page`, `href`, handed to it by app.py).
 Metadata: `/.well-known/void` and `/catalog` (VoID + DCAT-AP.de, negotiated RDF).
 """
 from __future__ import annotations
@@ -35,8 +36,7 @@ from graph.views.describe import INCOMING_MAX, Describer, Description, see_also
 from graph.views.entities import EntityCatalogue, EntityError, normalise, sparql_iri
 from graph.store import GRAPH_NAMES, KnowledgeStore
 from graph.store.formats import HTML, HTML_ALIASES, graph_aliases, media_type, named, names_for
-from graph.views.pages import PageViews, Value, capitalised, optional, timeline_bars
-from graph.vocabulary import DCT, HKI, ORG, SCHEMA, SKOS
+from graph.views.pages import PageViews, Value, optional, timeline_bars
 from ontology import ONTOLOGY_IRI, PREFIXES
 from api.web.templates import templates
 
@@ -62,17 +62,10 @@ def format_extension(asked: str) -> str | None:
     """The file extension of the form a `format=` name asks for (ttl for turtle, jsonld for json, …), or None."""
     return next((BY_MEDIA[media] for media in named(asked) if media in BY_MEDIA), None)
 
-# The list pages with a fixed address: key → (class IRI, msgid of the heading, columns)
-S, O, D, K = SCHEMA, ORG, DCT, SKOS
-LISTS: dict[str, tuple[str, str, list[str]]] = {
-    "cities": (S + "City", N_("pages.cities"), [S + "containedInPlace", str(HKI.twinnedWith)]),
-    "partnerships": (str(HKI.Partnership), N_("pages.partnerships"), [str(HKI.partnershipType), str(HKI.partner),
-                                                            S + "startDate", S + "endDate"]),
-    "organisations": (O + "Organization", N_("pages.organisations"), [O + "classification"]),
-    "memberships": (O + "Membership", N_("pages.memberships"), [O + "organization", S + "startDate"]),
-    "goals": (str(HKI.Goal), N_("pages.goals"), [K + "notation", K + "inScheme", str(HKI.addressesSDG)]),
-    "measures": (str(HKI.Measure), N_("pages.measures"), [D + "identifier", str(HKI.measureStatus), S + "startDate",
-                                                S + "endDate", str(HKI.addressesSDG)]),
+# The list pages with a fixed address (api/routers/lists.py serves them): key → msgid of the heading
+LISTS: dict[str, str] = {
+    "cities": N_("pages.cities"), "partnerships": N_("pages.partnerships"), "organisations": N_("pages.organisations"),
+    "memberships": N_("pages.memberships"), "goals": N_("pages.goals"), "measures": N_("pages.measures"),
 }
 ACTION_CONCEPT_PATH = "id/action-concept/internationale-stadt"
 
@@ -82,6 +75,15 @@ def _split_extension(path: str) -> tuple[str, str | None]:
     if dot and ext in BY_EXTENSION and "/" not in ext:
         return stem, ext
     return path, None
+
+
+def _is_iri(text: str) -> bool:
+    """Whether `text` is an IRI Oxigraph accepts (a path may hold code points no IRI may)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
@@ -114,10 +116,6 @@ class LinkedDataRouter(APIRouter):
                                include_in_schema=False)
         self.add_api_route("/resource", self.resource, methods=["GET", "HEAD"], response_class=Response,
                            summary="Any resource the graph describes (e.g. an SDG), by its IRI")
-        self.add_api_route("/list", self.list_index, **page)
-        self.add_api_route("/list/{key}", self.list_page, **page)
-        self.add_api_route("/sdgs", self.sdg_page, **page)
-        self.add_api_route("/downloads", self.downloads_page, **page)
         self.add_api_route("/ontology", self.ontology_page, **page)
         for path in ("/.well-known/void", "/catalog"):
             self.add_api_route(path, self.metadata, methods=["GET", "HEAD"], response_class=Response,
@@ -177,8 +175,8 @@ class LinkedDataRouter(APIRouter):
         stem, ext = _split_extension(path)
         iri = f"{self.base}{prefix}/{stem}"
         if prefix == "dataset":  # the parts of the dataset's description: publisher, contact, subsets, …
-            if ext is not None and ext not in BY_EXTENSION:
-                return self._not_found(request, f"{iri}.{ext}")
+            if (ext is not None and ext not in BY_EXTENSION) or not _is_iri(iri):
+                return self._not_found(request, f"{iri}.{ext}" if ext else iri)
             profile = self._profile(request)
             if isinstance(profile, Response):
                 return profile
@@ -206,8 +204,8 @@ class LinkedDataRouter(APIRouter):
         the VoID subset it names, with its size. Its content is queried (GRAPH <…> at /sparql) or downloaded (TriG)."""
         stem, ext = _split_extension(name)
         iri = f"{self.base}graph/{stem}"
-        if ext is not None and ext not in BY_EXTENSION:
-            return self._not_found(request, f"{iri}.{ext}")
+        if (ext is not None and ext not in BY_EXTENSION) or not _is_iri(iri):
+            return self._not_found(request, f"{iri}.{ext}" if ext else iri)
         profile = self._profile(request)
         if isinstance(profile, Response):
             return profile
@@ -296,7 +294,7 @@ class LinkedDataRouter(APIRouter):
 
     # ------------------------------------------------------------------ pages
     def _list_links(self, lang: str) -> list[dict]:
-        return [{"url": f"/list/{key}", "name": translate(lang, msgid)} for key, (_, msgid, _) in LISTS.items()]
+        return [{"url": f"/list/{key}", "name": translate(lang, msgid)} for key, msgid in LISTS.items()]
 
     def home(self, request: Request) -> HTMLResponse:
         lang = page_language(request, self.settings.lang)
@@ -341,52 +339,6 @@ class LinkedDataRouter(APIRouter):
             headers = {**headers, "Content-Security-Policy": csp_for_vis_network()}
         return self._page(request, "resource.html", context, headers=headers)
 
-    def list_index(self, request: Request) -> HTMLResponse:
-        lang = page_language(request, self.settings.lang)
-        class_iri = request.query_params.get("class")
-        if class_iri:
-            return self._list(request, lang, class_iri, self.views.name(class_iri, lang), [])
-        classes = self.views.classes(lang)
-        schemes = optional(lambda: self.views.schemes(lang), [])
-        context = self._context(request, lang, classes=classes, schemes=schemes, lists=self._list_links(lang),
-                                list_url=lambda c: "/list?" + urllib.parse.urlencode({"class": c}))
-        return self._page(request, "lists.html", context)
-
-    def list_page(self, request: Request, key: str) -> Response:
-        lang = page_language(request, self.settings.lang)
-        if key not in LISTS:
-            return self._not_found(request, f"{self.base}list/{key}", html=True)
-        class_iri, msgid, columns = LISTS[key]
-        return self._list(request, lang, class_iri, translate(lang, msgid), columns)
-
-    def _list(self, request: Request, lang: str, class_iri: str, heading: str, columns: list[str]) -> Response:
-        rows = self.views.instances(class_iri, lang, columns)
-        world = home = None
-        if class_iri == S + "City" and columns:  # the partner-city list: the home city is on the map, not in the table
-            home_iris = optional(self.views.home_places, set())
-            home = [{"iri": r["iri"], "label": r["label"]} for r in rows if r["iri"] in home_iris]
-            rows = [r for r in rows if r["iri"] not in home_iris]
-            coords = optional(lambda: self.store.select(
-                "SELECT ?c ?lat ?lon WHERE { ?c a <http://schema.org/City> ; "
-                "<http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?lon }", trusted=True), [])
-            places = sorted(((float(r["lat"].value), float(r["lon"].value), self.views.index.get(r["c"].value).label(lang),
-                              self.href(r["c"].value)) for r in coords),
-                            key=lambda p: p[3] not in {self.href(h) for h in home_iris})
-            world = svg_map(places, resolution="110m", main_first=bool(home_iris)) if places else None
-        context = self._context(request, lang, heading=heading, class_iri=class_iri, rows=rows, home=home,
-                                columns=[capitalised(self.views.name(c, lang)) for c in columns], world=world)
-        return self._page(request, "list.html", context)
-
-    def sdg_page(self, request: Request) -> HTMLResponse:
-        lang = page_language(request, self.settings.lang)
-        sdgs = self.views.sdg_coverage(lang)
-        return self._page(request, "sdgs.html", self._context(request, lang, sdgs=sdgs))
-
-    def downloads_page(self, request: Request) -> HTMLResponse:
-        lang = page_language(request, self.settings.lang)
-        files = read_distributions(self.dist_dir)
-        return self._page(request, "downloads.html", self._context(request, lang, files=files))
-
     def ontology_page(self, request: Request) -> Response:
         alternates = self._alternates(str(ONTOLOGY_IRI), "/def")
         headers = {"Link": ", ".join(f'<{a["url"]}>; rel="alternate"; type="{a["media"]}"' for a in alternates
@@ -395,13 +347,12 @@ class LinkedDataRouter(APIRouter):
 
     def _ontology_html(self, request: Request, headers: dict[str, str]) -> Response:
         from api.web.hardening import csp_allowing_styles
-        from graph.publish.ontology_docs import OntologyDocError, inline_styles, ontology_html
+        from api.web.site import ontology_page
+        from graph.publish.ontology_docs import OntologyDocError, inline_styles
 
         lang = page_language(request, self.settings.lang)
         try:
-            html = ontology_html(lang, back_link=("/", translate(lang, "pages.home")),
-                                 switch=(f"/ontology?lang={other_language(lang)}", translate(lang, "pages.other")),
-                                 turtle="/def.ttl")
+            html = ontology_page(request, lang, turtle="/def.ttl")  # pyLODE's page in the site's frame
         except OntologyDocError as exc:
             return Response(translate(lang, "pages.ontology_missing") + f" {exc}", 500, media_type="text/plain")
         response = HTMLResponse(html, headers={**headers, "Link": ", ".join(

@@ -1,5 +1,5 @@
-"""What pages for people show, as plain dataclasses: a resource's facts, lists per class, the SDG
-overview, the action concept's timeline.
+"""What pages for people show, as plain dataclasses: a resource's facts, the classes and schemes with
+their counts, the action concept's timeline (the list pages and the SDG overview: graph/views/lists.py).
 
 Three layers, as in pyLODE: fixed SPARQL queries over the store (through `KnowledgeStore.select`) →
 these dataclasses → the templates in api/, which never see a graph. Texts are chosen for one
@@ -21,7 +21,7 @@ from graph.views.describe import Description
 from graph.views.entities import EntityCatalogue, LabelIndex, sparql_iri
 from graph.store import EndpointUnavailable, KnowledgeStore, QueryBusy, QueryOutOfMemory, QueryTimeout
 from graph.vocabulary import (CV, DCAT, DCT, FOAF, GEO, GEONAMES, HKI, ORG, OWL, RDF, RDFS, SCHEMA, SD, SDG,
-                              SDG_SCHEME, SKOS, VOID, WGS, WIKIDATA, XSD, inverse_name, term_name)
+                              SKOS, VOID, WGS, WIKIDATA, XSD, inverse_name, term_name)
 
 RDF_TYPE = RDF + "type"
 VSTAT = "verification-status/"
@@ -38,6 +38,13 @@ SHOWN_APART = {RDFS + "label", SKOS + "prefLabel", RDF_TYPE, DCT + "source", OWL
                str(HKI.startYear), str(HKI.endYear)}  # the derived integer years repeat the dates shown
 # Links from the dataset's own description (VoID/DCAT) are true but mean nothing to a reader of a page.
 HIDDEN_INCOMING_NAMESPACES = (VOID, DCAT, SD)
+# Dates shown under a resource's heading too, in this order.
+KEY_DATES = [SCHEMA + "startDate", SCHEMA + "endDate", SCHEMA + "foundingDate", DCT + "date", DCT + "dateAccepted"]
+# Facts for machines, not for people: kept out of the main view, in the technical details.
+TECHNICAL = {GEO + "asWKT"}
+# Facts whose values may come from several concept schemes that mean different things (the action concept's
+# own four fields of action and the one field of "Mein Hannover 2030" it belongs to): one fact per scheme.
+SPLIT_BY_SCHEME = {str(HKI.fieldOfAction)}
 # Facts in this order first; the rest alphabetically by their name.
 FACT_ORDER = [DCT + "title", SKOS + "notation", DCT + "identifier", str(HKI.partnershipType), str(HKI.partner),
               ORG + "member", ORG + "organization", SCHEMA + "startDate", SCHEMA + "endDate", SCHEMA + "foundingDate",
@@ -102,6 +109,15 @@ class ResourceView:
     neighbours: list[Neighbour] = field(default_factory=list)
     is_scheme: bool = False
     is_action_concept: bool = False
+    # The dates a reader looks for first (start, end, founded, date), repeated under the heading.
+    key_dates: list[Fact] = field(default_factory=list)
+    # Facts only a developer needs (a geometry's WKT): shown in the "Technical details" disclosure.
+    technical: list[Fact] = field(default_factory=list)
+    # The last part of a partner city's IRI (<base>id/city/<key>) when it has a printable profile, else "".
+    profile_key: str = ""
+    # A partner city's partnerships with the home city, shown under its heading: (partnership, start in words,
+    # how precise the start is: "day", "month", "year" or "" when the data has none).
+    partnerships: list[tuple[Value, str, str]] = field(default_factory=list)
 
 
 def format_literal(literal: ox.Literal, lang: str) -> str:
@@ -190,17 +206,36 @@ class PageViews:
             return [o.value for o in chosen]
 
         facts: list[Fact] = []
+        technical: list[Fact] = []
+        schemes = self._schemes_of(by_predicate)
         for predicate, objects in by_predicate.items():
             if predicate in SHOWN_APART or (predicate == DCT + "title" and texts(predicate) == [label]):
                 continue
             literals = [o for o in objects if isinstance(o, ox.Literal)]
             chosen_literals = [o for o in literals if o.language == lang] or [o for o in literals if not o.language] \
                 or literals
-            values = [self.value(o, lang) for o in objects if not isinstance(o, ox.Literal)]
+            resources = [o for o in objects if not isinstance(o, ox.Literal)]
+            name = capitalised(self.name(predicate, lang))
+            if predicate in TECHNICAL:
+                technical.append(Fact(predicate, name, [self.value(o, lang) for o in chosen_literals]))
+                continue
+            # One fact per concept scheme, named by the scheme, so a list never mixes them under one heading.
+            by_scheme: dict[str, list] = defaultdict(list)
+            for o in resources:
+                by_scheme[schemes.get(o.value, "")].append(o)
+            if predicate in SPLIT_BY_SCHEME and len(by_scheme) > 1 and "" not in by_scheme:
+                for scheme, members in sorted(by_scheme.items(), key=lambda item: -len(item[1])):
+                    group = sorted((self.value(o, lang) for o in members), key=lambda v: v.text.casefold())
+                    facts.append(Fact(predicate, capitalised(self.name(scheme, lang)), group))
+                if not chosen_literals:
+                    continue
+                resources = []
+            values = [self.value(o, lang) for o in resources]
             values = sorted(values, key=lambda v: v.text.casefold()) + [self.value(o, lang) for o in chosen_literals]
-            facts.append(Fact(predicate, capitalised(self.name(predicate, lang)), values))
+            facts.append(Fact(predicate, name, values))
         order = {p: i for i, p in enumerate(FACT_ORDER)}
         facts.sort(key=lambda f: (order.get(f.predicate, len(order)), f.name.casefold()))
+        key_dates = [f for p in KEY_DATES for f in facts if f.predicate == p]
 
         incoming_by: dict[str, list[Value]] = defaultdict(list)
         outgoing = {(t.predicate.value, t.object.value) for t in own if isinstance(t.object, ox.NamedNode)}
@@ -226,10 +261,11 @@ class PageViews:
         links_out += [Value(self.name(p, lang) + ": " + source_text(o.value), o.value)
                       for p in (FOAF + "homepage", FOAF + "page") for o in by_predicate.get(p, [])]
         if iri.startswith(SDG):
-            links_out.insert(0, Value("UN: " + iri, iri))
+            links_out.insert(0, Value("UN: " + source_text(iri), iri))
         lat = _number(by_predicate.get(WGS + "lat"))
         lon = _number(by_predicate.get(WGS + "long"))
         types = [self.value(o, lang) for o in by_predicate.get(RDF_TYPE, []) if isinstance(o, ox.NamedNode)]
+        profile_key = self._profile_key(iri, description)
         return ResourceView(
             iri=iri, label=label, other_label=other if other != label else "",
             types=sorted(types, key=lambda v: v.text), description=" ".join(texts(DCT + "description")),
@@ -240,7 +276,48 @@ class PageViews:
             links_out=links_out, status=status, notes=texts(SKOS + "editorialNote"), lat=lat, lon=lon,
             neighbours=self._neighbours(iri, description, lang),
             is_scheme=SKOS + "ConceptScheme" in {v.iri for v in types},
-            is_action_concept=str(HKI.ActionConcept) in {v.iri for v in types})
+            is_action_concept=str(HKI.ActionConcept) in {v.iri for v in types},
+            key_dates=key_dates, technical=technical, profile_key=profile_key,
+            partnerships=self._partnerships_of(iri, lang) if profile_key else [])
+
+    def _schemes_of(self, by_predicate: dict[str, list]) -> dict[str, str]:
+        """The concept scheme of each SKOS concept among the values (for facts that mix schemes)."""
+        concepts = sorted({o.value for p in SPLIT_BY_SCHEME for o in by_predicate.get(p, [])
+                           if isinstance(o, ox.NamedNode)})
+        if len(concepts) < 2:
+            return {}
+        chunk = " ".join(sparql_iri(c) for c in concepts[:200])
+        rows = optional(lambda: self._select(f"SELECT ?c ?s WHERE {{ VALUES ?c {{ {chunk} }} ?c <{SKOS}inScheme> ?s }}"), [])
+        found: dict[str, set[str]] = defaultdict(set)
+        for r in rows:
+            found[r["c"].value].add(r["s"].value)
+        return {c: next(iter(s)) for c, s in found.items() if len(s) == 1}
+
+    def _partnerships_of(self, city: str, lang: str) -> list[tuple[Value, str, str]]:
+        """The partnerships a city is partner in, with their start (in words) and its precision, oldest first."""
+        rows = optional(lambda: self._select(f"""SELECT ?p ?start WHERE {{ ?p a <{HKI.Partnership}> ;
+            <{HKI.partner}> {sparql_iri(city)} OPTIONAL {{ ?p <{SCHEMA}startDate> ?start }} }}"""), [])
+        precision = {XSD + "date": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}
+        out = []
+        for r in rows:
+            start = r.get("start")
+            kind = precision.get(start.datatype.value, "") if isinstance(start, ox.Literal) and start.datatype else ""
+            out.append((start.value if start is not None else "9999", self.value(r["p"], lang),
+                        format_literal(start, lang) if start is not None else "", kind))
+        return [(v, text, kind) for _, v, text, kind in sorted(out, key=lambda row: (row[0], row[1].text))]
+
+    def _profile_key(self, iri: str, description: Description) -> str:
+        """`key` of <base>id/city/<key> when the city is a partner of the home city (it then has a printable
+        profile, graph/views/profile.py), else ""."""
+        prefix = self.base + "id/city/"
+        key = iri[len(prefix):] if iri.startswith(prefix) else ""
+        if not key or "/" in key or SCHEMA + "City" not in self.index.get(iri).types:
+            return ""
+        partnerships = {t.subject.value for t in description.triples
+                        if t.predicate.value == str(HKI.partner) and t.object == ox.NamedNode(iri)}
+        if not partnerships or iri in optional(self.home_places, set()):
+            return ""
+        return key
 
     def _link_out(self, iri: str, lang: str, wikidata_status: str | None = None) -> Value:
         """A link to another dataset, named in words; a Wikidata link says how well its ID is backed
@@ -252,7 +329,7 @@ class PageViews:
             return Value(text, iri)
         if iri.startswith(GEONAMES):
             return Value("GeoNames " + iri.rstrip("/").rsplit("/", 1)[-1], iri)
-        return Value(iri, iri)
+        return Value(source_text(iri), iri)  # host and page, never the raw address
 
     def status_words(self, status: str, lang: str) -> str:
         """A verification status in the page language, with its broader status first when it has one:
@@ -295,36 +372,6 @@ class PageViews:
         out = [(r["c"].value, self.name(r["c"].value, lang), int(r["n"].value)) for r in rows]
         return sorted(out, key=lambda row: (-row[2], row[1]))
 
-    def instances(self, class_iri: str, lang: str, columns: list[str]) -> list[dict]:
-        """Rows for a list page: the IRI, its label, and for each column predicate its values (names joined)."""
-        ref = sparql_iri(class_iri)
-        rows = self._select(f"SELECT DISTINCT ?s WHERE {{ ?s a {ref} FILTER(isIRI(?s)) }}")
-        subjects = sorted({r["s"].value for r in rows})
-        values: dict[tuple[str, str], list] = defaultdict(list)
-        status = str(HKI.verificationStatus)
-        if subjects:
-            for start in range(0, len(subjects), 200):
-                chunk = " ".join(sparql_iri(s) for s in subjects[start:start + 200])
-                preds = " ".join(sparql_iri(p) for p in [*columns, status])
-                for r in self._select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {chunk} }} VALUES ?p {{ {preds} }} ?s ?p ?o }}"):
-                    values[(r["s"].value, r["p"].value)].append(r["o"])
-        out = []
-        for s in subjects:
-            flag = next((o.value.rsplit("/", 1)[-1] for o in values.get((s, status), [])
-                         if not o.value.endswith("/verified")), "")
-            row = {"iri": s, "label": self.index.get(s).label(lang), "cells": [], "status": flag}
-            for p in columns:
-                objects = values.get((s, p), [])
-                literals = [o for o in objects if isinstance(o, ox.Literal)]
-                chosen = [o for o in literals if o.language == lang] or [o for o in literals if not o.language] or literals
-                cell = [self.value(o, lang) for o in objects if not isinstance(o, ox.Literal)]
-                cell += [self.value(o, lang) for o in chosen]
-                # sort key: the raw literal (ISO dates sort right), else the text
-                key = chosen[0].value if chosen else (cell[0].text if cell else "")
-                row["cells"].append({"values": sorted(cell, key=lambda v: v.text), "key": key})
-            out.append(row)
-        return sorted(out, key=lambda r: r["label"].casefold())
-
     def schemes(self, lang: str) -> list[tuple[str, str, int]]:
         rows = self._select(f"SELECT ?s (COUNT(?c) AS ?n) WHERE {{ ?s a <{SKOS}ConceptScheme> "
                             f"OPTIONAL {{ ?c <{SKOS}inScheme> ?s }} }} GROUP BY ?s")
@@ -342,34 +389,6 @@ class PageViews:
             out.append({"iri": c, "label": self.index.get(c).label(lang), "notation": notation})
         return sorted(out, key=lambda row: (_natural(row["notation"]), row["label"].casefold()))
 
-    # -- the SDG overview
-    def sdg_coverage(self, lang: str) -> list[dict]:
-        """Per SDG (1–17): the goals and measures that address it, each with its mapping basis."""
-        sdgs = self._select(f"SELECT ?sdg ?n WHERE {{ ?sdg <{SKOS}inScheme> <{SDG_SCHEME}> ; <{SKOS}notation> ?n }}")
-        links = self._select(f"""SELECT ?sdg ?x ?basis ?kind WHERE {{
-            ?x <{HKI.addressesSDG}> ?sdg . OPTIONAL {{ ?x <{HKI.sdgMappingBasis}> ?basis }}
-            OPTIONAL {{ ?x a ?kind FILTER(?kind IN (<{HKI.Goal}>, <{HKI.Measure}>)) }} }}""")
-        by_sdg: dict[str, dict[str, list]] = defaultdict(lambda: {"goals": [], "measures": [], "other": []})
-        for r in links:
-            kind = r["kind"].value if "kind" in r else ""
-            bucket = "goals" if kind == str(HKI.Goal) else "measures" if kind == str(HKI.Measure) else "other"
-            basis = r["basis"].value.rsplit("/", 1)[-1] if "basis" in r else "unknown"
-            x = r["x"].value
-            entry = {"iri": x, "label": self.index.get(x).label(lang), "basis": basis}
-            if entry not in by_sdg[r["sdg"].value][bucket]:
-                by_sdg[r["sdg"].value][bucket].append(entry)
-        out = []
-        for r in sorted(sdgs, key=lambda r: int(r["n"].value) if r["n"].value.isdigit() else 99):
-            iri = r["sdg"].value
-            entity = self.index.get(iri)
-            short = next((n.text for n in entity.names if n.predicate == SKOS + "prefLabel" and n.lang == lang),
-                         entity.label(lang))
-            cover = by_sdg.get(iri, {"goals": [], "measures": [], "other": []})
-            out.append({"iri": iri, "number": r["n"].value, "label": short,
-                        "goals": sorted(cover["goals"], key=lambda e: e["label"]),
-                        "measures": sorted(cover["measures"], key=lambda e: e["label"])})
-        return out
-
     # -- the action concept's timeline
     def timeline(self, concept: str, lang: str) -> list[dict]:
         """Milestones of an action concept: planned phases and actual events, with dates, sorted by start."""
@@ -386,6 +405,7 @@ class PageViews:
             end = r.get("end")
             out.append({"iri": r["m"].value, "label": self.index.get(r["m"].value).label(lang),
                         "lane": "planned" if kind == "PlannedPhase" else "actual", "kind": self.name(r["kind"].value, lang),
+                        "kind_key": kind,
                         "start": start.value if start else "", "end": end.value if end else "",
                         "start_text": format_literal(start, lang) if start else "",
                         "end_text": format_literal(end, lang) if end else ""})
@@ -428,9 +448,16 @@ def timeline_bars(milestones: list[dict], width: int = 720) -> dict:
     lane_top = {"planned": 30, "actual": 30 + rows["planned"] * 16 + 30}
     for b in bars:
         b["y"] = lane_top[b["lane"]] + b["row"] * 16
+        after = b["x"] + (b["w"] or 6) + 4
+        # the number beside its bar, or before it when it would run past the right edge
+        b["num_x"], b["num_anchor"] = (after, "start") if after + 16 <= width else (b["x"] - 10, "end")
+    # A line at the start of every year, and each year's number centred over its own span, so the last
+    # label stays inside the chart (it used to start at the right edge and was cut off).
     ticks = [{"x": x(year * 12), "year": year} for year in range(first_year, last_year + 1)]
+    years = [{"x": round((x(year * 12) + x((year + 1) * 12)) / 2, 1), "year": year}
+             for year in range(first_year, last_year)]
     height = lane_top["actual"] + rows["actual"] * 16 + 20
-    return {"bars": bars, "ticks": ticks, "width": width, "height": height, "lanes": lane_top}
+    return {"bars": bars, "ticks": ticks, "years": years, "width": width, "height": height, "lanes": lane_top}
 
 
 def capitalised(text: str) -> str:
