@@ -61,7 +61,10 @@ ASSETS: tuple[Asset, ...] = (
     Asset("leaflet.markercluster", "dist/MarkerCluster.css", "leaflet.markercluster/MarkerCluster.css"),
     Asset("leaflet.markercluster", "dist/MarkerCluster.Default.css", "leaflet.markercluster/MarkerCluster.Default.css"),
     Asset("leaflet.markercluster", "MIT-LICENCE.txt", "leaflet.markercluster/MIT-LICENCE.txt"),
-    # world-atlas: land outlines (TopoJSON from Natural Earth) for the offline SVG maps
+    # topojson-client: turns world-atlas's TopoJSON into GeoJSON for the explorer's Leaflet map (api/static/map.js)
+    Asset("topojson-client", "dist/topojson-client.min.js", "topojson-client/topojson-client.min.js"),
+    Asset("topojson-client", "LICENSE", "topojson-client/LICENSE"),
+    # world-atlas: land outlines (TopoJSON from Natural Earth) for the offline SVG maps and the explorer's map
     Asset("world-atlas", "land-50m.json", "world-atlas/land-50m.json"),
     Asset("world-atlas", "land-110m.json", "world-atlas/land-110m.json"),
     Asset("world-atlas", "LICENSE", "world-atlas/LICENSE"),

@@ -10,6 +10,7 @@ Every text from the data travels as JSON and is put into the page by `static/exp
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import threading
 import urllib.parse
@@ -22,7 +23,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.web.i18n import messages, other_language, page_language, remember_language, translate
+from api.web.i18n import N_, messages, other_language, page_language, remember_language, translate
 from api.web.assets import csp_for_vis_network
 from api.web.errors import explain
 from api.web.maps import land_rings
@@ -35,15 +36,37 @@ from graph.views.describe import Describer
 from graph.views.entities import EntityCatalogue, EntityError, sparql_iri
 from graph.views.explorer import DIRECTIONS, Explorer
 from graph.store import KnowledgeStore
-from graph.views.pages import PageViews, capitalised
+from graph.views.pages import PageViews, capitalised, month_name
+from graph.views.tables import csv_bytes, xlsx_bytes
 from api.web.templates import templates
 
 MAP_SCALE = 8.0  # canvas pixels per degree in map mode (equirectangular)
 EXPORT_MEDIA = {"graphml": ("application/graphml+xml", "graphml"), "gexf": ("application/gexf+xml", "gexf"),
-                "csv": ("application/zip", "zip")}
+                "csv": ("application/zip", "zip"),
+                "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+                "table": ("text/csv; charset=utf-8", "csv")}
 EXPORT_MAX_NODES = 15_000  # about 1 MiB of IRIs, the server's body limit
 
-MODES = ("network", "communities", "sdg", "map", "timeline")
+MODES = ("overview", "network", "communities", "sdg", "map", "timeline")
+
+# How a connection is told: one msgid per kind of clause (graph.views.explorer.Explorer.connection), and one
+# per predicate of a plain statement; a predicate without one is told with its label (explore.say_statement).
+PARTNERSHIP_SAYINGS = {"twin-city": N_("explore.say_twin_city"), "friendship": N_("explore.say_friendship"),
+                       "project-partnership": N_("explore.say_project")}
+STATEMENT_SAYINGS = {
+    "hki:addressesSDG": N_("explore.say_addresses_sdg"), "hki:partner": N_("explore.say_partner"),
+    "hki:councilPaper": N_("explore.say_council_paper"), "hki:milestone": N_("explore.say_milestone"),
+    "org:organization": N_("explore.say_membership_in"), "org:member": N_("explore.say_membership_of"),
+    "hki:hasGoal": N_("explore.say_has_goal"), "hki:involves": N_("explore.say_involves"),
+    "hki:contributesToGoal": N_("explore.say_contributes"), "hki:fieldOfAction": N_("explore.say_field"),
+    "hki:externalPartner": N_("explore.say_external_partner"), "hki:overarchingGoal": N_("explore.say_overarching_goal"),
+    "hki:implementsConcept": N_("explore.say_implements"), "hki:responsibleOrganisation": N_("explore.say_responsible"),
+    "dct:isPartOf": N_("explore.say_part_of"), "dct:creator": N_("explore.say_creator"),
+    "org:unitOf": N_("explore.say_unit_of"), "hki:publicParticipation": N_("explore.say_participation"),
+    "hki:annualGoal": N_("explore.say_annual_goal"), "dct:references": N_("explore.say_references"),
+    "dct:spatial": N_("explore.say_spatial"), "dct:relation": N_("explore.say_relation"),
+}
+QUOTED_GROUPS = {"partnership", "membership", "goal", "measure", "concept", "milestone", "document", "other"}
 
 
 class FactValueModel(BaseModel):
@@ -70,10 +93,13 @@ class DetailsModel(BaseModel):
 
 
 class ExportRequest(BaseModel):
-    format: Literal["graphml", "gexf", "csv"]
+    format: Literal["graphml", "gexf", "csv", "xlsx", "table"] = Field(
+        description="graphml, gexf, csv (zip of node and edge tables): the network with its links; xlsx or "
+                    "table (CSV for German Excel): the entries as a table for people, in `lang`.")
     nodes: list[str] = Field(description="IRIs of the entries in the view; links among them come along.",
                              max_length=EXPORT_MAX_NODES)
     name: str = Field("hki-view", max_length=80, pattern=r"^[A-Za-z0-9._-]+$")
+    lang: Literal["de", "en"] = Field("de", description="The language of a table's headers and values.")
 
 
 class ExploreRouter(APIRouter):
@@ -97,7 +123,12 @@ class ExploreRouter(APIRouter):
                ("/sdg", self.sdg, "Goals and measures with the SDGs they address, laid out around a ring"),
                ("/map", self.map, "Places with coordinates, lines from the home city, the world's land outline"),
                ("/timeline", self.timeline, "Partnerships by start year and the action concept's milestones"),
-               ("/details", self.details, "An entry's facts in plain words, for the details panel")]
+               ("/details", self.details, "An entry's facts in plain words, for the details panel"),
+               ("/start", self.start, "The first view: the home city, its partner cities by kind of partnership "
+                                      "and the city networks its administration belongs to"),
+               ("/connection", self.connection, "How two entries are connected: the most meaningful route "
+                                                "(partnerships, memberships, projects before administrative hubs), "
+                                                "told in plain sentences in `lang`")]
         for path, handler, summary in api:
             self.add_api_route("/api/explore" + path, handler, methods=["GET"], summary=summary,
                                **({"response_model": DetailsModel} if path == "/details" else {}))
@@ -149,6 +180,35 @@ class ExploreRouter(APIRouter):
     def sdg(self) -> dict:
         return self.explorer().sdg_view()
 
+    def start(self) -> dict:
+        return self.explorer().start_view()
+
+    def connection(self, source: Annotated[str, Query(alias="from", min_length=1, max_length=2000,
+                                                       description="The IRI of the first entry (A).")],
+                   target: Annotated[str, Query(alias="to", min_length=1, max_length=2000,
+                                                description="The IRI of the second entry (B).")],
+                   lang: Annotated[Literal["de", "en"] | None, Query(description="de or en")] = None) -> dict:
+        language = lang or self.settings.lang
+        explorer = self.explorer()
+        for name, iri in (("from", source), ("to", target)):
+            if iri not in explorer:
+                raise HTTPException(400, f"{name}: {iri} is no entry of the explorer's network; give the IRI of "
+                                         "an entry, as /api/search finds them")
+        found = explorer.connection(source, target)
+        a, b = explorer.record(source), explorer.record(target)
+        label = lambda r: r["label_" + language]  # noqa: E731
+        if not found["connected"]:
+            sentences = [translate(language, "explore.say_not_connected", a=label(a), b=label(b))]
+        elif not found["clauses"]:
+            sentences = [translate(language, "explore.say_same", a=label(a))]
+        else:
+            sentences = [tell(clause, language) for clause in found["clauses"]]
+        steps = [{**step, "subject_label": label(explorer.record(step["subject"])),
+                  "object_label": label(explorer.record(step["object"])), "predicate_label": step["label_" + language]}
+                 for step in found["steps"]]
+        return {**found, "steps": steps, "sentences": sentences, "text": " ".join(sentences),
+                "unconfirmed": any(c.get("status") for c in found["clauses"])}
+
     def map(self) -> dict:
         view = self.explorer().map_view()
         return {**view, "scale": MAP_SCALE, "land": _land(MAP_SCALE)}
@@ -187,7 +247,18 @@ class ExploreRouter(APIRouter):
     def export(self, body: ExportRequest) -> Response:
         graph = self.explorer().subgraph(body.nodes)
         media, extension = EXPORT_MEDIA[body.format]
-        if body.format == "csv":
+        if body.format in ("xlsx", "table"):
+            headers, rows = self.table(body.nodes, body.lang)
+            title = translate(body.lang, "explore.table_title")
+            if body.format == "xlsx":
+                about = [(translate(body.lang, "explore.table_what"), translate(body.lang, "explore.table_about",
+                                                                               n=len(rows))),
+                         (translate(body.lang, "explore.table_licence"), licence_name(self.settings.licence))]
+                payload = xlsx_bytes(title, headers, rows, body.lang, about=about,
+                                     about_name=translate(body.lang, "explore.table_about_sheet"))
+            else:
+                payload = csv_bytes(headers, rows, body.lang)
+        elif body.format == "csv":
             payload = _csv_zip(graph, body.name)
         else:
             buffer = io.BytesIO()
@@ -196,6 +267,86 @@ class ExploreRouter(APIRouter):
             payload = buffer.getvalue()
         return Response(payload, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="{body.name}.{extension}"'})
+
+
+    def table(self, nodes: list[str], lang: str) -> tuple[list[str], list[list]]:
+        """The entries as rows for people: name, kind, countries, partnerships (type and start year), start
+        (year as a number; the date as a date where the data gives the day) and end. Unknown IRIs are left out."""
+        explorer = self.explorer()
+        headers = [translate(lang, key) for key in (N_("explore.col_name"), N_("explore.col_kind"),
+                                                    N_("explore.col_country"), N_("explore.col_partnerships"),
+                                                    N_("explore.col_start_year"), N_("explore.col_start"),
+                                                    N_("explore.col_end"))]
+        index = 0 if lang == "de" else 1
+        rows = []
+        records = [explorer.record(n) for n in dict.fromkeys(nodes) if n in explorer]
+        for r in sorted(records, key=lambda r: (r["group"], r["label_" + lang].casefold())):
+            countries = "; ".join(explorer.countries.get(c, (c, c))[index] for c in r.get("countries", ()))
+            ties = [] if r["group"] == "partnership" else r.get("ties", ())
+            partnerships = "; ".join(
+                explorer.partnership_types.get(t["ptype"], ("", ""))[index] + (f" ({t['year']})" if t["year"] else "")
+                for t in ties)
+            start = r.get("start", "")
+            rows.append([r["label_" + lang], r["kind_" + lang], countries or None, partnerships or None,
+                         int(start[:4]) if start[:4].isdigit() else None, _cell_date(start, lang),
+                         _cell_date(r.get("end", ""), lang)])
+        return headers, rows
+
+
+def tell(clause: dict, lang: str) -> str:
+    """One clause of a connection (graph.views.explorer.Explorer.connection) as a sentence in `lang`."""
+    def name(ref: dict) -> str:
+        return translate(lang, "explore.say_quoted", name=ref[lang]) if ref["group"] in QUOTED_GROUPS else ref[lang]
+
+    kind = clause["kind"]
+    if kind == "partnership":
+        saying = PARTNERSHIP_SAYINGS.get(clause["ptype"].rstrip("/").rsplit("/", 1)[-1], N_("explore.say_partnership"))
+        text = translate(lang, saying, a=name(clause["a"]), b=name(clause["b"]), via=name(clause["via"]),
+                         ptype=clause["ptype_" + lang])
+    elif kind == "membership":
+        member = name(clause["member"])
+        if clause.get("place"):  # the member is the city administration of a place
+            member = translate(lang, "explore.say_administration_of", place=name(clause["place"]), name=member)
+        text = translate(lang, "explore.say_membership", member=member, organisation=name(clause["organisation"]))
+    elif kind == "administration":
+        text = translate(lang, "explore.say_administration", subject=name(clause["subject"]),
+                         object=name(clause["object"]))
+    else:
+        saying = STATEMENT_SAYINGS.get(clause["predicate"], N_("explore.say_statement"))
+        text = translate(lang, saying, subject=name(clause["subject"]), object=name(clause["object"]),
+                         predicate=clause["predicate_" + lang])
+    since = clause.get("since")
+    if since:
+        text += " " + translate(lang, "explore.say_since", date=spoken_date(since, lang))
+    sentence = text[:1].upper() + text[1:] + "."
+    status = clause.get("status")
+    if status:
+        note = status["note_" + lang]
+        sentence += " " + (translate(lang, "explore.say_status", status=status[lang], note=note) if note
+                           else translate(lang, "explore.say_status_only", status=status[lang]))
+    return sentence
+
+
+def spoken_date(value: str, lang: str) -> str:
+    """A start as the data gives it, in words: "1968", "Juni 2019", "29. Oktober 1979" (Babel's CLDR data)."""
+    from babel.dates import format_date
+
+    parts = value.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return format_date(dt.date(int(parts[0]), int(parts[1]), int(parts[2])), "long", locale=lang)
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        return f"{month_name(int(parts[1]), lang)} {parts[0]}"
+    return value
+
+
+def _cell_date(value: str, lang: str):
+    """A date for a table cell: a date where the data gives the day, else its words (year, month and year)."""
+    if not value:
+        return None
+    parts = value.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    return spoken_date(value, lang)
 
 
 def _csv_zip(graph: nx.Graph, stem: str) -> bytes:
@@ -229,4 +380,4 @@ def _land(scale: float) -> list[list[float]]:
     return _LAND[scale]
 
 
-__all__ = ["ExploreRouter", "MODES"]
+__all__ = ["ExploreRouter", "MODES", "spoken_date", "tell"]

@@ -1,7 +1,8 @@
 // The visual explorer (/explore). Data comes as JSON from /api/explore/…, /api/analysis/… and
 // /api/search; every text from the data reaches the page through textContent (DOM) or is drawn on the
 // canvas by vis-network. Tooltips are plain strings, which vis-network shows as text (innerText).
-// The view lives in the URL (mode, focus, filters, selection, path), so a copied link restores it.
+// The view lives in the URL (mode, focus, filters, selection, connection), so a copied link restores it.
+// The map mode draws with Leaflet (static/map.js); the other modes with vis-network.
 "use strict";
 
 (function explorer() {
@@ -14,20 +15,24 @@
   const T = JSON.parse(document.getElementById("explore-text").textContent);
   const _ = (msgid) => (Object.prototype.hasOwnProperty.call(T, msgid) ? T[msgid] : msgid);
   const $ = (id) => document.getElementById(id);
-  const MODES = ["network", "communities", "sdg", "map", "timeline"];
-  const GRAPH_MODES = new Set(["network", "communities", "sdg"]);
-  const MODE_NAMES = { network: _("explore.mode_network"), communities: _("explore.mode_communities"),
-                       sdg: _("explore.mode_sdg"), map: _("explore.mode_map"), timeline: _("explore.mode_timeline") };
-  const HINTS = { network: _("explore.hint_network"), communities: _("explore.hint_communities"),
-                  sdg: _("explore.hint_sdg"), map: _("explore.hint_map"), timeline: _("explore.hint_timeline") };
+  const MODES = ["overview", "network", "communities", "sdg", "map", "timeline"];
+  const GRAPH_MODES = new Set(["network", "communities", "sdg"]);  // where a focus fades the rest
+  const MODE_NAMES = { overview: _("explore.mode_overview"), network: _("explore.mode_network"),
+                       communities: _("explore.mode_communities"), sdg: _("explore.mode_sdg"),
+                       map: _("explore.mode_map"), timeline: _("explore.mode_timeline") };
+  const HINTS = { overview: _("explore.hint_overview"), network: _("explore.hint_network"),
+                  communities: _("explore.hint_communities"), sdg: _("explore.hint_sdg"), map: _("explore.hint_map"),
+                  timeline: _("explore.hint_timeline") };
   const SIZE_HINTS = { hubs: _("explore.size_hubs_hint"), brokers: _("explore.size_brokers_hint"),
                        influence: _("explore.size_influence_hint") };
   const PTYPE_STYLE = {  // by the last segment of the partnership type's IRI
-    "twin-city": { colour: "#1d4e89", dashes: false, width: 3, rank: 3, key: "solid" },
-    "friendship": { colour: "#2e9e4f", dashes: [9, 6], width: 2.5, rank: 2, key: "dashed" },
-    "project-partnership": { colour: "#e07b00", dashes: [2, 5], width: 2.5, rank: 1, key: "dotted" },
+    "twin-city": { colour: "#1d4e89", dashes: false, dash: "", width: 3, rank: 3, key: "solid" },
+    "friendship": { colour: "#2e7d32", dashes: [9, 6], dash: "9 6", width: 2.5, rank: 2, key: "dashed" },
+    "project-partnership": { colour: "#b35c00", dashes: [2, 5], dash: "2 6", width: 2.5, rank: 1, key: "dotted" },
   };
-  const OTHER_PTYPE = { colour: "#6f7780", dashes: [4, 4], width: 2, rank: 0, key: "dashed" };
+  const OTHER_PTYPE = { colour: "#6f7780", dashes: [4, 4], dash: "4 4", width: 2, rank: 0, key: "dashed" };
+  const MEMBERSHIP_STYLE = { colour: "#7b4fb5", dashes: false, width: 2 };
+  const UNCONFIRMED_STYLE = { colour: "#7b4fb5", dashes: [3, 5], width: 2 };
   const SDG_COLOURS = ["#E5243B", "#DDA63A", "#4C9F38", "#C5192D", "#FF3A21", "#26BDE2", "#FCC30B", "#A21942",
                        "#FD6925", "#DD1367", "#FD9D24", "#BF8B2E", "#3F7E44", "#0A97D9", "#56C02B", "#00689D", "#19486A"];
   const COMMUNITY_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -60,6 +65,7 @@
   const ptypeStyle = (iri) => PTYPE_STYLE[tail(iri)] || OTHER_PTYPE;
   const safeHref = (h) => (typeof h === "string" && (/^https?:\/\//i.test(h) || (h.startsWith("/") && !h.startsWith("//"))) ? h : null);
   const clear = (node) => { while (node.firstChild) node.removeChild(node.firstChild); };
+  const collator = new Intl.Collator(lang);
 
   async function getJson(url, options) {
     const response = await fetch(url, options);
@@ -72,30 +78,46 @@
   }
 
   // ------------------------------------------------------------------ the view's state (= the URL)
-  const DEFAULTS = { mode: "network", focus: "", depth: 1, dir: "both", hide: [], ptype: "", sdg: "", country: "",
-                     from: null, to: null, size: "", sel: "", a: "", b: "", path: false };
+  const DEFAULTS = { mode: "overview", focus: "", depth: 1, dir: "both", hide: [], ptype: "", sdg: "", country: "",
+                     from: null, to: null, size: "", sel: "", a: "", b: "", path: false, list: false };
+  const problems = [];  // values in the address that are not valid: said in the notice, with what is valid
 
   function readState() {
     const q = new URLSearchParams(window.location.search);
     const s = { ...DEFAULTS, hide: [] };
-    if (MODES.includes(q.get("mode"))) s.mode = q.get("mode");
+    const bad = (name, value, valid) => problems.push(fmt(_("explore.bad_value"), { name, value, valid }));
+    if (q.has("mode")) {
+      if (MODES.includes(q.get("mode"))) s.mode = q.get("mode");
+      else bad("mode", q.get("mode"), MODES.join(", "));
+    } else if (q.get("focus") || q.get("path")) {
+      s.mode = "network";  // links made before the overview existed open the network
+    }
     for (const key of ["focus", "ptype", "sdg", "country", "sel", "a", "b"]) s[key] = q.get(key) || "";
-    const depth = parseInt(q.get("depth"), 10);
-    if (depth >= 1 && depth <= 3) s.depth = depth;
-    if (["both", "out", "in"].includes(q.get("dir"))) s.dir = q.get("dir");
+    if (q.has("depth")) {
+      const depth = Number(q.get("depth"));
+      if ([1, 2, 3].includes(depth)) s.depth = depth; else bad("depth", q.get("depth"), "1, 2, 3");
+    }
+    if (q.has("dir")) {
+      if (["both", "out", "in"].includes(q.get("dir"))) s.dir = q.get("dir"); else bad("dir", q.get("dir"), "both, out, in");
+    }
     if (q.get("hide")) s.hide = q.get("hide").split(",").filter(Boolean);
     for (const key of ["from", "to"]) {
-      const year = parseInt(q.get(key), 10);
-      if (Number.isFinite(year)) s[key] = year;
+      if (!q.has(key)) continue;
+      const text = q.get(key);
+      if (/^-?\d{1,4}$/.test(text)) s[key] = Number(text); else bad(key, text, _("explore.bad_year"));
     }
-    if (["hubs", "brokers", "influence"].includes(q.get("size"))) s.size = q.get("size");
+    if (q.has("size")) {
+      if (["hubs", "brokers", "influence"].includes(q.get("size"))) s.size = q.get("size");
+      else bad("size", q.get("size"), "hubs, brokers, influence");
+    }
+    s.list = q.get("list") === "1";
     s.path = q.get("path") === "1" && Boolean(s.a && s.b);
     return s;
   }
 
   function stateQuery() {
     const q = new URLSearchParams();
-    if (state.mode !== "network") q.set("mode", state.mode);
+    if (state.mode !== "overview") q.set("mode", state.mode);
     for (const key of ["focus", "ptype", "sdg", "country", "sel", "a", "b", "size"]) if (state[key]) q.set(key, state[key]);
     if (state.focus && state.depth !== 1) q.set("depth", String(state.depth));
     if (state.focus && state.dir !== "both") q.set("dir", state.dir);
@@ -103,6 +125,7 @@
     if (state.from !== null) q.set("from", String(state.from));
     if (state.to !== null) q.set("to", String(state.to));
     if (state.path) q.set("path", "1");
+    if (state.list) q.set("list", "1");
     return q;
   }
 
@@ -117,13 +140,38 @@
 
   let state = readState();
 
+  // Filter values the data does not offer (a country or type that is not there, a year out of range)
+  function checkFacets() {
+    const f = overview.facets;
+    const bad = (name, value, valid) => problems.push(fmt(_("explore.bad_value"), { name, value, valid }));
+    if (state.ptype && !f.ptypes.some((p) => p.iri === state.ptype)) {
+      bad("ptype", state.ptype, f.ptypes.map((p) => tail(p.iri)).join(", ")); state.ptype = "";
+    }
+    if (state.country && !f.countries.some((c) => c.iri === state.country)) {
+      bad("country", state.country, f.countries.map((c) => tail(c.iri)).join(", ")); state.country = "";
+    }
+    if (state.sdg && !f.sdgs.some((s) => String(s.n) === state.sdg)) {
+      bad("sdg", state.sdg, f.sdgs.length ? `${f.sdgs[0].n}–${f.sdgs[f.sdgs.length - 1].n}` : "–"); state.sdg = "";
+    }
+    const groups = overview.legend.map((g) => g.key);
+    const unknown = state.hide.filter((g) => !groups.includes(g));
+    if (unknown.length) { bad("hide", unknown.join(","), groups.join(", ")); state.hide = state.hide.filter((g) => groups.includes(g)); }
+    if (f.years) {
+      for (const key of ["from", "to"]) {
+        if (state[key] !== null && (state[key] < f.years[0] || state[key] > f.years[1])) {
+          bad(key, state[key], `${f.years[0]}–${f.years[1]}`); state[key] = null;
+        }
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ data
   const records = new Map();    // IRI → node record (labels in both languages, group, facets)
   const positions = new Map();  // IRI → [x, y] in the network layout
   const edges = new Map();      // edge id → {from, to, predicate, label_de, label_en}
   const loadedNeighbourhoods = new Set();
   let overview = null;
-  const cache = { metrics: {}, communities: null, sdg: null, map: null, timeline: null, path: null };
+  const cache = { metrics: {}, communities: null, sdg: null, map: null, timeline: null, start: null, path: null };
 
   function merge(view) {
     for (const r of view.nodes || []) if (!records.has(r.id)) records.set(r.id, r);
@@ -155,6 +203,7 @@
   }
 
   async function loadModeData(mode) {
+    if (mode === "overview" && !cache.start) { cache.start = await getJson("/api/explore/start"); merge(cache.start); }
     if (mode === "sdg" && !cache.sdg) { cache.sdg = await getJson("/api/explore/sdg"); merge(cache.sdg); }
     if (mode === "map" && !cache.map) { cache.map = await getJson("/api/explore/map"); merge(cache.map); }
     if (mode === "timeline" && !cache.timeline) { cache.timeline = await getJson("/api/explore/timeline"); merge(cache.timeline); }
@@ -185,29 +234,45 @@
              arrows: { to: { enabled: true, scaleFactor: 0.45 } }, font: { size: 10, color: "#5b6675", strokeWidth: 3 },
              selectionWidth: 1.5 },
   });
-  let background = null;  // draws the world (map) or the axes (timeline) under the nodes
+  let background = null;  // draws the group names (overview) or the axes (timeline) under the nodes
   network.on("beforeDrawing", (ctx) => { if (background) background(ctx); });
-  // On the map, dots and names keep their size on screen while zooming (the map grows, not the text),
-  // so zooming into Europe separates the cities instead of enlarging their labels.
-  function keepMapLabelsReadable() {
-    if (state.mode !== "map") return;
-    const scale = network.getScale();
-    nodesData.update(nodesData.getIds().map((id) => {
-      const home = records.get(id) && records.get(id).home;
-      return { id, size: (home ? 14 : 6) / scale, font: { size: 13 / scale, strokeWidth: 3 / scale } };
-    }));
+
+  // ------------------------------------------------------------------ the map (Leaflet, static/map.js)
+  let worldMap = null;
+  function theMap() {
+    if (!worldMap) {
+      worldMap = window.hkiMap.create($("ex-map"), {
+        zoomIn: _("explore.zoom_in"), zoomOut: _("explore.zoom_out"), attribution: _("explore.map_credit"),
+        cluster: (n, names) => fmt(_("explore.map_cluster"), { n, names }),
+      });
+    }
+    return worldMap;
   }
-  network.on("zoom", keepMapLabelsReadable);
 
   // ------------------------------------------------------------------ what is visible
+  const yearsSet = () => state.from !== null || state.to !== null;
+  function tieMatches(t) {  // a partnership of a place (or the partnership itself): type and start year
+    if (state.ptype && t.ptype !== state.ptype) return false;
+    if (yearsSet()) {
+      if (t.year === null || t.year === undefined) return false;
+      if (state.from !== null && t.year < state.from) return false;
+      if (state.to !== null && t.year > state.to) return false;
+    }
+    return true;
+  }
+
   function passesFilters(r) {
     if (r.home) return true;
     if (state.hide.includes(r.group)) return false;
-    if (state.ptype && r.ptypes && !r.ptypes.includes(state.ptype)) return false;
+    if (r.ties && (state.ptype || yearsSet())) {
+      if (!r.ties.some(tieMatches)) return false;
+    } else {
+      if (state.ptype && r.ptypes && !r.ptypes.includes(state.ptype)) return false;
+      if (r.years && state.from !== null && r.years[1] < state.from) return false;
+      if (r.years && state.to !== null && r.years[0] > state.to) return false;
+    }
     if (state.sdg && r.sdgs && !r.sdgs.includes(Number(state.sdg))) return false;
     if (state.country && r.countries && !r.countries.includes(state.country)) return false;
-    if (r.years && state.from !== null && r.years[1] < state.from) return false;
-    if (r.years && state.to !== null && r.years[0] > state.to) return false;
     return true;
   }
 
@@ -234,16 +299,15 @@
   }
 
   function baseNodes() {
+    if (state.mode === "overview") return { ids: cache.start.nodes.map((r) => r.id), pos: new Map(Object.entries(cache.start.positions)) };
     if (state.mode === "sdg") return { ids: cache.sdg.nodes.map((r) => r.id), pos: new Map(Object.entries(cache.sdg.positions)) };
-    if (state.mode === "map") {
-      const s = cache.map.scale;
-      return { ids: cache.map.nodes.map((r) => r.id), pos: new Map(cache.map.nodes.map((r) => [r.id, [r.lon * s, -r.lat * s]])) };
-    }
+    if (state.mode === "map") return { ids: cache.map.nodes.map((r) => r.id), pos: new Map(cache.map.nodes.map((r) => [r.id, [r.lon, -r.lat]])) };
     if (state.mode === "timeline") return timelineLayout();
     return { ids: [...positions.keys()].filter((id) => records.has(id)), pos: positions };
   }
 
   function nodeColour(r) {
+    if (r.home) return { background: "#c0392b", border: "#7b1f16" };
     if (state.mode === "communities" && cache.communities) {
       const n = cache.communities.member.get(r.id);
       const colour = n && n <= COMMUNITY_COLOURS.length ? COMMUNITY_COLOURS[n - 1] : "#b9c0c8";
@@ -262,8 +326,29 @@
       return { background: colour, border: colour };
     }
     const colour = overview.legendColour[r.group] || "#9aa3ad";
-    if (r.home) return { background: "#c0392b", border: "#7b1f16" };
     return { background: colour, border: colour };
+  }
+
+  // The overview's links that pass the filters: a partnership by its type and start, a membership always
+  function startLinks(visibleSet) {
+    return cache.start.links.filter((l) => visibleSet.has(l.from) && visibleSet.has(l.to)
+      && (l.kind !== "partnership" || tieMatches(l)));
+  }
+
+  // The map's lines that pass the filters, each styled by the firmest of the partnerships left
+  function mapLines(visibleSet) {
+    const out = [];
+    for (const line of cache.map.lines) {
+      if (!visibleSet.has(line.from) || !visibleSet.has(line.to)) continue;
+      const ties = (line.ties && line.ties.length ? line.ties : line.ptypes.map((p) => ({ ptype: p, year: null })))
+        .filter((t) => (state.ptype || yearsSet() ? tieMatches(t) : true));
+      if (!ties.length) continue;
+      const style = ties.map((t) => ptypeStyle(t.ptype)).sort((a, b) => b.rank - a.rank)[0];
+      const names = line.partnerships.filter((p) => ties.some((t) => !t.partnership || t.partnership === p))
+        .map((p) => label(records.get(p)) || tail(p));
+      out.push({ to: line.to, colour: style.colour, dash: style.dash, width: style.width, title: names.join("\n"), ties });
+    }
+    return out;
   }
 
   let current = { visible: [], strong: new Set(), pathNodes: new Set() };
@@ -279,8 +364,9 @@
     const path = state.path && cache.path && cache.path.connected ? cache.path : null;
     const pathNodes = new Set(path ? path.nodes : []);
     const pathEdges = new Set(path ? path.edges : []);
-    if (path) strong = new Set([...pathNodes].filter((n) => visibleSet.has(n)));
-    const metric = state.size ? cache.metrics[state.size] : null;
+    if (path && GRAPH_MODES.has(state.mode)) strong = new Set([...pathNodes].filter((n) => visibleSet.has(n)));
+    if (state.mode === "map") return { nodes: [], edges: [], visible, strong: visibleSet, pathNodes: new Set(), lines: mapLines(visibleSet) };
+    const metric = state.size && GRAPH_MODES.has(state.mode) ? cache.metrics[state.size] : null;
     const nodes = visible.map((id) => {
       const r = records.get(id);
       const [x, y] = base.pos.get(id);
@@ -294,26 +380,39 @@
       if (metric) node.value = 1 + 100 * (metric.get(id) || 0) / (maxMetric(metric) || 1);
       else node.scaling = { min: 10, max: 10 };
       if (r.home) { node.shape = "star"; node.scaling = { min: 16, max: 16 }; }
+      if (state.mode === "overview" && !r.home) {  // names in boxes, framed in their kind's colour: a list to read
+        node.shape = "box"; node.label = text; node.margin = { top: 5, bottom: 5, left: 8, right: 8 };
+        node.color = { background: "#ffffff", border: colour.border, highlight: { background: "#e8f0f9", border: "#1d2733" },
+                       hover: { background: "#f3f6fa", border: colour.border } };
+        node.borderWidth = 2; node.font = { color: "#1d2733", size: 15, strokeWidth: 0 }; node.widthConstraint = { maximum: 250 };
+      } else if (state.mode === "overview") {
+        node.label = text; node.font = { color: "#1d2733", size: 16, strokeWidth: 4, strokeColor: "#ffffff", bold: true };
+      }
       if (state.mode === "sdg" && r.group === "sdg") {
         node.shape = "box"; node.font = { color: "#ffffff", size: 14, strokeWidth: 0 }; node.margin = 7;
         node.label = text; node.widthConstraint = { maximum: 170 };
       }
-      if (state.mode === "map") { node.scaling = { label: { enabled: false } }; node.size = r.home ? 14 : 6; node.value = undefined; }
       if (state.mode === "timeline") { node.scaling = { min: 7, max: 7 }; node.font = { ...node.font, size: 12 }; }
       if (pathNodes.has(id)) { node.borderWidth = 5; node.color = { ...colour, border: PATH_COLOUR }; node.font = { color: "#1d2733", size: 15 }; }
       if (state.focus === id) { node.borderWidth = 4; node.color = { ...colour, border: "#1d2733", highlight: { background: colour.background, border: "#1d2733" } }; }
       return node;
     });
     const shown = [];
-    if (state.mode === "map") {
-      for (const line of cache.map.lines) {
-        if (!visibleSet.has(line.from) || !visibleSet.has(line.to)) continue;
-        const kinds = state.ptype ? line.ptypes.filter((p) => p === state.ptype) : line.ptypes;
-        if (!kinds.length) continue;
-        const style = kinds.map(ptypeStyle).sort((a, b) => b.rank - a.rank)[0];
-        const names = line.partnerships.map((p) => label(records.get(p)) || tail(p)).join("\n");
-        shown.push({ id: `line ${line.to}`, from: line.from, to: line.to, color: { color: style.colour, opacity: 0.85 },
-                     dashes: style.dashes, width: style.width, arrows: { to: { enabled: false } }, title: names });
+    if (state.mode === "overview") {
+      const between = new Map();
+      for (const link of startLinks(visibleSet)) {
+        const pair = `${link.from} ${link.to}`;
+        const nth = between.get(pair) || 0;
+        between.set(pair, nth + 1);
+        let style = link.kind === "partnership" ? ptypeStyle(link.ptype) : link.status ? UNCONFIRMED_STYLE : MEMBERSHIP_STYLE;
+        if (link.kind === "administration") style = { colour: "#5b6675", dashes: false, width: 2 };
+        const title = [lang === "de" ? link.label_de : link.label_en,
+                       link.since ? fmt(_("explore.since"), { year: link.since.slice(0, 4) }) : "",
+                       link.status ? link.status[lang] : ""].filter(Boolean).join("\n");
+        const edge = { id: link.id, from: link.from, to: link.to, title, color: { color: style.colour, opacity: 0.9 },
+                       dashes: style.dashes, width: style.width, arrows: { to: { enabled: false } } };
+        if (nth) edge.smooth = { enabled: true, type: nth % 2 ? "curvedCW" : "curvedCCW", roundness: 0.15 * Math.ceil(nth / 2) };
+        shown.push(edge);
       }
     } else if (state.mode !== "timeline") {
       const withLabels = (state.focus || path) && strong.size <= 60;
@@ -342,6 +441,22 @@
   function maxMetric(metric) {
     if (!maxCache.has(metric)) maxCache.set(metric, Math.max(0, ...metric.values()));
     return maxCache.get(metric);
+  }
+
+  // ------------------------------------------------------------------ overview: the group names
+  function drawGroups(ctx) {
+    ctx.save();
+    for (const g of cache.start.groups) {
+      const shown = g.nodes.filter((id) => nodesData.get(id)).length;
+      if (!shown) continue;
+      const name = `${lang === "de" ? g.label_de : g.label_en} (${shown})`;
+      ctx.font = "bold 16px system-ui, sans-serif";
+      ctx.textAlign = g.anchor === "end" ? "right" : g.anchor === "start" ? "left" : "center";
+      ctx.textBaseline = "middle";
+      ctx.fillStyle = g.key === "network" ? MEMBERSHIP_STYLE.colour : (PTYPE_STYLE[tail(g.key)] || OTHER_PTYPE).colour;
+      ctx.fillText(name, g.x, g.y);
+    }
+    ctx.restore();
   }
 
   // ------------------------------------------------------------------ timeline layout
@@ -445,25 +560,9 @@
     ctx.restore();
   }
 
-  // ------------------------------------------------------------------ map background
-  function drawWorld(ctx) {
-    ctx.save();
-    ctx.fillStyle = "#f4f1e8";
-    ctx.strokeStyle = "#9aa7b4";
-    ctx.lineWidth = 0.8 / network.getScale();
-    for (const ring of cache.map.land) {
-      ctx.beginPath();
-      ctx.moveTo(ring[0], ring[1]);
-      for (let i = 2; i < ring.length; i += 2) ctx.lineTo(ring[i], ring[i + 1]);
-      ctx.closePath();
-      ctx.fill();
-      ctx.stroke();
-    }
-    ctx.restore();
-  }
-
   // ------------------------------------------------------------------ render
   let lastFitKey = "";
+  let lastAnnounced = "";
   async function render(options = {}) {
     root.dataset.ready = "false";
     setStatus(_("explore.loading"));
@@ -475,24 +574,51 @@
       root.dataset.ready = "true";
       return;
     }
-    background = state.mode === "map" ? drawWorld : null;
+    const onMap = state.mode === "map";
+    $("ex-network").hidden = onMap;
+    $("ex-map").hidden = !onMap;
+    root.classList.toggle("on-map", onMap);
+    root.classList.toggle("with-list", onMap || state.list);  // before drawing: the list takes its width
+    background = state.mode === "overview" ? drawGroups : null;
     const view = buildView();
     current = view;
-    nodesData.clear();
-    edgesData.clear();
-    nodesData.add(view.nodes);
-    edgesData.add(view.edges);
-    $("ex-network").closest(".ex-stage").classList.toggle("map", state.mode === "map");
     const fitKey = `${state.mode}|${state.focus}|${state.depth}|${state.dir}|${state.path}`;
-    if (options.fit || fitKey !== lastFitKey) fit(view);
+    if (onMap) {
+      nodesData.clear();
+      edgesData.clear();
+      await drawMap(view, options.fit || fitKey !== lastFitKey);
+    } else {
+      nodesData.clear();
+      edgesData.clear();
+      nodesData.add(view.nodes);
+      edgesData.add(view.edges);
+      network.setSize("100%", "100%");
+      network.redraw();
+      if (options.fit || fitKey !== lastFitKey) fit(view);
+      if (state.sel && nodesData.get(state.sel)) network.selectNodes([state.sel]);
+    }
     lastFitKey = fitKey;
-    keepMapLabelsReadable();
-    if (state.sel && nodesData.get(state.sel)) network.selectNodes([state.sel]);
     updateControls(view);
+    updateList(view);
     writeState();
     root.dataset.mode = state.mode;
     root.dataset.ready = "true";
     if (!root.dataset.tti) root.dataset.tti = String(Math.round(performance.now() - started));
+    const told = `${MODE_NAMES[state.mode]}: ${$("ex-status").textContent}`;
+    if (options.announce !== false && told !== lastAnnounced) announce(told);
+    lastAnnounced = told;
+  }
+
+  async function drawMap(view, refit) {
+    const m = theMap();
+    const places = view.visible.map((id) => {
+      const r = records.get(id);
+      return { id, lat: r.lat, lon: r.lon, label: label(r), home: Boolean(r.home), selected: id === state.sel };
+    });
+    m.show({ places, lines: view.lines, onSelect: (iri) => select(iri) });
+    m.resize();
+    if (refit) m.fit(view.visible, 4);
+    await m.ready;
   }
 
   function fit(view) {
@@ -502,19 +628,29 @@
       network.moveTo({ position: { x: (frame.left + frame.right) / 2, y: (frame.top + frame.bottom) / 2 }, scale, animation: false });
       return;
     }
+    if (state.mode === "overview" && cache.start.groups.length) {  // the dots and the group names around them
+      const xs = [], ys = [];
+      for (const n of view.nodes) { xs.push(n.x); ys.push(n.y); }
+      for (const g of cache.start.groups) { xs.push(g.x - 130, g.x + 130); ys.push(g.y); }
+      const left = Math.min(...xs) - 20, right = Math.max(...xs) + 20, top = Math.min(...ys) - 24, bottom = Math.max(...ys) + 30;
+      const scale = Math.min(1.2, container.clientWidth / (right - left), container.clientHeight / (bottom - top));
+      network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 }, scale, animation: false });
+      return;
+    }
     let ids = null;
     if (view.pathNodes.size) ids = [...view.pathNodes].filter((id) => nodesData.get(id));
     else if (state.focus && GRAPH_MODES.has(state.mode) && view.strong.size < view.visible.length) ids = [...view.strong];
-    if (state.mode === "map") {  // the partners and the home city, not the whole world
-      const shown = view.nodes.filter((n) => nodesData.get(n.id));
-      ids = shown.length ? shown.map((n) => n.id) : null;
-    }
-    const options = { animation: false, minZoomLevel: 0.05, maxZoomLevel: 1.6 };
+    const options = { animation: false, minZoomLevel: 0.05, maxZoomLevel: 1.0 };
     if (ids && ids.length) options.nodes = ids;
     network.fit(options);
   }
 
   function setStatus(text) { $("ex-status").textContent = text; }
+  function announce(text) {  // the live region: selection, results, answers (read out by screen readers)
+    const live = $("ex-live");
+    live.textContent = "";
+    window.setTimeout(() => { live.textContent = text; }, 60);
+  }
 
   function showNotice(text) {
     const notice = $("ex-notice");
@@ -522,14 +658,73 @@
     notice.hidden = !text;
   }
 
+  // ------------------------------------------------------------------ the list of what is visible
+  function updateList(view) {
+    const onMap = state.mode === "map";
+    const list = $("ex-list");
+    const shown = onMap || state.list;
+    list.hidden = !shown;
+    root.classList.toggle("with-list", shown);
+    $("ex-list-toggle").hidden = onMap;
+    $("ex-list-toggle").setAttribute("aria-pressed", String(state.list));
+    $("ex-list-toggle").textContent = state.list ? _("explore.list_hide") : _("explore.list_show");
+    if (!shown) return;
+    const ids = view.visible.filter((id) => view.strong.has(id) || !view.strong.size);
+    const groups = new Map();
+    for (const id of ids) {
+      const r = records.get(id);
+      if (!groups.has(r.group)) groups.set(r.group, []);
+      groups.get(r.group).push(r);
+    }
+    $("ex-list-heading").textContent = fmt(onMap ? _("explore.list_map") : _("explore.list_heading"), { n: number(ids.length) });
+    const body = $("ex-list-body");
+    clear(body);
+    const lines = new Map((view.lines || []).map((l) => [l.to, l]));
+    for (const g of overview.legend) {
+      const members = groups.get(g.key);
+      if (!members) continue;
+      members.sort((a, b) => (b.home ? 1 : 0) - (a.home ? 1 : 0) || collator.compare(label(a), label(b)));
+      const ul = el("ul", {});
+      for (const r of members) {
+        const extra = [];
+        if (r.home) extra.push(_("explore.home"));
+        const ties = r.home ? [] : onMap && lines.has(r.id) ? lines.get(r.id).ties : (r.ties || []).filter((t) => (state.ptype || yearsSet() ? tieMatches(t) : true));
+        if (r.group !== "partnership") {
+          for (const t of ties) extra.push(ptypeName(t.ptype) + (t.year ? ` ${fmt(_("explore.since"), { year: t.year })}` : ""));
+        } else if (r.start) {
+          extra.push(fmt(_("explore.since"), { year: r.start.slice(0, 4) }));
+        }
+        const country = (r.countries || []).map((c) => countryName(c)).filter(Boolean);
+        if (country.length && r.group === "city") extra.unshift(country.join(", "));
+        const button = el("button", { type: "button", class: "ex-item" + (state.sel === r.id ? " current" : ""), "data-iri": r.id,
+                                      "aria-current": state.sel === r.id ? "true" : null },
+          el("span", { class: "name", text: label(r) }), extra.length ? el("span", { class: "meta", text: extra.join(" · ") }) : null);
+        button.addEventListener("click", () => select(r.id));
+        ul.append(el("li", {}, button));
+      }
+      body.append(el("h4", { text: `${g[lang]} (${number(members.length)})` }), ul);
+    }
+    if (!ids.length) body.append(el("p", { class: "muted", text: _("explore.list_empty") }));
+  }
+
+  function countryName(iri) {
+    const found = overview.facets.countries.find((c) => c.iri === iri);
+    return found ? found[lang] : "";
+  }
+
   // ------------------------------------------------------------------ controls
   function updateControls(view) {
-    for (const m of MODES) $(`mode-${m}`).setAttribute("aria-selected", String(m === state.mode));
+    for (const m of MODES) {
+      const tab = $(`mode-${m}`);
+      tab.setAttribute("aria-selected", String(m === state.mode));
+      tab.tabIndex = m === state.mode ? 0 : -1;
+    }
+    $("ex-view").setAttribute("aria-labelledby", `mode-${state.mode}`);
     const home = (overview.home || []).map((h) => label(records.get(h))).join(", ");
     $("ex-hint").textContent = fmt(HINTS[state.mode], { home });
     const counts = {};
     const present = {};
-    const base = baseNodes();
+    const base = state.mode === "map" ? { ids: cache.map.nodes.map((r) => r.id) } : baseNodes();
     for (const id of base.ids) {
       const r = records.get(id);
       if (!r) continue;
@@ -540,7 +735,7 @@
     clear(legend);
     for (const g of overview.legend) {
       if (!present[g.key] && !state.hide.includes(g.key)) continue;
-      const box = el("input", { type: "checkbox", "data-group": g.key });
+      const box = el("input", { type: "checkbox", "data-group": g.key, id: `ex-show-${g.key}` });
       box.checked = !state.hide.includes(g.key);
       box.addEventListener("change", () => {
         state.hide = box.checked ? state.hide.filter((k) => k !== g.key) : [...state.hide, g.key];
@@ -551,7 +746,7 @@
       legend.append(el("li", { class: counts[g.key] ? "" : "empty" },
         el("label", {}, box, swatch, g[lang]), el("span", { class: "count", text: number(counts[g.key] || 0) })));
     }
-    updateKeys();
+    updateKeys(view);
     $("ex-size").value = state.size;
     $("ex-size-hint").textContent = state.size ? SIZE_HINTS[state.size] : "";
     $("ex-ptype").value = state.ptype;
@@ -559,42 +754,48 @@
     $("ex-country").value = state.country;
     const years = overview.facets.years;
     if (years) {
-      $("ex-year-from").value = String(state.from ?? years[0]);
-      $("ex-year-to").value = String(state.to ?? years[1]);
-      $("ex-years-out").textContent = `${state.from ?? years[0]} – ${state.to ?? years[1]}`;
+      if (document.activeElement !== $("ex-year-from")) $("ex-year-from").value = state.from === null ? "" : String(state.from);
+      if (document.activeElement !== $("ex-year-to")) $("ex-year-to").value = state.to === null ? "" : String(state.to);
+      $("ex-year-from").placeholder = String(years[0]);
+      $("ex-year-to").placeholder = String(years[1]);
     }
     const focus = state.focus && records.get(state.focus);
     $("ex-focus-label").textContent = focus ? `${_("explore.focus_of")}: ${label(focus)}` : _("explore.focus_none");
     $("ex-depth").value = String(state.depth);
     $("ex-direction").value = state.dir;
     $("ex-unfocus").disabled = !state.focus;
-    $("ex-path-a").textContent = state.a ? label(records.get(state.a)) || tail(state.a) : "–";
-    $("ex-path-b").textContent = state.b ? label(records.get(state.b)) || tail(state.b) : "–";
-    $("ex-path-go").disabled = !(state.a && state.b && state.a !== state.b);
-    $("ex-path-clear").hidden = !state.path;
-    const sentence = state.path && cache.path ? (cache.path.connected ? cache.path[`sentence_${lang}`] : _("explore.path_none")) : "";
-    $("ex-path-sentence").textContent = "";  // the sentence stands above the picture (#ex-pathbar)
-    const total = base.ids.length;
+    const sentence = state.path && cache.path ? cache.path.text : "";
+    const total = state.mode === "map" ? cache.map.nodes.length : base.ids.length;
     let status = fmt(_("explore.visible"), { n: number(view.visible.length), total: number(total) });
     if (view.strong.size < view.visible.length) status += " · " + (view.pathNodes.size ? _("explore.faded_path") : _("explore.faded"));
     $("ex-size-box").hidden = !GRAPH_MODES.has(state.mode);
     $("ex-focus-box").hidden = !GRAPH_MODES.has(state.mode);
-    const bar = $("ex-pathbar");
-    bar.hidden = !sentence;
+    $("ex-pathbar").hidden = !sentence;
     $("ex-pathbar-text").textContent = sentence;
     if (state.mode === "timeline" && cache.timeline.undated) status += " · " + fmt(_("explore.no_start"), { n: cache.timeline.undated });
     if (state.mode === "sdg" && cache.sdg.unlinked.length) {
       status += " · " + _("explore.unlinked") + " " + cache.sdg.unlinked.map((id) => label(records.get(id))).join(", ");
     }
     setStatus(status);
-    showNotice(overview.truncated && GRAPH_MODES.has(state.mode)
-      ? fmt(_("explore.truncated"), { total: number(overview.total_nodes), shown: number(overview.shown_nodes) }) : "");
+    $("ex-network").setAttribute("aria-label", fmt(_("explore.canvas_name"), { mode: MODE_NAMES[state.mode], status }));
+    $("ex-map").setAttribute("aria-label", fmt(_("explore.canvas_name"), { mode: MODE_NAMES[state.mode], status }));
+    const notices = [...problems];
+    if (overview.truncated && GRAPH_MODES.has(state.mode)) {
+      notices.push(fmt(_("explore.truncated"), { total: number(overview.total_nodes), shown: number(overview.shown_nodes) }));
+    }
+    showNotice(notices.join(" "));
   }
 
-  function updateKeys() {
+  function updateKeys(view) {
     const keys = $("ex-keys");
     clear(keys);
     const swatch = (colour, cls) => { const s = el("span", { class: "swatch" + (cls ? " " + cls : "") }); if (cls && cls.includes("line")) s.style.borderTopColor = colour; else s.style.background = colour; return s; };
+    const lineKeys = () => {
+      for (const p of [...overview.facets.ptypes].sort((a, b) => ptypeStyle(b.iri).rank - ptypeStyle(a.iri).rank)) {
+        const style = ptypeStyle(p.iri);
+        keys.append(el("li", {}, swatch(style.colour, `line ${style.key}`), p[lang]));
+      }
+    };
     if (state.mode === "communities" && cache.communities) {
       for (const c of cache.communities.list.slice(0, COMMUNITY_COLOURS.length)) {
         if (c.size < 2) continue;
@@ -605,25 +806,29 @@
       if (cache.communities.list.length > COMMUNITY_COLOURS.length || cache.communities.list.some((c) => c.size < 2)) {
         keys.append(el("li", {}, swatch("#b9c0c8"), _("explore.communities_more")));
       }
+    } else if (state.mode === "overview") {
+      keys.append(el("li", {}, el("span", { class: "star", text: "★" }), `${(overview.home || []).map((h) => label(records.get(h))).join(", ")} (${_("explore.home")})`));
+      lineKeys();
+      keys.append(el("li", {}, swatch(MEMBERSHIP_STYLE.colour, "line solid"), _("explore.key_membership")));
+      keys.append(el("li", {}, swatch(UNCONFIRMED_STYLE.colour, "line dotted"), _("explore.key_unconfirmed")));
     } else if (state.mode === "map") {
       const home = (cache.map.home || []).map((h) => label(records.get(h))).join(", ");
-      keys.append(el("li", {}, el("span", { class: "star", text: "★" }), `${home} (${_("explore.home")})`));
-      for (const p of [...overview.facets.ptypes].sort((a, b) => ptypeStyle(b.iri).rank - ptypeStyle(a.iri).rank)) {
-        const style = ptypeStyle(p.iri);
-        keys.append(el("li", {}, swatch(style.colour, `line ${style.key}`), p[lang]));
-      }
+      keys.append(el("li", {}, el("span", { class: "swatch diamond" }), `${home} (${_("explore.home")})`));
+      lineKeys();
+      keys.append(el("li", {}, el("span", { class: "swatch cluster", text: "3" }), _("explore.key_cluster")));
       const closer = el("button", { type: "button", class: "ex-link", id: "ex-zoom-home", text: fmt(_("explore.zoom_home"), { home }) });
       closer.addEventListener("click", () => {  // the partners within about 2,500 km
-        const at = (cache.map.home || []).map((h) => records.get(h)).find((r) => r && nodesData.get(r.id));
+        const at = (cache.map.home || []).map((h) => records.get(h)).find(Boolean);
         if (!at) return;
-        const near = nodesData.getIds().filter((id) => {
+        const near = current.visible.filter((id) => {
           const r = records.get(id);
           return r && Math.abs(r.lat - at.lat) < 14 && Math.abs(r.lon - at.lon) < 22;
         });
-        network.fit({ nodes: near, animation: false, maxZoomLevel: 6 });
-        keepMapLabelsReadable();
+        theMap().fit(near, 7);
       });
-      keys.append(el("li", {}, closer));
+      const world = el("button", { type: "button", class: "ex-link", id: "ex-zoom-all", text: _("explore.zoom_all") });
+      world.addEventListener("click", () => theMap().fit(current.visible, 4));
+      keys.append(el("li", {}, closer), el("li", {}, world));
     } else if (state.mode === "timeline") {
       for (const p of overview.facets.ptypes) keys.append(el("li", {}, swatch(ptypeStyle(p.iri).colour), p[lang]));
       keys.append(el("li", {}, swatch("#6f97c4"), `${_("explore.lane_planned")} (${_("explore.milestones")})`),
@@ -637,7 +842,6 @@
     overview.legendColour = Object.fromEntries(overview.legend.map((g) => [g.key, g.colour]));
     for (const p of facets.ptypes) $("ex-ptype").append(el("option", { value: p.iri, text: p[lang] }));
     for (const s of facets.sdgs) $("ex-sdg").append(el("option", { value: String(s.n), text: s[lang] }));
-    const collator = new Intl.Collator(lang);
     for (const c of [...facets.countries].sort((a, b) => collator.compare(a[lang], b[lang]))) {
       $("ex-country").append(el("option", { value: c.iri, text: c[lang] }));
     }
@@ -646,39 +850,72 @@
         $(id).min = String(facets.years[0]);
         $(id).max = String(facets.years[1]);
       }
+      $("ex-years-hint").textContent = fmt(_("explore.years_hint"), { first: facets.years[0], last: facets.years[1] });
     } else {
       $("ex-years").hidden = true;
     }
   }
 
   function bindControls() {
+    const tabs = MODES.map((m) => $(`mode-${m}`));
     for (const m of MODES) {
       $(`mode-${m}`).addEventListener("click", () => { if (state.mode !== m) { state.mode = m; render({ fit: true }); } });
     }
+    // the tabs are one stop for Tab; arrows, Home and End move between them (and show the view)
+    $("ex-view").parentElement.querySelector(".ex-modes").addEventListener("keydown", (e) => {
+      const at = tabs.indexOf(document.activeElement);
+      if (at < 0) return;
+      let next = null;
+      if (e.key === "ArrowRight") next = (at + 1) % tabs.length;
+      else if (e.key === "ArrowLeft") next = (at - 1 + tabs.length) % tabs.length;
+      else if (e.key === "Home") next = 0;
+      else if (e.key === "End") next = tabs.length - 1;
+      if (next === null) return;
+      e.preventDefault();
+      tabs[next].focus();
+      tabs[next].click();
+    });
+    $("ex-list-toggle").addEventListener("click", () => { state.list = !state.list; render(); });
     $("ex-size").addEventListener("change", (e) => { state.size = e.target.value; render(); });
     $("ex-ptype").addEventListener("change", (e) => { state.ptype = e.target.value; render(); });
     $("ex-sdg").addEventListener("change", (e) => { state.sdg = e.target.value; render(); });
     $("ex-country").addEventListener("change", (e) => { state.country = e.target.value; render(); });
-    const years = () => overview.facets.years;
-    const onYears = (which) => (e) => {
-      const value = Number(e.target.value);
-      const [low, high] = years();
-      if (which === "from") { state.from = value === low ? null : value; if (state.to !== null && value > state.to) state.to = value; }
-      else { state.to = value === high ? null : value; if (state.from !== null && value < state.from) state.from = value; }
+    const onYears = (which, final) => (e) => {
+      const years = overview.facets.years;
+      const text = e.target.value.trim();
+      const error = $("ex-years-error");
+      if (text === "") { error.hidden = true; e.target.removeAttribute("aria-invalid"); if (state[which] !== null) { state[which] = null; render(); } return; }
+      const value = Number(text);
+      if (!/^\d{4}$/.test(text) || value < years[0] || value > years[1]) {
+        if (!final) return;  // still typing
+        error.textContent = fmt(_("explore.bad_year_input"), { value: text, first: years[0], last: years[1] });
+        error.hidden = false;
+        e.target.setAttribute("aria-invalid", "true");
+        e.target.setAttribute("aria-describedby", "ex-years-error");
+        return;
+      }
+      error.hidden = true;
+      e.target.removeAttribute("aria-invalid");
+      if (state[which] === value) return;
+      state[which] = value;
+      if (which === "from" && state.to !== null && value > state.to) state.to = value;
+      if (which === "to" && state.from !== null && value < state.from) state.from = value;
       render();
     };
-    $("ex-year-from").addEventListener("input", onYears("from"));
-    $("ex-year-to").addEventListener("input", onYears("to"));
+    for (const which of ["from", "to"]) {
+      $(`ex-year-${which}`).addEventListener("input", onYears(which, false));
+      $(`ex-year-${which}`).addEventListener("change", onYears(which, true));
+    }
     $("ex-reset").addEventListener("click", () => {
       Object.assign(state, { hide: [], ptype: "", sdg: "", country: "", from: null, to: null });
+      $("ex-years-error").hidden = true;
       render();
     });
     $("ex-depth").addEventListener("change", (e) => { state.depth = Number(e.target.value); render(); });
     $("ex-direction").addEventListener("change", (e) => { state.dir = e.target.value; render(); });
     $("ex-unfocus").addEventListener("click", () => { state.focus = ""; render({ fit: true }); });
-    $("ex-path-go").addEventListener("click", showPath);
+    $("ex-connect").addEventListener("submit", (e) => { e.preventDefault(); showPath(); });
     const hidePath = () => { state.path = false; cache.path = null; render({ fit: true }); };
-    $("ex-path-clear").addEventListener("click", hidePath);
     $("ex-pathbar-close").addEventListener("click", hidePath);
     $("ex-copy").addEventListener("click", copyLink);
     $("ex-png").addEventListener("click", exportPng);
@@ -687,15 +924,25 @@
     network.on("doubleClick", (event) => { if (event.nodes.length) focusOn(event.nodes[0]); });
     network.on("hoverNode", () => { container.style.cursor = "pointer"; });
     network.on("blurNode", () => { container.style.cursor = "default"; });
-    bindSearch();
+    combobox($("ex-search"), $("ex-hits"), async (hit) => {
+      if (!records.has(hit.iri) && !(await ensureNeighbourhood(hit.iri, state.depth, state.dir))) return;
+      await focusOn(hit.iri);
+    });
+    combobox($("ex-a"), $("ex-a-hits"), async (hit) => { await endOfPath("a", hit.iri); });
+    combobox($("ex-b"), $("ex-b-hits"), async (hit) => { await endOfPath("b", hit.iri); });
   }
 
   // ------------------------------------------------------------------ selection, focus, details
   async function select(iri) {
     state.sel = iri;
     writeState();
-    if (nodesData.get(iri)) network.selectNodes([iri]);
-    await showDetails(iri);
+    if (state.mode !== "map" && nodesData.get(iri)) network.selectNodes([iri]);
+    for (const b of $("ex-list-body").querySelectorAll("button.ex-item")) {
+      const mine = b.dataset.iri === iri;
+      b.classList.toggle("current", mine);
+      if (mine) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
+    }
+    await showDetails(iri, true);
   }
 
   async function focusOn(iri) {
@@ -703,11 +950,14 @@
     state.sel = iri;
     state.path = false;
     if (!GRAPH_MODES.has(state.mode) || !baseNodes().ids.includes(iri)) state.mode = "network";
-    await render({ fit: true });
-    await showDetails(iri);
+    await render({ fit: true, announce: false });
+    const r = records.get(iri);
+    const around = current.strong.size;
+    announce(fmt(_("explore.told_focus"), { name: label(r), n: number(around) }));
+    await showDetails(iri, false);
   }
 
-  async function showDetails(iri) {
+  async function showDetails(iri, tell) {
     const body = $("ex-details-body");
     clear(body);
     body.append(el("p", { class: "muted", text: _("explore.loading") }));
@@ -736,8 +986,8 @@
     if (page) actions.append(el("a", { class: "primary", href: page, text: _("explore.open_page") }));
     const act = (text, handler) => { const b = el("button", { type: "button", text }); b.addEventListener("click", handler); actions.append(b); };
     act(_("explore.show_focus"), () => focusOn(iri));
-    act(_("explore.use_as_a"), () => { state.a = iri; state.path = false; render(); });
-    act(_("explore.use_as_b"), () => { state.b = iri; state.path = false; render(); });
+    act(_("explore.use_as_a"), () => endOfPath("a", iri));
+    act(_("explore.use_as_b"), () => endOfPath("b", iri));
     body.append(actions);
     if (d.facts.length) {
       const list = el("dl", {});
@@ -761,51 +1011,62 @@
       }
       body.append(el("h4", { text: _("explore.sources") }), sources);
     }
+    $("ex-details-heading").textContent = fmt(_("explore.details_of"), { name: d.label });
+    if (tell) announce(fmt(_("explore.told_details"), { name: d.label, kind: (d.kinds[0] || kindOf(r) || "") }));
   }
 
   // ------------------------------------------------------------------ "how are A and B connected?"
+  async function endOfPath(which, iri) {
+    state[which] = iri;
+    state.path = false;
+    cache.path = null;
+    const r = records.get(iri);
+    $(`ex-${which}`).value = r ? label(r) : tail(iri);
+    if (state.a && state.b && state.a !== state.b) await showPath();
+    else { writeState(); announce(fmt(_("explore.told_end"), { which: which.toUpperCase(), name: label(r) })); }
+  }
+
   async function showPath() {
-    if (!(state.a && state.b)) return;
-    let found;
-    try {
-      found = await getJson(`/api/analysis/path?${new URLSearchParams({ from: state.a, to: state.b, limit: 1 })}`);
-    } catch (error) {
-      $("ex-path-sentence").textContent = _("explore.error");
+    const missing = !state.a ? "a" : !state.b ? "b" : "";
+    if (missing) {
+      announce(_("explore.path_pick"));
+      $(`ex-${missing}`).focus();
       return;
     }
-    if (!found.connected) {
-      cache.path = { connected: false };
-    } else {
-      const c = found.connections[0];
-      const nodes = [c.source, ...c.steps.map((s) => (s.forward ? s.object : s.subject))];
-      for (const n of nodes) if (!records.has(n) || !positions.has(n)) await ensureNeighbourhood(n, 1, "both");
-      const pathEdges = [];
-      for (const s of c.steps) {
-        for (const e of edges.values()) if (e.from === s.subject && e.to === s.object) { pathEdges.push(e.id); break; }
-      }
-      cache.path = { connected: true, nodes, edges: pathEdges, sentence_de: c.sentence_de, sentence_en: c.sentence_en };
+    let found;
+    try {
+      found = await getJson(`/api/explore/connection?${new URLSearchParams({ from: state.a, to: state.b, lang })}`);
+    } catch (error) {
+      showNotice(_("explore.error"));
+      return;
     }
+    const nodes = found.nodes;
+    for (const n of nodes) if (!records.has(n) || !positions.has(n)) await ensureNeighbourhood(n, 1, "both");
+    const pathEdges = found.steps.map((s) => `${s.subject} ${s.predicate} ${s.object}`).filter((id) => edges.has(id));
+    cache.path = { connected: found.connected, nodes, edges: pathEdges, text: found.text, steps: found.steps };
     state.path = true;
     state.focus = "";
     if (!["network", "communities"].includes(state.mode)) state.mode = "network";
-    await render({ fit: true });
+    const steps = $("ex-path-steps");
+    clear(steps);
+    for (const s of found.steps) steps.append(el("li", { text: `${s.subject_label} — ${s.predicate_label} → ${s.object_label}` }));
+    steps.closest("details").hidden = !found.steps.length;
+    await render({ fit: true, announce: false });
+    announce(found.text);
   }
 
-  // ------------------------------------------------------------------ search (type-ahead over both languages)
-  function bindSearch() {
-    const input = $("ex-search");
-    const list = $("ex-hits");
-    let hits = [], active = -1, timer = null, asked = 0;
-    const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; };
+  // ------------------------------------------------------------------ type-ahead (search, A, B: both languages)
+  function combobox(input, list, choose) {
+    let hits = [], active = -1, timer = null, asked = 0, answered = "";
+    const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; };
     const mark = () => {
       [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
       if (active >= 0 && list.children[active]) input.setAttribute("aria-activedescendant", list.children[active].id);
     };
-    const choose = async (hit) => {
+    const pick = async (hit) => {
       close();
       input.value = hit.label;
-      if (!records.has(hit.iri) && !(await ensureNeighbourhood(hit.iri, state.depth, state.dir))) return;
-      await focusOn(hit.iri);
+      await choose(hit);
     };
     async function lookup() {
       const text = input.value.trim();
@@ -814,29 +1075,39 @@
       let answer;
       try { answer = await getJson(`/api/search?${new URLSearchParams({ q: text, lang, limit: 40 })}`); } catch (error) { return; }
       if (ticket !== asked) return;
+      answered = text;
       hits = answer.results.filter((h) => overview.truncated || records.has(h.iri)).slice(0, 12);
       clear(list);
-      if (!hits.length) list.append(el("li", { class: "none", text: _("explore.search_none") }));
+      if (!hits.length) list.append(el("li", { class: "none", role: "option", "aria-disabled": "true", id: `${list.id}-none`, text: _("explore.search_none") }));
       hits.forEach((h, i) => {
         const r = records.get(h.iri);
         const other = (h.labels || {})[lang === "de" ? "en" : "de"];
-        const li = el("li", { role: "option", id: `ex-hit-${i}`, "data-iri": h.iri },
+        const li = el("li", { role: "option", id: `${list.id}-${i}`, "data-iri": h.iri },
           el("span", { class: "label", text: h.label }),
           other && other !== h.label ? el("span", { class: "other", text: other }) : null,
           el("span", { class: "kind", text: r ? kindOf(r) : "" }));
-        li.addEventListener("mousedown", (e) => { e.preventDefault(); choose(h); });
+        li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(h); });
         list.append(li);
       });
       active = hits.length ? 0 : -1;
       mark();
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
+      announce(hits.length ? fmt(_("explore.told_hits"), { n: hits.length }) : _("explore.search_none"));
     }
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(lookup, 120); });
     input.addEventListener("keydown", (e) => {
       if (e.key === "ArrowDown" && hits.length) { active = (active + 1) % hits.length; mark(); e.preventDefault(); }
       else if (e.key === "ArrowUp" && hits.length) { active = (active - 1 + hits.length) % hits.length; mark(); e.preventDefault(); }
-      else if (e.key === "Enter") { e.preventDefault(); if (!list.hidden && hits[active]) choose(hits[active]); }
+      else if (e.key === "Enter") {
+        e.preventDefault();
+        const text = input.value.trim();
+        if (text && text !== answered) {  // typed faster than the hits came: take the hit for all of the text
+          clearTimeout(timer);
+          lookup().then(() => { if (hits[0] && answered === text) pick(hits[0]); });
+        } else if (!list.hidden && hits[active]) pick(hits[active]);
+        else if (input.form) input.form.requestSubmit();
+      }
       else if (e.key === "Escape") close();
     });
     input.addEventListener("blur", () => setTimeout(close, 150));
@@ -845,8 +1116,11 @@
   // ------------------------------------------------------------------ share and export
   async function copyLink() {
     const url = window.location.href;
+    const box = $("ex-copied-box");
+    $("ex-link").value = url;
+    box.hidden = false;
     try { await navigator.clipboard.writeText(url); $("ex-copied").textContent = _("explore.copied"); }
-    catch (error) { $("ex-copied").textContent = _("explore.copy_failed"); }
+    catch (error) { $("ex-copied").textContent = _("explore.copy_failed"); $("ex-link").select(); }
   }
 
   function download(blob, name) {
@@ -859,13 +1133,13 @@
   }
 
   function exportPng() {
-    const source = container.querySelector("canvas");
+    const source = state.mode === "map" ? $("ex-map").querySelector("canvas") : container.querySelector("canvas");
     if (!source) return;
     const ratio = source.width / source.clientWidth || 1;
     const items = [...$("ex-legend").querySelectorAll("li:not(.empty)")].map((li) => ({
       text: li.querySelector("label").textContent + " " + li.querySelector(".count").textContent,
       colour: li.querySelector(".swatch").style.background }));
-    const keys = [...$("ex-keys").querySelectorAll("li")].map((li) => ({ text: li.textContent,
+    const keys = [...$("ex-keys").querySelectorAll("li")].filter((li) => li.querySelector(".swatch")).map((li) => ({ text: li.textContent,
       colour: li.querySelector(".swatch").style.background || li.querySelector(".swatch").style.borderTopColor }));
     const entries = state.mode === "network" || state.mode === "sdg" ? items : keys;
     const columns = Math.max(1, Math.floor(source.clientWidth / 250));
@@ -895,15 +1169,18 @@
       ctx.fillText(text === entry.text ? text : text.slice(0, -1) + "…", x + 16 * ratio, y);
     });
     out.toBlob((blob) => download(blob, `hki-${state.mode}.png`), "image/png");
+    $("ex-download").open = false;
   }
 
   async function exportData(format) {
     const ids = current.visible.filter((id) => current.strong.has(id) || !current.strong.size);
     const response = await fetch("/api/explore/export", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ format, nodes: ids, name: `hki-${state.mode}` }) });
+      body: JSON.stringify({ format, nodes: ids, name: `hki-${state.mode}`, lang }) });
     if (!response.ok) { setStatus(_("explore.error")); return; }
-    download(await response.blob(), `hki-${state.mode}.${format === "csv" ? "zip" : format}`);
+    const extension = { csv: "zip", table: "csv" }[format] || format;
+    download(await response.blob(), `hki-${state.mode}.${extension}`);
+    $("ex-download").open = false;
   }
 
   // ------------------------------------------------------------------ start
@@ -913,7 +1190,14 @@
     visible: () => [...current.visible],
     faded: () => current.visible.filter((id) => !current.strong.has(id)),
     path: () => [...current.pathNodes],
-    screenPosition: (id) => { const p = network.getPosition(id); const dom = network.canvasToDOM(p); const box = container.getBoundingClientRect(); return { x: box.left + dom.x, y: box.top + dom.y }; },
+    lines: () => (current.lines || []).map((l) => l.to),
+    unclustered: () => (worldMap && state.mode === "map" ? worldMap.unclustered() : []),
+    map: () => (worldMap ? worldMap.map : null),
+    screenPosition: (id) => {
+      if (state.mode === "map") return worldMap ? worldMap.position(id) : null;
+      const p = network.getPosition(id); const dom = network.canvasToDOM(p); const box = container.getBoundingClientRect();
+      return { x: box.left + dom.x, y: box.top + dom.y };
+    },
   };
 
   (async function start() {
@@ -924,16 +1208,18 @@
       root.dataset.ready = "true";
       return;
     }
+    checkFacets();
     fillFacets();
     bindControls();
     if (state.focus && !state.sel) state.sel = state.focus;
+    for (const which of ["a", "b"]) if (state[which] && records.has(state[which])) $(`ex-${which}`).value = label(records.get(state[which]));
     if (state.path) {
       const wanted = state.mode;
       await showPath();
       if (wanted === "communities" && state.mode !== wanted) { state.mode = wanted; await render(); }
     } else {
-      await render({ fit: true });
+      await render({ fit: true, announce: false });
     }
-    if (state.sel) showDetails(state.sel);
+    if (state.sel) showDetails(state.sel, false);
   })();
 })();

@@ -44,6 +44,8 @@ from graph.analysis.paths import (
     explain,
     find_node,
     how_connected,
+    preferred_connection,
+    route_cost,
 )
 from graph.analysis.projection import (
     PARTNERSHIP_WEIGHTS,
@@ -113,7 +115,7 @@ __all__ = [
     "Projections", "RankedNode", "Ranking", "SdgCoverage", "SdgPair", "Statement", "Step", "UnknownResource",
     "as_records", "as_rows", "as_undirected", "broker_sample_size", "brokers", "communities", "connections", "core",
     "coverage_matrix", "coverage_rows", "explain", "find_node", "fragile_links", "full_projection", "gaps",
-    "how_connected", "hubs", "influence", "node_label", "partner_network", "partners", "project",
+    "how_connected", "hubs", "preferred_connection", "route_cost", "influence", "node_label", "partner_network", "partners", "project",
     "projections", "projections_from_facts", "read_graph_facts", "sdg_bipartite", "sdg_co_occurrence",
     "sdg_coverage",
 ]

@@ -22,7 +22,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from graph.analysis import Projections, hubs
+from graph.analysis import NoConnection, Projections, hubs, preferred_connection
+from graph.analysis.paths import UNCONFIRMED
 from graph.analysis.projection import (ADDRESSES_SDG, MULTI_VALUE_SEPARATOR, PARTNER, PARTNERSHIP, PARTNERSHIP_TYPE,
                                        compact, is_sdg, sdg_number)
 from graph.analysis.sdg import home_city
@@ -34,6 +35,9 @@ NEIGHBOURHOOD_AT_MOST = 400  # nodes sent for one focus (largest neighbourhoods 
 SPREAD = 70.0  # canvas pixels per node of the square root of the node count: keeps density alike
 
 CITY_NETWORK = "https://w3id.org/hki/scheme/organisation-type/city-network"
+CITY_ADMINISTRATION = "https://w3id.org/hki/scheme/organisation-type/city-administration"
+# The partnership types from firmest to loosest (groups of the start view, line styles), by the end of their IRI
+TYPE_ORDER = ("twin-city", "friendship", "project-partnership")
 
 # Groups of nodes, in legend order: (key, German name, English name, colour, types that make it).
 # The first group whose types a node has wins; SDGs are recognised by their scheme (they are plain
@@ -124,6 +128,19 @@ def _large_layout(graph: nx.Graph, seed: int) -> dict:
             igraph.set_random_number_generator(random)
     spread = max(max(abs(x), abs(y)) for x, y in coords) or 1.0
     return {n: (x / spread, y / spread) for n, (x, y) in zip(nodes, coords)}
+
+
+def _type_rank(kind: str) -> int:
+    """How firm a partnership type is: twin city 3, friendship 2, project partnership 1, other 0."""
+    end = kind.rstrip("/").rsplit("/", 1)[-1]
+    return len(TYPE_ORDER) - TYPE_ORDER.index(end) if end in TYPE_ORDER else 0
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of an editorial note (up to a full stop followed by a capital letter)."""
+    text = text.strip()
+    match = re.search(r"[.!?](?=\s+[A-ZÄÖÜ])", text)
+    return text[:match.end()] if match else text
 
 
 def _year(value: object) -> int | None:
@@ -218,6 +235,7 @@ class Explorer:
         home_countries = {country_of[h] for h in self.home if h in country_of}
         self.partnership_types: dict[str, tuple[str, str]] = {}
         ptypes: dict[str, set[str]] = defaultdict(set)
+        ties: dict[str, list[dict]] = defaultdict(list)
         countries: dict[str, set[str]] = defaultdict(set)
         for node, data in graph.nodes(data=True):
             if PARTNERSHIP not in _types(data):
@@ -228,8 +246,12 @@ class Explorer:
                                                     str(data.get(type_key + "@en", kinds[0])))
             ptypes[node].update(kinds)
             partners = [v for _, v, k in graph.out_edges(node, keys=True) if k == partner_key]
+            tie = {"partnership": node, "ptype": kinds[0] if len(kinds) == 1 else "",
+                   "year": _year(data.get("schema:startDate"))}
+            ties[node].append(tie)
             for place in partners:
                 ptypes[place].update(kinds)
+                ties[place].append(tie)
                 if place in country_of and place not in self.home:
                     countries[node].add(country_of[place])
             if not countries[node] and home_countries and any(p in self.home for p in partners):
@@ -254,6 +276,8 @@ class Explorer:
                 record["countries"] = sorted(countries[node])
             if ptypes.get(node):
                 record["ptypes"] = sorted(ptypes[node])
+            if ties.get(node):  # what the partnership filters (type, years) ask of a place or partnership
+                record["ties"] = sorted(ties[node], key=lambda t: (t["year"] is None, t["year"] or 0, t["partnership"]))
             if group == "sdg":
                 record["sdgs"] = [sdg_number(graph, node)]
             elif sdgs.get(node):
@@ -427,9 +451,11 @@ class Explorer:
                     if other in self.home or "lat" not in self._records.get(other, {}):
                         continue
                     edge = partners[h][other]
-                    kinds = sorted({self._partnership_type(p) for p in _values(edge, "partnerships")} - {""})
-                    lines.append({"from": h, "to": other, "ptypes": kinds, "partnerships": _values(edge, "partnerships"),
-                                  "since": str(edge.get("since", ""))})
+                    behind = _values(edge, "partnerships")
+                    kinds = sorted({self._partnership_type(p) for p in behind} - {""})
+                    lines.append({"from": h, "to": other, "ptypes": kinds, "partnerships": behind,
+                                  "since": str(edge.get("since", "")),
+                                  "ties": [t for t in self._records[other].get("ties", []) if t["partnership"] in behind]})
             return {"home": home, "nodes": [self._records[n] for n in places], "lines": lines}
         return self._cached("map", make)
 
@@ -449,6 +475,193 @@ class Explorer:
                     "undated": sum(1 for r in self._records.values()
                                    if r["group"] in ("partnership", "milestone") and "years" not in r)}
         return self._cached("timeline", make)
+
+    def start_view(self) -> dict:
+        """The first view: the home city with its partner cities, grouped by the firmest kind of partnership
+        they have with it, and its administration with the city networks it belongs to. One link per
+        partnership and per membership (the n-ary nodes themselves stay in the full network), placed on two
+        half circles: partner cities left of the home city, networks right of its administration."""
+        def make() -> dict:
+            graph, partner_key = self.full, compact(PARTNER)
+            home = sorted(h for h in self.home if h in self._records)
+            links: list[dict] = []
+            cities: dict[str, str] = {}  # city → its group (the firmest partnership type it has with home)
+            for partnership in sorted(n for n, r in self._records.items() if r["group"] == "partnership"):
+                partners = sorted(v for _, v, k in graph.out_edges(partnership, keys=True) if k == partner_key)
+                anchors = [h for h in home if h in partners]
+                if not anchors:
+                    continue
+                record = self._records[partnership]
+                kind = self._partnership_type(partnership)
+                for other in partners:
+                    if other in self.home:
+                        continue
+                    links.append({"id": f"tie {partnership} {other}", "from": anchors[0], "to": other,
+                                  "kind": "partnership", "via": partnership, "ptype": kind,
+                                  "year": _year(graph.nodes[partnership].get("schema:startDate")),
+                                  "since": str(graph.nodes[partnership].get("schema:startDate", "")),
+                                  "status": self._unconfirmed(partnership), "label_de": record["label_de"],
+                                  "label_en": record["label_en"]})
+                    best = cities.get(other)
+                    if best is None or _type_rank(kind) > _type_rank(best):
+                        cities[other] = kind
+            members: set[str] = set()
+            networks: list[str] = []
+            for membership in sorted(n for n, r in self._records.items() if r["group"] == "membership"):
+                out = {k: v for _, v, k in graph.out_edges(membership, keys=True)}
+                member, network = out.get("org:member"), out.get("org:organization")
+                if member not in self.administration or network not in self._records:
+                    continue
+                members.add(member)
+                if network not in networks:
+                    networks.append(network)
+                record = self._records[membership]
+                links.append({"id": f"tie {membership}", "from": member, "to": network, "kind": "membership",
+                              "via": membership, "ptype": "", "year": _year(graph.nodes[membership].get("schema:startDate")),
+                              "since": str(graph.nodes[membership].get("schema:startDate", "")),
+                              "status": self._unconfirmed(membership), "label_de": record["label_de"],
+                              "label_en": record["label_en"]})
+            for member in sorted(members):  # the administration and the place it is responsible for
+                place = next((v for _, v, k in graph.out_edges(member, keys=True) if k == "dct:spatial" and v in home), None)
+                if place:
+                    links.append({"id": f"tie {member} {place}", "from": member, "to": place, "kind": "administration",
+                                  "via": "", "ptype": "", "year": None, "since": "", "status": None,
+                                  "label_de": self._records[member]["label_de"], "label_en": self._records[member]["label_en"]})
+            label = lambda n: self._records[n]["label_en"]  # noqa: E731
+            groups: list[dict] = []
+            kinds = sorted(set(cities.values()), key=lambda k: (-_type_rank(k), k))
+            for kind in kinds:
+                members_of = sorted((c for c, k in cities.items() if k == kind), key=label)
+                name = self.partnership_types.get(kind, ("", ""))
+                groups.append({"key": kind or "other", "side": "left", "nodes": members_of,
+                               "label_de": name[0], "label_en": name[1]})
+            if networks:
+                network_group = next(g for g in GROUPS if g[0] == "network")
+                groups.append({"key": "network", "side": "right", "nodes": sorted(networks, key=label),
+                               "label_de": network_group[1], "label_en": network_group[2]})
+            positions = self._start_positions(home, sorted(members), groups)
+            nodes = home + sorted(members) + [n for g in groups for n in g["nodes"]]
+            return {"home": home, "nodes": [self._records[n] for n in nodes], "links": links,
+                    "positions": positions, "groups": groups}
+        return self._cached("start", make)
+
+    @staticmethod
+    def _start_positions(home: list[str], members: list[str], groups: list[dict]) -> dict[str, list[float]]:
+        """Two columns of names, read top to bottom: the partner cities left, group under group (each group's
+        name above it: its `x`, `y`), the networks right; the home city and its administration between them,
+        at mid height. Every group's name gets a row of its own, so none covers a name."""
+        positions: dict[str, list[float]] = {}
+        columns = {"left": (-360.0, 34.0), "right": (380.0, 47.0)}  # x, row height (network names wrap)
+        heights = {}
+        for side, (_, row) in columns.items():
+            mine = [g for g in groups if g["side"] == side]
+            heights[side] = sum(row * (len(g["nodes"]) + 1) for g in mine) + 18.0 * max(0, len(mine) - 1)
+        for side, (x, row) in columns.items():
+            y = -heights[side] / 2
+            for g in (g for g in groups if g["side"] == side):
+                g["x"], g["y"], g["anchor"] = x, round(y + row * 0.55, 1), "center"
+                y += row
+                for n in g["nodes"]:
+                    positions[n] = [x, round(y + row / 2, 1)]
+                    y += row
+                y += 18.0
+        for i, h in enumerate(home):
+            positions[h] = [-40.0, 90.0 * i]
+        for i, m in enumerate(members):
+            positions[m] = [130.0, 90.0 * i]
+        return positions
+
+    def _unconfirmed(self, node: str) -> dict | None:
+        """A node's verification status in both languages when it is not confirmed (`None` when it is, or has
+        none), with the first sentence of its editorial note, which says why."""
+        data = self.full.nodes[node]
+        status = str(data.get("hki:verificationStatus", ""))
+        if not status or status.endswith("/verified"):
+            return None
+        notes = {lang: _first_sentence(str(data.get(f"skos:editorialNote@{lang}", ""))) for lang in ("de", "en")}
+        return {"iri": status, "unconfirmed": status.rsplit("/", 1)[-1] in UNCONFIRMED,
+                "de": str(data.get("hki:verificationStatus@de", status.rsplit("/", 1)[-1])),
+                "en": str(data.get("hki:verificationStatus@en", status.rsplit("/", 1)[-1])),
+                "note_de": notes["de"], "note_en": notes["en"]}
+
+    # ------------------------------------------------------------------ "how are A and B connected?"
+    def connection(self, source: str, target: str) -> dict:
+        """The most meaningful route from one entry to another (`graph.analysis.preferred_connection`),
+        as the nodes and statements to highlight and as *clauses*: plain values from which a page tells
+        the route in sentences. A partnership between two places and a membership are one clause each
+        (the n-ary node in the middle is the link, not a stop); every other statement is a clause of its
+        own, in its own direction. Each clause carries the facts it needs (labels in both languages, the
+        start, a verification status that is not "verified" with the editors' reason)."""
+        if source == target:
+            return {"connected": True, "from": source, "to": target, "nodes": [source], "steps": [], "clauses": []}
+        try:
+            found = preferred_connection(self.full, source, target)
+        except NoConnection:
+            return {"connected": False, "from": source, "to": target, "nodes": [], "steps": [], "clauses": []}
+        nodes = [found.source] + [s.object if s.forward else s.subject for s in found.steps]
+        steps = [{"subject": s.subject, "predicate": compact(s.predicate), "object": s.object, "forward": s.forward,
+                  "label_de": s.predicate_label_de, "label_en": s.predicate_label} for s in found.steps]
+        return {"connected": True, "from": found.source, "to": found.target, "nodes": nodes, "steps": steps,
+                "clauses": self._clauses(nodes, steps)}
+
+    def _ref(self, node: str) -> dict:
+        r = self._records.get(node) or {"label_de": node, "label_en": node, "group": "other"}
+        return {"iri": node, "de": r["label_de"], "en": r["label_en"], "group": r["group"]}
+
+    def _clauses(self, nodes: list[str], steps: list[dict]) -> list[dict]:
+        partner, member, organisation = compact(PARTNER), "org:member", "org:organization"
+        clauses: list[dict] = []
+        i = 0
+        while i < len(steps):
+            step, via = steps[i], nodes[i + 1]
+            after = steps[i + 1] if i + 1 < len(steps) else None
+            group = self._records.get(via, {}).get("group")
+            # place ← partner ← partnership → partner → place: "A is a twin city of B (since …)"
+            if (after and group == "partnership" and step["predicate"] == after["predicate"] == partner
+                    and step["subject"] == after["subject"] == via):
+                data = self.full.nodes[via]
+                kind = self._partnership_type(via)
+                names = self.partnership_types.get(kind, ("", ""))
+                count = sum(1 for _, _, k in self.full.out_edges(via, keys=True) if k == partner)
+                clauses.append({"kind": "partnership", "a": self._ref(nodes[i]), "b": self._ref(nodes[i + 2]),
+                                "via": self._ref(via), "ptype": kind, "ptype_de": names[0], "ptype_en": names[1],
+                                "partners": count, "since": str(data.get("schema:startDate", "")),
+                                "status": self._unconfirmed(via)})
+                i += 2
+                continue
+            # member ← org:member ← membership → org:organization → network (either way round)
+            if (after and group == "membership" and {step["predicate"], after["predicate"]} == {member, organisation}
+                    and step["subject"] == after["subject"] == via):
+                who = nodes[i] if step["predicate"] == member else nodes[i + 2]
+                what = nodes[i + 2] if step["predicate"] == member else nodes[i]
+                clauses.append({"kind": "membership", "member": self._ref(who), "organisation": self._ref(what),
+                                "via": self._ref(via), "since": str(self.full.nodes[via].get("schema:startDate", "")),
+                                "status": self._unconfirmed(via)})
+                i += 2
+                continue
+            subject = step["subject"]
+            administration = (step["predicate"] == "dct:spatial" and CITY_ADMINISTRATION in
+                              _values(self.full.nodes[subject], "org:classification"))
+            clauses.append({"kind": "administration" if administration else "statement", "predicate": step["predicate"],
+                            "predicate_de": step["label_de"], "predicate_en": step["label_en"],
+                            "subject": self._ref(subject), "object": self._ref(step["object"]),
+                            "status": self._unconfirmed(subject)})
+            i += 1
+        # "the administration of Hannover is called …" next to a membership of that administration: one
+        # clause, "the city administration of Hannover (…) is a member of …"
+        merged: list[dict] = []
+        for clause in clauses:
+            before = merged[-1] if merged else None
+            pair = (before, clause) if before else (None, None)
+            for admin, membership in (pair, pair[::-1]):
+                if (admin and membership and admin["kind"] == "administration" and membership["kind"] == "membership"
+                        and membership["member"]["iri"] == admin["subject"]["iri"] and "place" not in membership):
+                    membership["place"] = admin["object"]
+                    merged[-1] = membership
+                    break
+            else:
+                merged.append(clause)
+        return merged
 
     def subgraph(self, nodes: Iterable[str]) -> nx.MultiDiGraph:
         """The full projection restricted to `nodes` (unknown ones ignored): what an export of a view writes."""

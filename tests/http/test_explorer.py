@@ -78,7 +78,9 @@ def test_the_home_city_is_read_from_the_data_not_assumed(tmp_path):
     assert view["home"] == ["https://example.org/id/city/b"]
     assert view["lines"] == [{"from": "https://example.org/id/city/b", "to": "https://example.org/id/city/a",
                               "ptypes": ["https://w3id.org/hki/scheme/partnership-type/friendship"],
-                              "partnerships": ["https://example.org/id/partnership/a-b"], "since": ""}]
+                              "partnerships": ["https://example.org/id/partnership/a-b"], "since": "",
+                              "ties": [{"partnership": "https://example.org/id/partnership/a-b",
+                                        "ptype": "https://w3id.org/hki/scheme/partnership-type/friendship", "year": None}]}]
 
 
 def test_a_large_graph_is_cut_to_its_best_linked_entries_and_says_so(hannover):
@@ -238,3 +240,105 @@ def test_thousands_of_nodes_are_laid_out_quickly_and_the_same_every_time():
     graph = nx.barabasi_albert_graph(1600, 2, seed=1)
     first = layout_positions(graph)
     assert first == layout_positions(graph) and len(first) == 1600
+
+
+# ------------------------------------------------------------------ issue 12: first view, connections, tables
+
+BLANTYRE, EUROCITIES = ID + "city/blantyre", ID + "organisation/eurocities"
+ACTION_CONCEPT = ID + "action-concept/internationale-stadt"
+
+
+def test_the_first_view_is_the_home_city_its_partner_cities_by_kind_and_its_administrations_networks(client):
+    view = client.get("/api/explore/start").json()
+    groups = {g["key"].rsplit("/", 1)[-1]: g for g in view["groups"]}
+    assert list(groups) == ["twin-city", "friendship", "project-partnership", "network"]  # firmest first
+    assert groups["twin-city"]["label_de"] == "Städtepartnerschaft" and len(groups["twin-city"]["nodes"]) == 7
+    assert set(groups["friendship"]["nodes"]) == {ID + "city/ivanovo", ID + "city/yekaterinburg"}
+    assert BLANTYRE in groups["twin-city"]["nodes"]  # twin city and project partner: in the firmer group only
+    assert EUROCITIES in groups["network"]["nodes"] and len(groups["network"]["nodes"]) == 10
+    nodes = {r["id"] for r in view["nodes"]}
+    assert len(nodes) == 25 and HANNOVER in nodes and ID + "organisation/lhh" in nodes
+    assert set(view["positions"]) == nodes
+    links = [l for l in view["links"] if l["to"] == BLANTYRE]
+    assert sorted((l["ptype"].rsplit("/", 1)[-1], l["year"]) for l in links) == [
+        ("project-partnership", None), ("twin-city", 1968)]  # one link per partnership, with what filters need
+    membership = next(l for l in view["links"] if l["to"] == EUROCITIES)
+    assert membership["from"] == ID + "organisation/lhh" and membership["status"]["de"] == "unbestätigt"
+    # the left column reads top to bottom, group under group; no two names on one spot
+    spots = [tuple(p) for p in view["positions"].values()]
+    assert len(set(spots)) == len(spots)
+
+
+def test_places_carry_their_partnerships_so_every_view_can_filter_them_by_type_and_year(explorer):
+    ties = explorer.record(BLANTYRE)["ties"]
+    assert [(t["ptype"].rsplit("/", 1)[-1], t["year"]) for t in ties] == [("twin-city", 1968), ("project-partnership", None)]
+    before_1970 = {n for n, r in ((n, explorer.record(n)) for n in explorer.full if n in explorer)
+                   if r["group"] == "city" and not r.get("home")
+                   and any(t["year"] is not None and t["year"] < 1970 for t in r.get("ties", ()))}
+    assert before_1970 == {BRISTOL, ID + "city/perpignan", ID + "city/rouen", BLANTYRE}
+    lines = {line["to"]: line for line in explorer.map_view()["lines"]}
+    assert [t["year"] for t in lines[BLANTYRE]["ties"]] == [1968, None]
+
+
+def test_blantyre_and_eurocities_are_connected_through_the_twinning_and_the_membership_in_plain_german(client):
+    body = client.get("/api/explore/connection", params={"from": BLANTYRE, "to": EUROCITIES, "lang": "de"}).json()
+    assert body["connected"] and ACTION_CONCEPT not in body["nodes"]
+    assert body["nodes"] == [BLANTYRE, ID + "partnership/hannover-blantyre", HANNOVER, ID + "organisation/lhh",
+                             ID + "membership/lhh-eurocities", EUROCITIES]
+    assert body["sentences"] == [
+        "Blantyre ist Partnerstadt von Hannover (seit 1968).",
+        "Die Stadtverwaltung von Hannover (Landeshauptstadt Hannover) ist Mitglied von EUROCITIES. "
+        "Prüfstatus „unbestätigt“: Der Beitritt wurde beschlossen (Beschlussdrucksache 2293/2019), dass er "
+        "vollzogen wurde, ist aber nicht belegt (vermutlich 2020)."]
+    assert body["unconfirmed"] is True
+    assert [s["predicate"] for s in body["steps"]] == ["hki:partner", "hki:partner", "dct:spatial", "org:member",
+                                                       "org:organization"]
+    english = client.get("/api/explore/connection", params={"from": BLANTYRE, "to": EUROCITIES, "lang": "en"}).json()
+    assert english["sentences"][0] == "Blantyre is a twin city of Hannover (since 1968)."
+    assert "is not documented" in english["sentences"][1]
+
+
+def test_the_status_in_a_connection_comes_from_the_data_not_from_the_code(client, hannover):
+    """The same route told without the 'unverified' mark once the data's status is taken away."""
+    from graph.analysis import projections
+    views = projections(hannover)
+    graph = views.full.copy()
+    node = graph.nodes[ID + "membership/lhh-eurocities"]
+    node.pop("hki:verificationStatus")
+    told = Explorer(views.__class__(**{**views.__dict__, "full": graph})).connection(BLANTYRE, EUROCITIES)
+    membership = told["clauses"][-1]
+    assert membership["kind"] == "membership" and membership["status"] is None
+
+
+def test_a_connection_is_dated_in_words_and_the_firmer_partnership_wins(client):
+    body = client.get("/api/explore/connection", params={"from": ID + "city/poznan", "to": HIROSHIMA, "lang": "de"}).json()
+    assert body["sentences"][0] == "Poznań ist Partnerstadt von Hannover (seit 29. Oktober 1979)."
+    assert body["sentences"][1].startswith("Hannover ist Partnerstadt von Hiroshima")  # not the climate project
+    assert ID + "partnership/hannover-hiroshima" in body["nodes"]
+
+
+def test_a_connection_names_a_wrong_input_and_says_when_nothing_connects(client):
+    wrong = client.get("/api/explore/connection", params={"from": "https://nowhere.example/x", "to": EUROCITIES})
+    assert wrong.status_code == 400 and wrong.json()["detail"].startswith("from: https://nowhere.example/x is no entry")
+    assert client.get("/api/explore/connection", params={"from": BLANTYRE}).status_code == 422  # `to` is missing
+    same = client.get("/api/explore/connection", params={"from": BLANTYRE, "to": BLANTYRE, "lang": "de"}).json()
+    assert same["sentences"] == ["A und B sind derselbe Eintrag: Blantyre."]
+
+
+def test_the_visible_entries_download_as_a_table_for_people(client):
+    import openpyxl
+
+    nodes = [BRISTOL, TWINNING, HANNOVER, "https://nowhere.example/x"]
+    answer = client.post("/api/explore/export", json={"format": "xlsx", "nodes": nodes, "name": "hki-map", "lang": "de"})
+    assert answer.status_code == 200 and answer.headers["content-disposition"].endswith('filename="hki-map.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Name", "Art", "Land", "Partnerschaften (Beginn)", "Beginn (Jahr)", "Beginn", "Ende"]
+    by_name = {r[0]: r for r in rows[1:]}
+    assert set(by_name) == {"Bristol", "Hannover", "Städtepartnerschaft Hannover – Bristol"}  # names, not IRIs
+    assert by_name["Bristol"][2] == "Vereinigtes Königreich" and by_name["Bristol"][3] == "Städtepartnerschaft (1947)"
+    assert by_name["Städtepartnerschaft Hannover – Bristol"][4] == 1947
+    table = client.post("/api/explore/export", json={"format": "table", "nodes": [ID + "partnership/hannover-poznan"],
+                                                       "lang": "de"})
+    text = table.content.decode("utf-8")
+    assert text.startswith("\ufeffName;Art;Land;") and "29.10.1979" in text  # German Excel: BOM, ";", dates
