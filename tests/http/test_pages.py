@@ -208,3 +208,161 @@ def test_counts_use_the_thousands_separator_of_the_page_language(client):
     english = client.get("/?lang=en").text
     assert re.search(r'class="num">\d\.\d{3}<', german) and not re.search(r'class="num">\d,\d{3}<', german)
     assert re.search(r'class="num">\d,\d{3}<', english)
+
+
+# ------------------------------------------------------------------------------------------ plain language for staff
+
+DATA_GRAPH = "https://w3id.org/hki/graph/data"
+# What only a developer can read: a web address, a prefixed name (owl:sameAs, dct:modified, xsd:date), a language
+# tag after a value, datatype notation, the word IRI.
+TECHNICAL_TEXT = re.compile(r"https?://|\b(?:owl|dct|dcterms|xsd|rdf|rdfs|skos|schema|hki|foaf|org|geo|wgs|dcat|void"
+                            r"|prov|time|sdg|vstat|ptype):[A-Za-z]|@(?:de|en)\b|\^\^|\bIRI\b|\.ttl\b")
+
+
+def _visible(fragment: str) -> str:
+    """The text of an HTML fragment as a reader sees it, without the "Technical details" disclosure and without
+    scripts (the neighbourhood view's data block); tags dropped, entities decoded, spaces collapsed."""
+    import html as html_module
+
+    fragment = re.sub(r'<details class="tech".*?</details>', " ", fragment, flags=re.S)
+    fragment = re.sub(r"<script.*?</script>", " ", fragment, flags=re.S)
+    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def _main_text(page: str) -> str:
+    """What the main view of a page shows as text (<main>, see _visible)."""
+    return _visible(page.split('<main id="content"', 1)[1].split(">", 1)[1].split("</main>", 1)[0])
+
+
+def _data_entries(hannover) -> list[str]:
+    rows = hannover.select(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{DATA_GRAPH}> {{ ?s ?p ?o FILTER(isIRI(?s)) }} }}",
+                           trusted=True)
+    return sorted(r["s"].value for r in rows)
+
+
+def _path(iri: str) -> str:
+    import urllib.parse
+
+    base = "https://w3id.org/hki/"
+    return "/" + iri[len(base):] if iri.startswith(base) else "/resource?" + urllib.parse.urlencode({"iri": iri})
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_no_resource_page_shows_iris_prefixes_language_tags_or_datatypes_outside_the_technical_details(
+        client, hannover, lang):
+    entries = _data_entries(hannover)
+    assert len(entries) > 100
+    found = []
+    for iri in entries:
+        page = client.get(_path(iri), params={"lang": lang}).text
+        for match in TECHNICAL_TEXT.finditer(_main_text(page)):
+            text = _main_text(page)
+            found.append(f"{_path(iri)}: …{text[max(0, match.start() - 40):match.end() + 40]}…")
+        # the technical details are still there, folded away: the address, the data formats, a query
+        details = page.split('<details class="tech"', 1)[1].split("</details>", 1)[0]
+        assert f'<code class="iri" id="iri">{iri}</code>' in details.replace("&amp;", "&"), iri
+        assert 'type="text/turtle"' in details and "/sparql?" in details, iri
+    assert found == []
+
+
+def test_the_check_for_technical_text_finds_what_it_looks_for():
+    assert TECHNICAL_TEXT.search("daher fehlt dct:modified") and TECHNICAL_TEXT.search("keine owl:sameAs-Verknüpfung")
+    assert TECHNICAL_TEXT.search('"Poznań"@de') and TECHNICAL_TEXT.search('"1979"^^xsd:gYear')
+    assert TECHNICAL_TEXT.search("Adresse (IRI): https://w3id.org/hki/id/city/poznan")
+    assert not TECHNICAL_TEXT.search("Beginn: 29. Oktober 1979 · Quelle: hannover.de › … › Poznań")
+    page = ('<main id="content"><p>Beginn</p><details class="tech"><code>https://w3id.org/x</code></details>'
+            '<script type="application/json">{"id": "https://w3id.org/x"}</script></main>')
+    assert _main_text(page) == "Beginn"
+
+
+def test_german_pages_show_no_english_names(client, hannover):
+    rows = hannover.select(f"""SELECT ?s ?de ?en WHERE {{ GRAPH <{DATA_GRAPH}> {{
+        ?s <http://www.w3.org/2000/01/rdf-schema#label> ?de , ?en FILTER(LANG(?de) = "de" && LANG(?en) = "en"
+        && STR(?de) != STR(?en) && !CONTAINS(STR(?de), STR(?en))) }} }}""", trusted=True)
+    assert len(rows) > 40
+    def own_text(page: str) -> str:  # the page's own words: the names of linked web pages (sources) are theirs
+        return _main_text(re.sub(r'<a class="ext"[^>]*>.*?</a>', " ", page, flags=re.S))
+
+    shown = [(r["s"].value, r["en"].value) for r in rows
+             if r["en"].value in own_text(client.get(_path(r["s"].value), params={"lang": "de"}).text)]
+    assert shown == []
+    partnership = client.get("/id/partnership/hannover-poznan?lang=de").text
+    assert "Twinning Hannover – Poznań" not in _main_text(partnership)
+    assert "Twinning Hannover – Poznań" in partnership.split('<details class="tech"', 1)[1]  # still there, folded
+
+
+def test_dates_are_written_in_the_page_language(client):
+    assert "Beginn: 29. Oktober 1979" in _main_text(client.get("/id/partnership/hannover-poznan?lang=de").text)
+    assert "Start: 29 October 1979" in _main_text(client.get("/id/partnership/hannover-poznan?lang=en").text)
+    assert "Beginn: Dezember 2008" in _main_text(client.get("/id/membership/lhh-covenant-of-mayors?lang=de").text)
+    assert "Beginn: 1947" in _main_text(client.get("/id/partnership/hannover-bristol?lang=de").text)
+    measure = _main_text(client.get("/id/measure/blantyre-climate-resilience?lang=de").text)
+    assert "Beginn: 1. April 2025" in measure and "Ende: 31. März 2028" in measure
+
+
+def test_the_twinning_with_poznan_shows_its_date_and_source_before_everything_else(client):
+    page = client.get("/id/partnership/hannover-poznan?lang=de").text
+    head = page.split('<header class="resource-head">', 1)[1].split("</header>", 1)[0]
+    assert "Beginn: 29. Oktober 1979" in _visible(head)
+    assert re.search(r'Quelle:\s*<a class="ext" href="https://www\.hannover\.de/[^"]+"', head)
+    assert '<a href="#sources-heading">(und 2 weitere)</a>' in head
+    city = client.get("/id/city/poznan?lang=de").text.split("</header>", 2)[1]  # the site's header, then the page's
+    assert re.search(r'<a href="/id/partnership/hannover-poznan">Städtepartnerschaft Hannover – Poznań</a>: '
+                     r'<strong>seit dem 29\. Oktober 1979</strong>', city)
+
+
+def test_editorial_notes_are_written_for_people(client):
+    koszalin = _main_text(client.get("/id/city/koszalin?lang=de").text)
+    assert "daher ist kein Wikidata-Eintrag verlinkt" in koszalin and "sameAs" not in koszalin
+    concept = _main_text(client.get("/id/action-concept/internationale-stadt?lang=en").text)
+    assert "so no date of its last change is given here" in concept and "modified" not in concept
+
+
+def _facts(page: str) -> dict[str, list[str]]:
+    """The facts list of a resource page: name → the values' texts."""
+    facts = page.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+    out = {}
+    for name, values in re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", facts, flags=re.S):
+        items = re.findall(r"<li>(.*?)</li>", values, flags=re.S) or [values]
+        out[_visible(name)] = [_visible(v) for v in items]
+    return out
+
+
+def test_the_action_concept_lists_its_four_fields_of_action_apart_from_mein_hannover_2030s(client):
+    page = client.get("/id/action-concept/internationale-stadt?lang=de").text
+    facts = _facts(page)
+    own = facts["Handlungsfelder des Handlungskonzepts „Internationale Stadt“"]
+    assert len(own) == 4 and "Weltoffenheit und Teilhabe der Bevölkerung fördern" in own
+    assert facts["Handlungsfelder von „Mein Hannover 2030“"] == ["Wirtschaft, Arbeit, Wissenschaft und Umwelt"]
+    assert "Es hat vier eigene Handlungsfelder." in " ".join(facts["Anmerkung"])
+    assert "Handlungsfeld" not in facts  # no single list that mixes the two
+    english = _facts(client.get("/id/action-concept/internationale-stadt?lang=en").text)
+    assert len(english["Fields of action of the action concept \"Internationale Stadt\""]) == 4
+
+
+def test_the_action_concepts_timeline_is_near_the_top_and_its_text_matches_the_chart(client):
+    page = client.get("/id/action-concept/internationale-stadt?lang=de").text
+    head = page.split('<header class="resource-head">', 1)[1].split("</header>", 1)[0]
+    assert '<a href="#timeline-heading">Zeitplan: geplant und tatsächlich</a>' in head
+    assert page.index('id="timeline-heading"') < page.index('id="facts-heading"')
+    lead = _visible(page.split('id="timeline-heading"', 1)[1].split("</p>", 1)[0])
+    # the chart stacks the lanes (planned above actual), and the text says so, not "links … daneben"
+    lanes = re.findall(r'<text x="4" y="([\d.]+)" class="lane">(Geplant|Tatsächlich)</text>', page)
+    y = {name: float(value) for value, name in lanes}
+    assert y["Geplant"] < y["Tatsächlich"]
+    assert "Oben" in lead and "darunter" in lead and "daneben" not in lead and "Links" not in lead
+    # the chart is a picture; its entries are links in the numbered lists below it
+    chart = page.split('<svg class="timeline-chart"', 1)[1].split("</svg>", 1)[0]
+    assert "<a " not in chart and 'role="img"' in page.split('<svg class="timeline-chart"', 1)[1][:300]
+
+
+def test_the_timelines_year_labels_sit_inside_the_chart():
+    from graph.views.pages import timeline_bars
+
+    milestones = [{"start": "2017-04", "end": "2017-09", "lane": "planned", "n": 1},
+                  {"start": "2022-09", "end": "", "lane": "actual", "n": 1}]
+    bars = timeline_bars(milestones, width=720)
+    assert [y["year"] for y in bars["years"]] == [2017, 2018, 2019, 2020, 2021, 2022]
+    assert all(20 <= y["x"] <= 700 for y in bars["years"])  # centred over its year, never at the right edge
+    last = max(bars["bars"], key=lambda b: b["x"])
+    assert last["num_x"] + 16 <= 720 or last["num_anchor"] == "end"
