@@ -60,6 +60,12 @@ class Settings:
                         "Gesch%C3%A4ftsbereich-des-Oberb%C3%BCrgermeisters/B%C3%BCro-Oberb%C3%BCrgermeister/"
                         "Europ%C3%A4ische-und-internationale-Angelegenheiten/Handlungskonzept")
     contact_email: str = ""
+    # Where people report barriers on the pages (the accessibility statement, BITV 2.0 § 7: /barrierefreiheit):
+    # an e-mail address or an http(s) address. Empty: contact_url, else contact_email. None is invented.
+    accessibility_contact: str = ""
+    # Where the enforcement procedure (Durchsetzungsverfahren) of the publisher's Land is explained, named on the
+    # accessibility statement; Hannover's is Lower Saxony's commissioner for people with disabilities.
+    accessibility_enforcement_url: str = "https://www.behindertenbeauftragte-niedersachsen.de/"
     # The official municipality key (Amtlicher Gemeindeschlüssel, 8 digits) of the publishing city: the
     # catalogue's dcatde:politicalGeocodingURI. Empty for a publisher that is not a German municipality.
     municipality_key: str = "03241001"
@@ -153,7 +159,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
 CONTRIBUTORS = "http://dcat-ap.de/def/contributors/"
 # Defaults that describe Hannover as the publisher; a data folder of its own starts without them (the
 # catalogue then names the city administration of the data as publisher: graph.publish.catalogue).
-HANNOVER_PUBLISHER_SETTINGS = ("publisher", "publisher_url", "contact_name", "contact_url", "municipality_key")
+HANNOVER_PUBLISHER_SETTINGS = ("publisher", "publisher_url", "contact_name", "contact_url", "municipality_key",
+                               "accessibility_enforcement_url")
 
 
 def _is_iso_date(value: str) -> bool:
@@ -197,12 +204,17 @@ def check_settings(settings: Settings) -> Settings:
                                           and len(settings.municipality_key) == 8):
         raise _invalid("municipality_key", f"{settings.municipality_key!r}: must be the 8-digit Amtlicher "
                                            "Gemeindeschlüssel, e.g. 03241001 for Hannover, or empty")
-    for name in ("publisher_url", "contact_url"):
+    for name in ("publisher_url", "contact_url", "accessibility_enforcement_url"):
         value = getattr(settings, name)
         if value and not value.startswith(("http://", "https://")):
             raise _invalid(name, f"{value!r}: must be an http(s) address, e.g. https://www.hannover.de/")
     if settings.contact_email and ("@" not in settings.contact_email or any(c.isspace() for c in settings.contact_email)):
         raise _invalid("contact_email", f"{settings.contact_email!r}: must be an e-mail address, e.g. info@example.org")
+    contact = settings.accessibility_contact
+    if contact and not (contact.startswith(("http://", "https://"))
+                        or ("@" in contact and not any(c.isspace() for c in contact) and ":" not in contact)):
+        raise _invalid("accessibility_contact", f"{contact!r}: must be an e-mail address (barrierefreiheit@example.org) "
+                                                "or an http(s) address (https://www.example.org/kontakt), or empty")
     for entry in settings.trusted_proxies:
         try:
             ipaddress.ip_network(entry)

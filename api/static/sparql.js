@@ -63,7 +63,16 @@
     lineNumbers: true,
     indentUnit: 2,
     viewportMargin: Infinity,
+    // long lines wrap instead of scrolling sideways: the editor fits a phone's width (WCAG 1.4.10)
+    lineWrapping: true,
+    // The editor's own text field is what the keyboard and screen readers reach: it gets the label of the query
+    // box and its keyboard hint (WCAG 1.3.1, 4.1.2)
+    screenReaderLabel: _("sparql.query"),
     extraKeys: {
+      // Tab and Shift+Tab leave the editor like any text field, so keyboard users are never trapped in it
+      // (WCAG 2.1.2); the example queries are indented already, and Enter keeps a line's indentation.
+      "Tab": false,
+      "Shift-Tab": false,
       "Ctrl-Enter": function () { run(); },
       "Cmd-Enter": function () { run(); },
       "Ctrl-Space": function (cm) { cm.showHint({ hint: prefixHint, completeSingle: false }); }
@@ -80,6 +89,7 @@
       cm.showHint({ hint: prefixHint, completeSingle: false });
     }
   });
+  editor.getInputField().setAttribute("aria-describedby", "editor-keys");
   editor.on("change", function () {
     clearErrorMark();
     try { window.sessionStorage.setItem(STORAGE_KEY, editor.getValue()); } catch (e) { /* ignore */ }
@@ -153,7 +163,7 @@
           showSolutions(JSON.parse(text), ms);
         } else {
           statusLine.textContent = ms + " ms";
-          tableWrap.appendChild(el("pre", "graph-result", text));
+          scrollable(tableWrap.appendChild(el("pre", "graph-result", text)));
         }
       });
     }).catch(function () {
@@ -184,6 +194,14 @@
       }
     }
     reveal();
+  }
+
+  // A result wider than the page scrolls inside its box: the box takes the keyboard focus, so it can be
+  // scrolled with the arrow keys too (WCAG 2.1.1), and is named for screen readers.
+  function scrollable(box) {
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", _("sparql.results"));
   }
 
   function reveal() {
@@ -222,9 +240,11 @@
     } else if (term.type === "bnode") {
       td.appendChild(el("span", "bnode", "_:" + term.value));
     } else if (term.type === "literal" || term.type === "typed-literal") {
-      td.appendChild(el("span", "literal", term.value));
+      var literal = el("span", "literal", term.value);
+      td.appendChild(literal);
       if (term["xml:lang"]) {
-        td.appendChild(el("span", "tag", "@" + term["xml:lang"]));
+        // the language of a text is said to the browser and to screen readers, not printed as "@de" after it
+        literal.setAttribute("lang", term["xml:lang"]);
       } else if (term.datatype && !/#(integer|decimal|double|string|gYear|gYearMonth|date|dateTime)$/.test(term.datatype)) {
         var tag = el("span", "tag", compact(term.datatype));
         tag.title = term.datatype;
@@ -267,6 +287,7 @@
     });
     table.appendChild(body);
     tableWrap.appendChild(table);
+    scrollable(tableWrap);
     reveal();
   }
 

@@ -1,34 +1,26 @@
-"""`/docs`: the OpenAPI description in Swagger UI, served from this server alone.
+"""`/docs`: the OpenAPI description in Swagger UI, served from this server alone, inside the site's frame.
 
 FastAPI's own `/docs` and `/redoc` load their scripts, styles and fonts from CDNs and start with an
 inline script: both break the rule that no page loads anything from another host, and the
 Content-Security-Policy (api/web/hardening.py). Here Swagger UI comes from the `swagger-ui-bundle-v2`
-package (its files under `/docs/assets/`), and the page starts it from `/static/api-docs.js`.
+package (its files under `/docs/assets/`), the page (api/templates/api_docs.html) has the site menu and
+footer of every page in the page language, and `/static/api-docs.js` starts Swagger UI.
+
+Accessibility (tests/browser/test_accessibility.py): Swagger UI's own colours fail WCAG 2.1 AA contrast and
+its deep links put a link inside each operation's toggle button (nested-interactive). `/static/api-docs.css`
+sets colours of at least 4.5:1, and deep linking is off (api-docs.js), so the toggle holds no link.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} – API</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui" data-openapi="{openapi}"></div>
-<script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/static/api-docs.js"></script>
-</body>
-</html>
-"""
+from api.web.i18n import page_language, remember_language
+from api.web.site import site  # noqa: F401 - registers site(), which the frame (layout.html) uses
+from api.web.templates import templates
 
 
 def swagger_ui_folder() -> Path:
@@ -39,13 +31,14 @@ def swagger_ui_folder() -> Path:
 
 def mount_api_docs(app, title: str, openapi_url: str = "/openapi.json") -> None:
     """Serve Swagger UI at /docs for `app` (created with docs_url=None and redoc_url=None)."""
-    import html
-
     router = APIRouter(include_in_schema=False)
 
     @router.get("/docs", response_class=HTMLResponse)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(PAGE.format(title=html.escape(title), openapi=html.escape(openapi_url)))
+    def docs(request: Request) -> HTMLResponse:
+        lang = page_language(request, request.app.state.settings.lang)
+        response = templates.TemplateResponse(request, "api_docs.html", {
+            "lang": lang, "openapi": openapi_url, "api_title": title})
+        return remember_language(request, response)
 
     app.include_router(router)
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_folder()), name="api-docs-assets")

@@ -268,6 +268,8 @@ def test_head_is_counted_under_its_route_and_method(server):
     ("/.well-known/void", "text/turtle"), ("/catalog", "text/turtle"), ("/catalog", "text/html"),
     ("/id/city/bristol", "text/turtle"), ("/id/city/bristol", "text/html"), ("/id/city/bristol.jsonld", "*/*"),
     (f"/resource?iri={BASE}id/city/bristol", "text/turtle"), ("/", "text/html"), ("/downloads", "text/html"),
+    ("/profile/city/poznan", "text/html"), ("/list/cities?type=twin-city", "text/html"), ("/dataset", "text/turtle"),
+    ("/list/cities.csv", "text/csv"), ("/barrierefreiheit", "text/html"), ("/explore", "text/html"),
 ])
 def test_a_forged_host_header_appears_in_no_public_answer(server, target, accept):
     answer = exchange(server, request("GET", target, f"Accept: {accept}\r\n", host="evil.example"))
