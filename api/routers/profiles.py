@@ -21,7 +21,9 @@ from graph.store import KnowledgeStore
 from graph.views.entities import EntityCatalogue
 from graph.views.pages import PageViews
 from graph.views.profile import NotAPartnerCity, ProfileViews
-from ontology import ONTOLOGY_IRI
+
+
+from api.web.site import page_href  # noqa: E402
 
 
 class ProfileRouter(APIRouter):
@@ -38,16 +40,7 @@ class ProfileRouter(APIRouter):
         self.add_api_route("/profile/city/{key}", self.city, **page)
 
     def href(self, iri: str | None, known: bool = True) -> str | None:
-        """Our IRIs to this server's pages, other described ones to /resource, the web as it is."""
-        if not iri:
-            return None
-        if iri.startswith(self.base):
-            return "/" + iri[len(self.base):]
-        if iri == str(ONTOLOGY_IRI):
-            return "/ontology"
-        if known or iri in self.pages.index.entities:
-            return "/resource?" + urllib.parse.urlencode({"iri": iri})
-        return iri if iri.startswith(("http://", "https://")) else None
+        return page_href(iri, self.base, self.pages.index.entities, known)
 
     def _render(self, request: Request, lang: str, status: int = 200, **extra) -> HTMLResponse:
         query = dict(request.query_params)

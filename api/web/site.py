@@ -104,3 +104,20 @@ def _date(iso: str, lang: str) -> str:
         return format_date(date.fromisoformat(iso), format="long", locale=lang)
     except ValueError:
         return iso
+
+
+def page_href(iri: str | None, base: str, described: "set[str] | dict", known: bool = True) -> str | None:
+    """Where a link to `iri` goes on a page: our IRIs to this server, described ones to /resource, the web as it is."""
+    import urllib.parse
+
+    from ontology import ONTOLOGY_IRI
+
+    if not iri:
+        return None
+    if iri.startswith(base):
+        return "/" + iri[len(base):]
+    if iri == str(ONTOLOGY_IRI):
+        return "/ontology"
+    if known or iri in described:
+        return "/resource?" + urllib.parse.urlencode({"iri": iri})
+    return iri if iri.startswith(("http://", "https://")) else None
