@@ -5,17 +5,14 @@ script's entry point (pyproject.toml), so the layers stay one way: api → graph
 """
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from api.web.hardening import limited_http_protocol
-from api.routers.operations import configure_access_log, limit_malloc_arenas, warm_up
 from graph.cli import ConfigOption, DataOption, _settings, app, err, out
 from graph.load.files import DataFileError
-from graph.assets import AssetsMissing
+from graph.assets import AssetsMissing, require_assets
 from graph.store import EndpointUnavailable, StoreError
 
 
@@ -28,19 +25,37 @@ def serve(
     data: DataOption = None,
     dist: Annotated[Path, typer.Option(help="Folder of the dumps offered for download.")] = Path("dist"),
     endpoint: Annotated[Optional[str], typer.Option(help="Use this external SPARQL endpoint (loaded by kg publish) instead of the embedded store.")] = None,
+    web_workers: Annotated[Optional[int], typer.Option(help="Web processes sharing the port and one read-only snapshot of the store (setting web_workers; default 1).")] = None,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Serve the store at --store as it is, filled before by kg build --store DIR from the same data: replicas may share it.")] = False,
 ) -> None:
     """Serve the knowledge graph over HTTP (landing page, downloads, SPARQL)."""
-    import uvicorn
-
     from api.app import create_app
+    from api.server import serve_application, serve_processes
+    from graph.build import open_knowledge_store
 
     if endpoint and (store or data):
         err.print("--store and --data have no effect with --endpoint: the data comes from the endpoint "
                   "(load it there with kg publish)")
         raise typer.Exit(2)
-    settings = _settings(config, extra_data=data, store=store, endpoint=endpoint)
+    settings = _settings(config, extra_data=data, store=store, endpoint=endpoint, web_workers=web_workers)
+    if read_only and (settings.store is None or settings.endpoint):
+        err.print("--read-only serves an on-disk store filled before: give its folder with --store DIR "
+                  "(fill it with kg build --store DIR); it has no effect with --endpoint")
+        raise typer.Exit(2)
     try:
-        application = create_app(settings, dist_dir=dist)
+        if settings.web_workers > 1:
+            require_assets()  # before loading: each web process would refuse to start without them
+            kstore = open_knowledge_store(settings, read_only=read_only)
+            try:
+                out.print(f"hki serving at http://{host}:{port}/", highlight=False)
+                serve_processes(kstore, settings, dist, host, port,
+                                announce=lambda text: out.print(text, highlight=False))
+            finally:
+                kstore.close()
+            return
+        application = create_app(settings, dist_dir=dist,
+                                 kstore=open_knowledge_store(settings, read_only=True) if read_only else None,
+                                 owns_store=True)
     except EndpointUnavailable as exc:
         err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -53,16 +68,9 @@ def serve(
     except AssetsMissing as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(1) from None
-    limit_malloc_arenas()  # keeps the server's memory flat under load (api/routers/operations.py)
-    asyncio.run(warm_up(application))  # build the lazy indexes now, not while the first visitors wait
-    configure_access_log()  # one JSON line per request on standard output (api/routers/operations.py)
     out.print(f"hki serving at http://{host}:{port}/", highlight=False)
-    # Limits on request heads (api/web/hardening.py); X-Forwarded-For only from the configured proxies (uvicorn
-    # would believe any loopback client, so anyone there could pick the address the worker pool shares by).
-    protocol = limited_http_protocol(settings.request_header_timeout, report=application.state.operations.refused)
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False, http=protocol,
-                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies))
-
+    # The lazy indexes of the pages are built once the server listens (api/server.py), not before.
+    serve_application(application, settings, host, port)
 
 
 def main() -> None:

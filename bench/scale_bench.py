@@ -18,7 +18,7 @@ ontology, vocabularies and SDGs):
 Every size runs in its own process (so its memory peak is its own); every loop is bounded by a
 repeat count and a time budget; everything stays on loopback. Virtuoso (Debian's
 virtuoso-opensource) is started on free ports and stopped; without it its column says so.
-rdflib-endpoint is compared in bench/sparql_bench.py, not here.
+rdflib-endpoint and Oxigraph's own server are compared in bench/engine_bench.py, not here.
 """
 from __future__ import annotations
 

@@ -35,15 +35,18 @@ def make_staging(target: Path) -> Path:
 
 
 def remove_abandoned_staging(target: Path) -> None:
-    """Delete the staging folders of runs into `target` that were killed (their process is gone)."""
+    """Delete the staging folders (and files) of runs into `target` that were killed (their process is gone)."""
     for leftover in target.parent.glob(f".{target.name}-*"):
         pid = leftover.name[len(target.name) + 2:].split("-", 1)[0]
-        if not (leftover.is_dir() and pid.isdigit()):
+        if not pid.isdigit():
             continue
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
-            shutil.rmtree(leftover, ignore_errors=True)
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
         except PermissionError:
             pass  # another user's running process
 

@@ -17,13 +17,13 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.faults import checkpoint
 from graph.load.derive import derived_statements
-from graph.load.files import read_triples, to_rdflib
+from graph.load.files import load_file, read_triples, to_rdflib
 from graph.load.inputs import fingerprint_inputs, input_files, parse_inputs
 from graph.load.validation import Violation, validate_graph
 from graph.publish.catalogue import Distribution, dataset_description, with_publisher
 from graph.publish.dumps import DUMPS, BuildError, write_dumps
-from graph.store import GRAPH_NAMES, INPUT_FINGERPRINT, KnowledgeStore, graph_iri
-from graph.store.embedded import EmbeddedBackend, open_disk_store, unusable_store
+from graph.store import GRAPH_NAMES, INPUT_FINGERPRINT, KnowledgeStore, StoreError, graph_iri
+from graph.store.embedded import EmbeddedBackend, open_disk_store, open_read_only_store, unusable_store
 from graph.store.remote import connect_endpoint
 
 @dataclass(frozen=True)
@@ -38,47 +38,94 @@ class ValidationReport:
         return not any(v.severity == "Violation" for v in self.violations)
 
 
-def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | None = None) -> KnowledgeStore:
+def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | None = None, *,
+               serving: bool = False) -> KnowledgeStore:
     """Load every input into a store (in memory, or on disk at `settings.store`).
 
     An on-disk store whose recorded input fingerprint equals the current one is reused as it is.
     `quads_by_graph` lets the caller pass statements it has already parsed (and validated).
+    `serving`: the on-disk store is filled from the one in memory beside serving (the server's query workers
+    read the store in memory), not before this returns.
     """
     fingerprint = fingerprint_inputs(settings)
     meta = ox.NamedNode(graph_iri(settings.base, "meta"))
+    disk: ox.Store | None = None
     if settings.store is not None:
-        store = open_disk_store(settings.store)
+        disk = open_disk_store(settings.store)
         try:
-            recorded = [q.object.value for q in store.quads_for_pattern(None, INPUT_FINGERPRINT, None, meta)]
+            recorded = [q.object.value for q in disk.quads_for_pattern(None, INPUT_FINGERPRINT, None, meta)]
             if recorded == [fingerprint]:
-                return KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint, reused=True)
-            store.clear()
+                return KnowledgeStore(settings, EmbeddedBackend(disk, settings.store), fingerprint, reused=True)
+            disk.clear()
         except (OSError, RuntimeError) as exc:
             raise unusable_store(settings.store, exc) from None
+    # Up to MEMORY_FIRST_BYTES of input, the store is filled in memory and the on-disk one from it, beside serving
+    # (EmbeddedBackend.persist); larger inputs go straight to disk.
+    in_memory = disk is None or quads_by_graph is not None or _input_bytes(settings) <= MEMORY_FIRST_BYTES
+    store = ox.Store() if in_memory else disk
+    if quads_by_graph is None:  # parsed and loaded in Rust, file by file, without a Python object per statement
+        for path, name in input_files(settings):
+            load_file(store, path, ox.NamedNode(graph_iri(settings.base, name)))
     else:
-        store = ox.Store()
-    if quads_by_graph is None:
-        quads_by_graph = parse_inputs(settings)
-    for quads in quads_by_graph.values():
-        store.bulk_extend(quads)
+        for quads in quads_by_graph.values():
+            store.bulk_extend(quads)
     checkpoint("store:loading")  # the fingerprint is written last: a store killed before it is rebuilt
     data = ox.NamedNode(graph_iri(settings.base, "data"))
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, data) for t in derived_statements(store))
     kstore = KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint)
     description = dataset_description(with_publisher(settings, kstore), kstore.triple_counts(), fingerprint)
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, meta) for t in description)
-    store.add(ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta))
-    if settings.store is not None:
+    kstore._counts = None  # counted before the description was added: count again when asked
+    last = ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta)
+    if disk is not None and store is not disk:
+        kstore.backend.persist(disk, last)  # type: ignore[attr-defined]
+        if not serving:
+            kstore.backend.wait_until_persisted()  # type: ignore[attr-defined]
+    store.add(last)
+    if store is disk:
         store.flush()
     return kstore
 
 
+MEMORY_FIRST_BYTES = 96 * 1024 * 1024  # input files up to this size (~600k statements of N-Triples) load in memory first
 
-def open_knowledge_store(settings: Settings) -> KnowledgeStore:
-    """The store the settings name: the external endpoint when `endpoint` is set, else the embedded one."""
+
+def _input_bytes(settings: Settings) -> int:
+    total = 0
+    for path, _ in input_files(settings):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass  # load_file names the missing file
+    return total
+
+
+
+def open_knowledge_store(settings: Settings, *, read_only: bool = False, serving: bool = False) -> KnowledgeStore:
+    """The store the settings name: the external endpoint when `endpoint` is set, else the embedded one.
+
+    `read_only`: serve the on-disk store at `settings.store` as it is — filled before by `kg build --store` from
+    the same inputs (StoreError otherwise) — without writing to it, so several servers may share it."""
     if settings.endpoint:
         return connect_endpoint(settings)
-    return open_store(settings)
+    if read_only:
+        return open_filled_store(settings)
+    return open_store(settings, serving=serving)
+
+
+def open_filled_store(settings: Settings) -> KnowledgeStore:
+    """The read-only on-disk store at `settings.store`, checked to hold the current inputs (by their fingerprint)."""
+    if settings.store is None:
+        raise StoreError("serving a store read-only needs its folder: --store DIR (filled by kg build --store DIR)")
+    store = open_read_only_store(settings.store)
+    fingerprint = fingerprint_inputs(settings)
+    meta = ox.NamedNode(graph_iri(settings.base, "meta"))
+    recorded = [q.object.value for q in store.quads_for_pattern(None, INPUT_FINGERPRINT, None, meta)]
+    if recorded != [fingerprint]:
+        raise StoreError(f"the store at {settings.store} was " + ("not filled completely" if not recorded else
+                         "filled from other data or settings") + f": fill it again with `kg build --store "
+                         f"{settings.store}` (into a new folder while servers use this one)")
+    return KnowledgeStore(settings, EmbeddedBackend(store, settings.store, snapshot=True), fingerprint, reused=True)
 
 
 def validate_inputs(settings: Settings, paths: Sequence[Path] = (), lang: str = "en") -> ValidationReport:
@@ -95,16 +142,19 @@ def validate_inputs(settings: Settings, paths: Sequence[Path] = (), lang: str = 
         by_graph["data"] = [q for p in paths for q in read_triples(Path(p), data)]
     else:
         by_graph = parse_inputs(settings)
-    union = to_rdflib([q for quads in by_graph.values() for q in quads])
+    # The context layer (graph.context: third-party data, ~170k statements) is checked by its importer, not
+    # by the shapes, which describe the city's own data (and would take minutes on it).
+    union = to_rdflib([q for name, quads in by_graph.items() if name != "context" for q in quads])
     return ValidationReport(by_graph, validate_graph(union, lang=lang))
 
 
-def build(settings: Settings, out: Path) -> tuple[ValidationReport, list[Distribution]]:
-    """Validate, then load and write the dumps. Nothing is written when the inputs are invalid."""
+def build(settings: Settings, out: Path, store: Path | None = None) -> tuple[ValidationReport, list[Distribution]]:
+    """Validate, then load and write the dumps (and, with `store`, leave the filled store in that folder for
+    read-only servers: `kg serve --store DIR --read-only`). Nothing is written when the inputs are invalid."""
     report = validate_inputs(settings)
     if not report.conforms:
         return report, []
-    kstore = open_store(replace(settings, store=None), report.quads_by_graph)
+    kstore = open_store(replace(settings, store=store), report.quads_by_graph)
     try:
         return report, write_dumps(kstore, out)
     finally:

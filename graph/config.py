@@ -32,6 +32,9 @@ class Settings:
     base: str = DEFAULT_BASE
     data_dir: Path = PACKAGE_DATA_DIR
     extra_data: tuple[Path, ...] = ()
+    # The context layer's N-Triples files (graph.context): None means <data_dir>/context. Loaded into the
+    # named graph <base>graph/context; no folder or no files, no context graph.
+    context_dir: Path | None = None
     store: Path | None = None
     lang: str = "de"
     query_timeout: float = 10.0  # seconds a query from outside (/sparql, kg query) may run
@@ -41,8 +44,13 @@ class Settings:
     statistics_timeout: float = 120.0
     max_rows: int = 10_000
     query_workers: int = 4  # half of them may run long queries at a time (graph.store.workers.ProcessQueryExecutor)
+    # Web processes of `kg serve` (api/server.py): more than one share the listening socket and one read-only
+    # snapshot of the store, and split the query workers between them (each gets query_workers // web_workers, at
+    # least one). One web process answers ~1,500 cheap requests a second on one core; add one per core to spare.
+    web_workers: int = 1
     query_memory_mb: int = 1024  # memory one query may use in a worker beyond the loaded store (graph.store.sandbox)
     max_result_mb: int = 32  # answers are cut (X-HKI-Truncated) before they grow past this size
+    answer_cache_mb: int = 64  # /sparql answers kept for identical requests while the store is served (api/web/answer_cache.py); 0: off
     endpoint: str | None = None
     request_header_timeout: float = 10.0  # seconds a request's headers may take to arrive (api.web.hardening)
     request_body_timeout: float = 10.0  # the longest pause allowed between two parts of a request body
@@ -86,6 +94,17 @@ class Settings:
                 + ": point it at a folder of Turtle (.ttl) files, e.g. data_dir = \"./data\" in hki.toml"
             )
         return sorted(self.data_dir.glob("*.ttl")) + list(self.extra_data)
+
+    def context_folder(self) -> Path:
+        """Where the context layer's files are: `context_dir`, else the data folder's `context/`."""
+        return self.context_dir if self.context_dir is not None else self.data_dir / "context"
+
+    def context_files(self) -> list[Path]:
+        """The context layer's N-Triples files (sorted; none when the folder is missing)."""
+        folder = self.context_folder()
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.glob("*.nt") if not p.name.startswith(".") and p.is_file())
 
     def with_overrides(self, **values: object) -> "Settings":
         """A copy with the non-None values replaced (command-line options)."""
@@ -186,10 +205,14 @@ def check_settings(settings: Settings) -> Settings:
         raise _invalid("max_rows", f"{settings.max_rows}: must be at least 1")
     if settings.query_memory_mb < 64:
         raise _invalid("query_memory_mb", f"{settings.query_memory_mb}: must be at least 64 (MiB per query)")
+    if settings.answer_cache_mb < 0:
+        raise _invalid("answer_cache_mb", f"{settings.answer_cache_mb}: must be 0 (off) or a number of MiB")
     if settings.max_result_mb < 1:
         raise _invalid("max_result_mb", f"{settings.max_result_mb}: must be at least 1 (MiB)")
     if settings.query_workers < 1:
         raise _invalid("query_workers", f"{settings.query_workers}: must be at least 1")
+    if not 1 <= settings.web_workers <= 64:
+        raise _invalid("web_workers", f"{settings.web_workers}: must be a number of web processes from 1 to 64")
     for name in ("request_header_timeout", "request_body_timeout", "page_query_timeout", "statistics_timeout"):
         if getattr(settings, name) <= 0:
             raise _invalid(name, f"{getattr(settings, name)}: must be a positive number of seconds")

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from fastapi import APIRouter
+from fastapi import Request, APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -135,8 +135,12 @@ class Operations:
             return {"status": "ok", "version": __version__}
 
         @router.get("/ready")
-        def ready() -> JSONResponse:
-            """Readiness: the store is loaded and answers a query within 2 s."""
+        def ready(request: Request) -> JSONResponse:
+            """Readiness: the store is loaded, answers a query within 2 s, and the pages are warmed up (a load
+            balancer sends traffic once all of this holds; /sparql answers already while the pages warm up)."""
+            if getattr(request.app.state, "warming", False):
+                return JSONResponse({"status": "not ready", "reason": "warming up the pages' indexes"}, 503,
+                                    headers={"Retry-After": "2", "Cache-Control": "no-store"})
             started = time.perf_counter()
             try:
                 self.store.ask("ASK {}", timeout=READY_TIMEOUT, trusted=True)

@@ -29,7 +29,9 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
+from api.web.answer_cache import AnswerCache, CachedAnswer
 from api.web.errors import explain
 from api.web.i18n import messages, page_language, remember_language, translate
 from api.web.negotiation import choose
@@ -265,6 +267,7 @@ class SparqlRouter(APIRouter):
         self.settings = settings
         self.base_iri = settings.base + "sparql"
         self._counts = store.triple_counts()
+        self.answers = AnswerCache(settings.answer_cache_mb * 1024 * 1024)
         self.add_api_route("/sparql", self.get, methods=["GET", "HEAD"], response_class=Response,
                            summary="SPARQL query (GET), service description or query page",
                            description=_GET_DESCRIPTION, openapi_extra=_GET_OPENAPI)
@@ -273,31 +276,32 @@ class SparqlRouter(APIRouter):
                            description=_POST_DESCRIPTION, openapi_extra=_POST_OPENAPI)
         self.add_api_route("/sparql", self.options, methods=["OPTIONS"], include_in_schema=False)
 
-    # -- handlers (def: they run in the thread pool)
-    def get(self, request: Request) -> Response:
-        return self._handle(request, b"")
+    # -- handlers (async: reading the request and answering from the cache need no thread; the query itself
+    # and the pages run in the thread pool, so the event loop never waits for a worker)
+    async def get(self, request: Request) -> Response:
+        return await self._handle(request, b"")
 
-    def post(self, request: Request, body: Annotated[bytes | None, Depends(read_body)]) -> Response:
+    async def post(self, request: Request, body: Annotated[bytes | None, Depends(read_body)]) -> Response:
         if body is None:
             return _text_response(413, f"the request body is larger than {MAX_BODY_BYTES} bytes; "
                                        "a SPARQL query should be far shorter")
-        return self._handle(request, body)
+        return await self._handle(request, body)
 
     def options(self) -> Response:
         return Response(status_code=204, headers={"Allow": ALLOW})
 
     # -- the protocol
-    def _handle(self, request: Request, body: bytes) -> Response:
+    async def _handle(self, request: Request, body: bytes) -> Response:
         try:
             operation = read_operation(request.method, request.scope.get("query_string", b""),
                                        request.headers.get("content-type"), body)
             if operation.query is None:
-                return self._describe(request, operation)
-            return self._query(request, operation)
+                return await run_in_threadpool(self._describe, request, operation)
+            return await self._query(request, operation)
         except ProtocolError as error:
             return _text_response(error.status, error.message, error.headers)
 
-    def _query(self, request: Request, operation: Operation) -> Response:
+    async def _query(self, request: Request, operation: Operation) -> Response:
         # The query's form (and so which formats fit) is known once a worker has read it: offer both kinds,
         # and keep each kind's 406 for a query of that kind (graph.store.NoAcceptableFormat).
         offered: dict[str, str] = {}
@@ -314,6 +318,11 @@ class SparqlRouter(APIRouter):
                                    operation.named_graphs, offered, self.settings.max_rows, self.base_iri)
         if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
+        cached = self.answers.get(headers["ETag"])
+        if cached is not None:  # the same request, answered before from this very store (api/web/answer_cache.py)
+            headers.update(cached.headers)
+            headers["Server-Timing"] = 'cache;desc="hit"'
+            return Response(cached.body, media_type=cached.media_type, headers=headers)
         query = QueryRequest(
             operation.query or "", media_type=offered.get("solutions"), graph_media_type=offered.get("graph"),
             default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
@@ -330,13 +339,17 @@ class SparqlRouter(APIRouter):
             QueryOutOfMemory: lambda exc: (f"query stopped: {exc} (at most {self.settings.query_memory_mb} MiB "
                                            "per query)"),
         })
-        outcome = self.store.run(query)
-        headers["X-HKI-Rows"] = str(outcome.rows)
-        headers["Server-Timing"] = f"query;dur={outcome.seconds * 1000:.1f}"
+        outcome = await run_in_threadpool(self.store.run, query)
+        own = {"X-HKI-Rows": str(outcome.rows)}
         if outcome.truncated:
             cap = f"max-bytes={query.max_bytes}" if outcome.cut_by == "bytes" else f"max-rows={self.settings.max_rows}"
-            headers["X-HKI-Truncated"] = f"true; {cap}"
-        return Response(outcome.body, media_type=content_type(outcome.media_type), headers=headers)
+            own["X-HKI-Truncated"] = f"true; {cap}"
+        media_type = content_type(outcome.media_type)
+        if outcome.repeatable:
+            self.answers.put(headers["ETag"], CachedAnswer(outcome.body, media_type, tuple(own.items())))
+        headers.update(own)
+        headers["Server-Timing"] = f"query;dur={outcome.seconds * 1000:.1f}"
+        return Response(outcome.body, media_type=media_type, headers=headers)
 
     def _describe(self, request: Request, operation: Operation) -> Response:
         media = negotiate("description", operation.format, request.headers.get("accept"))

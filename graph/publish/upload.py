@@ -190,7 +190,8 @@ def publish(settings: Settings, dump: Path, endpoint: str, *, graph_store: str |
         remote = remote_counts(settings, endpoint)
     except EndpointUnavailable as exc:
         raise PublishError(f"the data was sent to {store_url}, but its counts cannot be read back: {exc}") from None
-    counts = [GraphCount(name, graph_iri(settings.base, name), local[name], remote.get(name)) for name in GRAPH_NAMES]
+    counts = [GraphCount(name, graph_iri(settings.base, name), local.get(name, 0), remote.get(name)) for name in GRAPH_NAMES
+              if local.get(name) or name in remote]
     return PublishReport(store_url, counts, time.perf_counter() - started)
 
 

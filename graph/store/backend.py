@@ -27,7 +27,9 @@ from graph.store.evaluation import Row
 from graph.store.requests import QueryOutcome, QueryRequest, QueryTally, current_tally
 from graph.vocabulary import HKI, term
 
-GRAPH_NAMES = ("ontology", "vocab", "sdg", "data", "meta")
+GRAPH_NAMES = ("ontology", "vocab", "sdg", "data", "meta", "context")  # context: graph.context, third-party data
+# Graphs a store may lack: left out of triple_counts (and so of the service description, VoID, the home page) when empty.
+OPTIONAL_GRAPHS = ("context",)
 # Where a store records the fingerprint of the inputs it was loaded from (meta graph, internal).
 INPUT_FINGERPRINT = term(HKI.inputFingerprint)
 UNCAPPED = 1 << 62  # hki's own queries have no byte cap
@@ -70,6 +72,8 @@ class KnowledgeStore:
     fingerprint: str
     reused: bool = False
     totals: QueryTally = field(default_factory=QueryTally, repr=False)
+    # The embedded store's triple counts, counted once (graph.build.open_store forgets them after its last write).
+    _counts: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     # -- names
     def graph(self, name: str) -> str:
@@ -136,22 +140,35 @@ class KnowledgeStore:
         """Serve queries from killable, network-less worker processes (what `kg serve` does)."""
         self.backend.start_workers(workers or self.settings.query_workers, self.settings.query_memory_mb * 1024 * 1024)
 
+    def wait_until_started(self, timeout: float = 120.0) -> None:
+        """Wait until every query worker has started (they start beside the first answers)."""
+        waiting = getattr(self.backend, "wait_until_started", None)
+        if waiting is not None:
+            waiting(timeout)
+
     def close(self) -> None:
         self.backend.close()
 
     # -- facts about the store
     def triple_counts(self) -> dict[str, int]:
-        """Number of triples per named graph (by short name), by SPARQL COUNTs: the same for every backend.
+        """Number of triples per named graph (by short name), by SPARQL COUNTs: the same for every backend. An empty
+        optional graph (OPTIONAL_GRAPHS: the context) is left out.
 
         One query per graph: Virtuoso may plan a grouped count over `GRAPH ?g` badly (a minute at 1M).
         Each has the `statistics_timeout` setting as its limit (counting a large external store takes
         longer than any page query may).
         """
+        if self._counts is not None:
+            return dict(self._counts)
         counts = {}
         for name in GRAPH_NAMES:
             rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.graph(name)}> {{ ?s ?p ?o }} }}",
                                timeout=self.settings.statistics_timeout, trusted=True)
-            counts[name] = int(rows[0]["n"].value) if rows else 0  # type: ignore[union-attr]
+            count = int(rows[0]["n"].value) if rows else 0  # type: ignore[union-attr]
+            if count or name not in OPTIONAL_GRAPHS:
+                counts[name] = count
+        if getattr(self.backend, "is_snapshot", None) is not None:  # the embedded store: unchanged once loaded
+            self._counts = dict(counts)
         return counts
 
     def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:

@@ -12,6 +12,7 @@ query has a time limit. Oxigraph has no way to cancel a running query, so:
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -27,7 +28,7 @@ from graph.store import sandbox
 from graph.store.errors import QueryError, QueryTimeout, StoreError
 from graph.store.evaluation import Row, execute_query, select_rows
 from graph.store.requests import QueryOutcome, QueryRequest
-from graph.store.workers import ExecutorStats, ProcessQueryExecutor
+from graph.store.workers import COPY_SUFFIX, IN_MEMORY_WORKER_QUADS, ExecutorStats, ProcessQueryExecutor
 
 _SNAPSHOT_NUMBERS = itertools.count(1)
 
@@ -63,9 +64,16 @@ def in_thread(work: Callable[[], object], timeout: float):
 class EmbeddedBackend:
     """Oxigraph in this process; after `start_workers`, queries run in the worker pool instead."""
 
-    def __init__(self, store: ox.Store, path: Path | None):
+    def __init__(self, store: ox.Store, path: Path | None, *, snapshot: bool = False):
+        """`snapshot=True`: `store` is a read-only snapshot that nothing writes any more (`make_snapshot`, shared
+        by several web processes): its workers open that folder itself instead of a snapshot of their own."""
         self.store: ox.Store | None = store
         self.path = path
+        self.is_snapshot = snapshot
+        self._persisting: threading.Thread | None = None  # filling the on-disk store at `path` from memory
+        self._dumped: bytes | None = None
+        self._disk: ox.Store | None = None
+        self._persist_error: BaseException | None = None
         self._pool: ProcessQueryExecutor | None = None
         self._tempdir: str | None = None
         self._snapshots: list[Path] = []
@@ -94,6 +102,11 @@ class EmbeddedBackend:
         store = self._open()
         return in_thread(lambda: select_rows(store, request), request.timeout)
 
+    def wait_until_started(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) until every query worker has started."""
+        if self._pool is not None:
+            self._pool.wait_until_started(timeout)
+
     @property
     def stats(self) -> ExecutorStats | None:
         return self._pool.stats if self._pool is not None else None
@@ -107,18 +120,108 @@ class EmbeddedBackend:
         """
         if self._pool is not None:
             return
+        if self.is_snapshot:
+            assert self.path is not None
+            folder = self.path
+            self._pool = ProcessQueryExecutor(folder, workers, memory_budget=memory_budget,
+                                              refresh_store=lambda: folder)
+            return
+        store = self._open()
+        if self._in_memory() and len(store) <= IN_MEMORY_WORKER_QUADS:
+            # Loaded in memory here: the workers read one N-Quads copy of it into memory (in Rust, ~0.2 s per 100k
+            # statements) — no on-disk store on the way to the first answer; `persist` fills that one beside.
+            self._pool = ProcessQueryExecutor(self._copy_file(store), workers, memory_budget=memory_budget,
+                                              refresh_store=lambda: self._copy_file(store))
+            return
+        self._on_disk()
+        assert self.path is not None
+        remove_abandoned_staging(self.path)  # snapshots of servers that were killed
+        self._pool = ProcessQueryExecutor(self._snapshot(), workers, memory_budget=memory_budget,
+                                          refresh_store=self._snapshot)
+
+    def _in_memory(self) -> bool:
+        return self._disk is not None or (self.path is None and not self.is_snapshot)
+
+    def _copy_file(self, store: ox.Store) -> Path:
+        """The workers' N-Quads copy of the store in memory: beside the store folder (named like its snapshots, so
+        a killed server's copy is removed by the next one), else in a temporary folder; made anew when called again."""
+        if self.path is not None:
+            remove_abandoned_staging(self.path)
+            folder = self.path.parent
+            name = f".{self.path.name}-{os.getpid()}-workers-{next(_SNAPSHOT_NUMBERS)}{COPY_SUFFIX}"
+        else:
+            self._tempdir = self._tempdir or tempfile.mkdtemp(prefix="hki-store-")
+            folder, name = Path(self._tempdir), f"store-{next(_SNAPSHOT_NUMBERS)}{COPY_SUFFIX}"
+        for old in self._snapshots:
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+        self._snapshots.clear()
+        copy = folder / name
+        staging = copy.with_name(copy.name + ".part")
+        if self._dumped is not None:  # the N-Quads `persist` made already: the same statements
+            staging.write_bytes(self._dumped)
+            self._dumped = None
+        else:
+            store.dump(str(staging), format=ox.RdfFormat.N_QUADS)
+        os.replace(staging, copy)  # complete before any worker opens it
+        self._snapshots.append(copy)
+        return copy
+
+    def persist(self, disk: ox.Store, last: ox.Quad) -> None:
+        """Fill the on-disk store `disk` (at `self.path`) from the store in memory, in a thread beside serving;
+        `last` (the input fingerprint) is written after everything else, so a store cut off midway is refilled
+        next time instead of reused. `close` and anything needing the disk store wait for it."""
+        data = self._open().dump(format=ox.RdfFormat.N_QUADS)  # now, before `last` is added to the store in memory
+        self._disk = disk
+        self._dumped = data + ox.serialize([last], format=ox.RdfFormat.N_QUADS)  # the workers' copy, if they want one
+
+        def fill() -> None:
+            try:
+                # Beside serving, never before it: the lowest CPU priority for this thread (Linux: per thread).
+                with contextlib.suppress(OSError, AttributeError):
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+                disk.clear()
+                disk.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+                disk.add(last)
+                disk.flush()
+            except BaseException as exc:  # noqa: BLE001 - reported to whoever waits for the disk store
+                self._persist_error = exc
+
+        self._persisting = threading.Thread(target=fill, name="hki-persist", daemon=False)
+        self._persisting.start()
+
+    def wait_until_persisted(self) -> None:
+        """Wait until the on-disk store is filled (StoreError if that failed)."""
+        if self._persisting is not None:
+            self._persisting.join()
+            self._persisting = None
+            if self._persist_error is not None:
+                raise StoreError(f"the store at {self.path} could not be filled: {self._persist_error}")
+        if self._disk is not None:  # from now on the disk store is the one (queries of this process included)
+            self.store, self._disk = self._disk, None
+
+    def _on_disk(self) -> None:
+        """Make sure the store is on disk and flushed (an in-memory one is copied into a temporary folder, in Rust)."""
+        self.wait_until_persisted()
         store = self._open()
         if self.path is None:
-            self._tempdir = tempfile.mkdtemp(prefix="hki-store-")
+            self._tempdir = self._tempdir or tempfile.mkdtemp(prefix="hki-store-")
             disk = ox.Store(os.path.join(self._tempdir, "store"))
-            disk.bulk_extend(store.quads_for_pattern(None, None, None, None))
+            disk.bulk_load(store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS, lenient=True)
             disk.flush()
             self.store, self.path = disk, Path(self._tempdir) / "store"
         else:
             store.flush()
-        remove_abandoned_staging(self.path)  # snapshots of servers that were killed
-        self._pool = ProcessQueryExecutor(self._snapshot(), workers, memory_budget=memory_budget,
-                                          refresh_store=self._snapshot)
+
+    def make_snapshot(self) -> Path:
+        """A read-only snapshot of the loaded store for other processes (web processes: `kg serve` with
+        `web_workers` > 1), complete before anyone opens it; removed by `close`."""
+        if self.is_snapshot:  # already one: nothing writes to it
+            assert self.path is not None
+            return self.path
+        self._on_disk()
+        assert self.path is not None
+        remove_abandoned_staging(self.path)
+        return self._snapshot()
 
     def _snapshot(self) -> Path:
         """A new read-only copy of the store for the workers (hard links, so it takes milliseconds)."""
@@ -141,11 +244,15 @@ class EmbeddedBackend:
         return self._open().quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
 
     def close(self) -> None:
+        try:
+            self.wait_until_persisted()
+        except StoreError:
+            pass  # its fingerprint is missing: the next start fills it again
         if self._pool is not None:
             self._pool.close()
             self._pool = None
         for old in self._snapshots:
-            shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
         self._snapshots.clear()
         if self._tempdir:
             self.store = None
@@ -162,6 +269,18 @@ def open_disk_store(path: Path) -> ox.Store:
         path.mkdir(parents=True, exist_ok=True)
         return ox.Store(str(path))
     except (OSError, RuntimeError) as exc:  # RocksDB reports corruption and locks as RuntimeError
+        raise unusable_store(path, exc) from None
+
+
+def open_read_only_store(path: Path) -> ox.Store:
+    """A store folder filled before (`kg build --store DIR`), opened read-only: many processes may open it at once
+    (replicas behind a proxy, web processes), as long as nothing writes to it while they do."""
+    if not path.is_dir():
+        raise StoreError(f"there is no store at {path}: fill one first with `kg build --store {path}` (a new folder "
+                         "for each release), then serve it read-only")
+    try:
+        return ox.Store.read_only(str(path))
+    except (OSError, RuntimeError) as exc:
         raise unusable_store(path, exc) from None
 
 

@@ -36,6 +36,8 @@ NETWORK_OPERATIONS = {
                                        "it never contacts other servers"),
     "Load": ("LOAD", "LOAD is not allowed: this endpoint is read-only and never fetches remote data"),
 }
+# Functions whose value is new at every evaluation (SPARQL 1.1 §17.4): a query calling one is not repeatable.
+CHANGING_FUNCTIONS = frozenset({"Builtin_RAND", "Builtin_NOW", "Builtin_UUID", "Builtin_STRUUID", "Builtin_BNODE"})
 _OPENING, _CLOSING = "{([", "})]"
 _BRACKET = re.compile(r"[{}()\[\]]")
 
@@ -70,6 +72,10 @@ class QueryReading:
     named_graphs: tuple[str, ...] = ()  # FROM NAMED
     undeclared_prefixes: tuple[str, ...] = ()  # used without a PREFIX declaration
     iris: frozenset[str] = frozenset()  # every IRI it names, prefixed names resolved
+    # False when it calls a function whose value changes from one evaluation to the next (RAND, NOW, UUID,
+    # STRUUID, BNODE): its answer over the same store may differ each time, so it is never answered from a cache.
+    repeatable: bool = True
+    limit: int | None = None  # the LIMIT of the query itself (not of a subquery): no more rows than this
 
     @property
     def kind(self) -> str:
@@ -196,7 +202,10 @@ def _reading(prologue, query: CompValue, base: str) -> QueryReading:
             base = urljoin(base, str(_field(declaration, "iri")))
             iris.add(base)
     undeclared: set[str] = set()
+    repeatable = True
     for node in _nodes(query):
+        if isinstance(node, CompValue) and node.name in CHANGING_FUNCTIONS:
+            repeatable = False
         if isinstance(node, URIRef):
             iris.add(urljoin(base, str(node)))
         elif isinstance(node, CompValue) and node.name == "pname":
@@ -212,8 +221,12 @@ def _reading(prologue, query: CompValue, base: str) -> QueryReading:
         target = default if default is not None else _field(clause, "named")
         iri = _resolve(target, prefixes) if isinstance(target, CompValue) else urljoin(base, str(target))
         (defaults if default is not None else named).append(iri or "")
+    limit = None
+    modifier = _field(query, "limitoffset")
+    if isinstance(modifier, CompValue) and _field(modifier, "limit") is not None:
+        limit = int(_field(modifier, "limit"))
     return QueryReading(QUERY_FORMS[query.name], tuple(defaults), tuple(named), tuple(sorted(undeclared)),
-                        frozenset(iris))
+                        frozenset(iris), repeatable, limit)
 
 
 def _scanner(element):

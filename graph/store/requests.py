@@ -37,6 +37,9 @@ class QueryOutcome:
     truncated: bool
     seconds: float
     cut_by: str | None = None  # what cut a truncated answer: "rows" or "bytes"
+    # True when the same query over the same store gives the same answer (read from the query's parse: no RAND,
+    # NOW, UUID, STRUUID or BNODE), so a server may answer it again from a cache while the store is unchanged.
+    repeatable: bool = False
 
 
 @dataclass

@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,10 +37,17 @@ from graph.store.query_reader import warm_up
 from graph.store.requests import QueryRequest
 
 # A worker queries an in-memory copy of a store up to this size: joins and aggregates run 4-12x faster
-# than on RocksDB (measured at 100k triples, bench/sparql_bench.py). Larger stores are queried on disk:
+# than on RocksDB (measured at 100k triples; bench/engine_bench.py compares both). Larger stores are queried on disk:
 # at 1M quads each copy cost ~750 MiB and ~15 s of start-up per worker (bench/scale_bench.py), which
 # broke the memory (< 2 GiB) and restart (< 2 s) targets.
 IN_MEMORY_WORKER_QUADS = 500_000
+# Room for that copy while it is made, on top of the query budget (a quad in memory with its indexes and the
+# N-Quads text it is read from: under 1 KiB at 300k quads; generous, as a failed copy only costs speed).
+COPY_BYTES_PER_QUAD = 2048
+# A worker given a file with this suffix instead of a store folder reads it (N-Quads of the whole store, written by
+# graph.store.embedded when the store was loaded in memory) into memory before it takes queries.
+COPY_SUFFIX = ".nq"
+WORKER_READY_SECONDS = 120  # a worker reading its copy of the store into memory under load may take a while
 WORKER_START_ATTEMPTS = 5  # at start-up; replacements keep trying (growing pauses) until the pool is closed
 WORKER_RETRY_FIRST_PAUSE = 0.2
 WORKER_RETRY_MAX_PAUSE = 5.0
@@ -50,6 +58,7 @@ HEAVY_CLIENT_SECONDS = 30.0  # a client whose query ran long gets a shorter budg
 SUSPECT_HEAVY_AFTER = 0.1  # that shorter budget, in seconds
 TIMED_OUT_SECONDS = 60.0  # a query stopped at its time limit is answered 504 at once for this long
 KNOWN_MAX = 4096  # queries and clients remembered (heavy, stopped), the least recently used forgotten first
+log = logging.getLogger("hki.store")
 
 
 def _worker_main(store_path: str | None, connection, memory_budget: int) -> None:  # runs in a worker process
@@ -67,19 +76,31 @@ def _worker_main(store_path: str | None, connection, memory_budget: int) -> None
 
 
 def _serve_queries(store_path: str | None, connection, memory_budget: int) -> None:
-    store: ox.Store | None = None
-    if store_path is not None:  # None: a reader for an external endpoint, which only checks queries
+    store: list[ox.Store] = []  # the store queries run on: the snapshot on disk, then its copy in memory
+    allowance = 0
+    if store_path is not None and store_path.endswith(COPY_SUFFIX):  # the whole store as N-Quads: read into memory
         try:
-            store = ox.Store.read_only(store_path)
-            if len(store) <= IN_MEMORY_WORKER_QUADS:
-                memory = ox.Store()
-                memory.bulk_extend(store.quads_for_pattern(None, None, None, None))
-                store = memory
+            memory = ox.Store()
+            memory.bulk_load(path=store_path, format=ox.RdfFormat.N_QUADS, lenient=True)  # written by Oxigraph itself
+        except (OSError, ValueError, RuntimeError, SyntaxError, MemoryError) as exc:
+            connection.send(("failed", f"{type(exc).__name__}: {exc}"))
+            return
+        store.append(memory)
+    elif store_path is not None:  # None: a reader for an external endpoint, which only checks queries
+        try:
+            disk = ox.Store.read_only(store_path)
+            quads = len(disk)
         except (OSError, ValueError, RuntimeError) as exc:  # e.g. the folder was removed while this worker started
             connection.send(("failed", f"{type(exc).__name__}: {exc}"))
             return
+        store.append(disk)
+        if quads <= IN_MEMORY_WORKER_QUADS:
+            # Ready at once on the snapshot; the copy in memory is made beside the first queries, then swapped in.
+            allowance = quads * COPY_BYTES_PER_QUAD if memory_budget > 0 else 0  # budget 0: no cap at all
+            threading.Thread(target=_copy_into_memory, args=(disk, store, memory_budget), daemon=True,
+                             name="hki-copy").start()
     warm_up()  # does nothing but cost when forked from graph.store.worker_start, which warmed the parser already
-    sandbox.limit_memory(memory_budget)
+    sandbox.limit_memory(memory_budget + allowance)  # lowered to the budget alone once the copy is in memory
     connection.send(("ready", None))
     while True:
         try:
@@ -87,7 +108,7 @@ def _serve_queries(store_path: str | None, connection, memory_budget: int) -> No
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            connection.send(("ok", execute_query(store, request) if store is not None else check_query(request)))
+            connection.send(("ok", execute_query(store[-1], request) if store else check_query(request)))
         except MemoryError:
             connection.send(("memory", None))
         except NoAcceptableFormat as exc:
@@ -100,6 +121,19 @@ def _serve_queries(store_path: str | None, connection, memory_budget: int) -> No
             connection.send(("error", str(exc)))
         except Exception as exc:  # noqa: BLE001 - a worker must answer, never die silently
             connection.send(("error", f"the query could not be evaluated: {type(exc).__name__}: {exc}"))
+
+
+def _copy_into_memory(disk: ox.Store, store: list[ox.Store], memory_budget: int) -> None:
+    """Copy the snapshot into memory in Rust (its N-Quads dump, read back without re-checking what Oxigraph
+    wrote itself), make it the store queries run on, and cap the memory at the budget beyond it."""
+    try:
+        memory = ox.Store()
+        memory.bulk_load(disk.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS, lenient=True)
+    except (MemoryError, OSError, ValueError, RuntimeError, SyntaxError) as exc:
+        log.warning("query worker %s stays on the store on disk: its copy in memory failed (%s)", os.getpid(), exc)
+        return
+    store.append(memory)  # queries from now on; a query running on the snapshot finishes there
+    sandbox.limit_memory(memory_budget)
 
 
 def _out_of_memory() -> QueryOutOfMemory:
@@ -127,8 +161,8 @@ class _Worker:
         child.close()
         self.niced = False
         try:
-            ready = self.connection.poll(30)
-            status, detail = self.connection.recv() if ready else ("failed", "no answer within 30 s")
+            ready = self.connection.poll(WORKER_READY_SECONDS)
+            status, detail = self.connection.recv() if ready else ("failed", f"no answer within {WORKER_READY_SECONDS} s")
         except (EOFError, OSError) as exc:
             status, detail = "failed", f"the worker process ended ({type(exc).__name__})"
         if status != "ready":
@@ -230,8 +264,22 @@ class ProcessQueryExecutor:
         self._live: set[_Worker] = set()
         self._starting: set[threading.Thread] = set()
         self._closed = False
-        for _ in range(workers):
-            self._adopt(self._start_worker(attempts=WORKER_START_ATTEMPTS))
+        # Started side by side (each waits for its process to open or read the store, not for the others): as many as
+        # there are cores are awaited, the others start beside the first answers (reading a copy of the store into
+        # memory is CPU work: more at once than cores would only delay all of them).
+        awaited = min(workers, os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=awaited, thread_name_prefix="hki-worker-start") as starting:
+            futures = [starting.submit(self._start_worker, WORKER_START_ATTEMPTS) for _ in range(awaited)]
+        failures = [f.exception() for f in futures if f.exception() is not None]
+        if failures:
+            for future in futures:
+                if future.exception() is None:
+                    future.result().kill()
+            raise failures[0]
+        for future in futures:
+            self._adopt(future.result())
+        for _ in range(workers - awaited):
+            self._start_in_background()
 
     # -- the pool
     def _start_worker(self, attempts: int | None = None) -> _Worker:
@@ -275,6 +323,9 @@ class ProcessQueryExecutor:
             self._live.discard(worker)
             self.stats.restarts += 1
         worker.kill()
+        self._start_in_background()
+
+    def _start_in_background(self) -> None:
         thread = threading.Thread(target=self._replace, daemon=True, name="hki-worker-start")
         with self._lock:
             if self._closed:
@@ -291,6 +342,15 @@ class ProcessQueryExecutor:
         finally:
             with self._lock:
                 self._starting.discard(threading.current_thread())
+
+    def wait_until_started(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) until no worker is being started."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._starting or self._closed:
+                    return
+            time.sleep(0.05)
 
     @property
     def live_workers(self) -> int:

@@ -93,7 +93,7 @@ def test_kg_publish_twice_leaves_exactly_the_local_counts_even_over_stray_data(v
                                  "--dist", str(dumps)], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "COLUMNS": "200"})
         assert result.returncode == 0, result.stderr
-        assert result.stdout.count(" ok") == len(GRAPH_NAMES)
+        assert result.stdout.count(" ok") == len(hannover.triple_counts())  # the graphs it has (no empty context)
         assert remote.triple_counts() == hannover.triple_counts()
 
 
