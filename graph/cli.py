@@ -87,8 +87,11 @@ def validate(
         _print_violations(report.violations)
     if not report.conforms:
         raise typer.Exit(1)
-    count = sum(len(q) for q in report.quads_by_graph.values())
+    count = sum(len(q) for name, q in report.quads_by_graph.items() if name != "context")
     out.print(f"[green]valid[/green]: {count} statements conform to the hki shapes")
+    if report.quads_by_graph.get("context"):  # graph.context: third-party data, checked by its importer, not the shapes
+        out.print(f"context: {len(report.quads_by_graph['context'])} statements from Wikidata, read but not checked "
+                  "against the shapes (they are not the city's data)")
 
 
 @app.command()
@@ -96,19 +99,24 @@ def build(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the dumps.")] = Path("dist"),
     config: ConfigOption = None,
     data: DataOption = None,
+    store: Annotated[Optional[Path], typer.Option(help="Also leave the filled store in this folder, for servers that serve it read-only (kg serve --store DIR --read-only).")] = None,
 ) -> None:
     """Validate, then write Turtle, N-Triples (gzip), JSON-LD, RDF/XML and TriG dumps with checksums and VoID/DCAT."""
     from graph.publish.dumps import BuildError
     from graph.build import build as run_build
+    from graph.store import StoreError
 
     settings = _settings(config, extra_data=data)
     try:
-        report, distributions = run_build(settings, out_dir)
+        report, distributions = run_build(settings, out_dir, store)
     except DataFileError as exc:
         err.print(f"[red]cannot read the data:[/red] {exc}\nNothing was written; {out_dir} is unchanged.", highlight=False)
         raise typer.Exit(1) from None
     except BuildError as exc:
         err.print(f"[red]cannot write the dumps:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except StoreError as exc:
+        err.print(f"[red]store error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     if not report.conforms:
         _print_violations(report.violations)
@@ -199,7 +207,9 @@ def query(
 
 @app.command()
 def analyze(
-    question: Annotated[str, typer.Argument(help="hubs, brokers, influence, communities, fragile, core, path A B, sdg-coverage, co-occurrence, gaps; or export.")],
+    question: Annotated[str, typer.Argument(help="hubs, brokers, influence, communities, fragile, core, path A B, sdg-coverage, co-occurrence, gaps; "
+                                                 "the world network (needs the context): candidates, network-stats, world-position, partner-links, "
+                                                 "world-communities, twinning-distances; or export.")],
     names: Annotated[Optional[list[str]], typer.Argument(help="For 'path': the two resources, as IRIs or labels.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json; for export: graphml, gexf or csv.")] = "table",
     network: Annotated[str, typer.Option(help="full (every typed resource) or partners (cities linked by partnerships).")] = "full",
@@ -212,7 +222,7 @@ def analyze(
     """Network analysis: hubs, brokers, communities, fragile links, paths, SDG coverage and gaps."""
     from graph.analysis import AmbiguousName, NoConnection, UnknownResource, projections
     from graph.analysis.export import EXPORT_FORMATS, write_export
-    from graph.analysis.report import QUESTIONS, answer, to_csv, to_json
+    from graph.analysis.report import QUESTIONS, WORLD_QUESTIONS, answer, to_csv, to_json, world_answer
 
     settings = _settings(config, extra_data=data)
     if question != "export" and fmt not in ("table", "csv", "json"):
@@ -225,17 +235,25 @@ def analyze(
         err.print(f"unknown analysis {question!r}; valid: {', '.join(QUESTIONS)}, export")
         raise typer.Exit(2)
     kstore = _open_or_exit(settings)
+    world = question in WORLD_QUESTIONS
     try:
-        views = projections(kstore)
+        if world:  # the world questions read the context's twin-city network, not the projections
+            from graph.analysis.world_network import read_world_network
+            net = read_world_network(kstore)
+        else:
+            views = projections(kstore)
     finally:
         kstore.close()
     try:
-        if question == "export":
+        if world:
+            result = world_answer(net, question, top=top, seed=seed)
+        elif question == "export":
             graph = views.full if network == "full" else views.undirected(network)
             for path in write_export(graph, fmt, out_path):  # type: ignore[arg-type]
                 out.print(f"wrote {path}", highlight=False)
             return
-        result = answer(views, question, tuple(names or ()), top=top, network=network, seed=seed)
+        else:
+            result = answer(views, question, tuple(names or ()), top=top, network=network, seed=seed)
     except (ValueError, UnknownResource, AmbiguousName, NoConnection) as exc:
         err.print(f"[red]analysis error:[/red] {exc.args[0] if exc.args else exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -448,6 +466,148 @@ def export(
     for t, result in exported:
         write_csv(out_path / f"{t.name}.csv", t, result.rows)
         out.print(f"wrote {out_path / (t.name + '.csv')} ({len(result.rows)} rows)", highlight=False)
+
+
+# ---------------------------------------------------------------- kg context: the Wikidata context layer (graph.context)
+context_app = typer.Typer(no_args_is_help=True, help="The context layer: the world's twin-city network from Wikidata, "
+                                                     "kept apart from the city's own data (graph <base>graph/context).")
+app.add_typer(context_app, name="context")
+
+
+@context_app.command("import")
+def context_import(
+    files: Annotated[list[Path], typer.Argument(help="WDQS answers (.json SPARQL results, .csv) or a relations .tsv (with --names).")],
+    names: Annotated[Optional[Path], typer.Option(help="names.tsv (QID<TAB>label) for a relations .tsv.")] = None,
+    retrieved: Annotated[Optional[str], typer.Option(help="When the data was retrieved: YYYY-MM-DD or YYYY-MM (e.g. 2016-09).")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Where it came from (http(s) address), e.g. https://github.com/L3viathan/sister-cities.")] = None,
+    context_dir: Annotated[Optional[Path], typer.Option(help="The folder to write into (default: the context_dir setting).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Read twin-city answers and write them into the context folder as sorted N-Triples: all files, or none."""
+    from graph.context.importer import ContextFileError, import_files
+
+    settings = _settings(config, context_dir=context_dir.resolve() if context_dir else None)
+    if not retrieved:
+        err.print("give --retrieved YYYY-MM-DD (or YYYY-MM): every import records when its data was retrieved "
+                  "(the shared extract: --retrieved 2016-09 --source https://github.com/L3viathan/sister-cities)")
+        raise typer.Exit(2)
+    try:
+        written = import_files(files, names, settings.context_folder(), retrieved=retrieved, source=source,
+                               base=settings.base)
+    except ContextFileError as exc:
+        err.print(f"[red]cannot import:[/red] {exc}; nothing was written", highlight=False)
+        raise typer.Exit(1) from None
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]cannot import:[/red] {exc}; nothing was written", highlight=False)
+        raise typer.Exit(2 if isinstance(exc, ValueError) else 1) from None
+    for imp, path in written:
+        out.print(f"wrote {path}: {len(imp.items):,} items, {len(imp.twinnings):,} twinning statements "
+                  f"({imp.one_sided:,} one-sided, {imp.duplicates:,} duplicates dropped)", highlight=False)
+    out.print("[green]imported[/green]; kg build and kg serve load it as the graph "
+              f"{settings.base}graph/context")
+
+
+@context_app.command("fetch")
+def context_fetch(
+    endpoint: Annotated[str, typer.Option(help="The SPARQL endpoint to ask.")] = "https://query.wikidata.org/sparql",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the answer.")] = 300.0,
+    max_mb: Annotated[int, typer.Option("--max-mb", help="Refuse an answer larger than this (MiB).")] = 512,
+    context_dir: Annotated[Optional[Path], typer.Option(help="The folder to write into (default: the context_dir setting).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the twin-city query (graph/context/query.rq) at the endpoint and import the answer (admin only)."""
+    from graph.context.fetch import FetchError, fetch_context
+    from graph.context.importer import ContextFileError
+
+    settings = _settings(config, context_dir=context_dir.resolve() if context_dir else None)
+    try:
+        imp, path = fetch_context(endpoint, settings.context_folder(), base=settings.base, timeout=timeout,
+                                  max_bytes=max_mb * 1024 * 1024)
+    except FetchError as exc:
+        err.print(f"[red]cannot fetch:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except ContextFileError as exc:
+        err.print(f"[red]the answer of {endpoint} cannot be imported:[/red] {exc.reason} "
+                  f"({'result ' + str(exc.row) if exc.row else 'line ' + str(exc.line) if exc.line else 'whole answer'}"
+                  f"{', ' + exc.field if exc.field else ''}); nothing was written", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"wrote {path}: {len(imp.items):,} items, {len(imp.twinnings):,} twinning statements from {endpoint}",
+              highlight=False)
+
+
+@context_app.command("report")
+def context_report(
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    lang: Annotated[str, typer.Option(help="Language of the questions: de or en.")] = "de",
+    config: ConfigOption = None,
+) -> None:
+    """What Wikidata states that the city's data does not, and the reverse, as questions to check."""
+    from graph.context.report import question, reconcile
+
+    if fmt not in ("table", "json") or lang not in ("de", "en"):
+        err.print("valid: --format table or json, --lang de or en")
+        raise typer.Exit(2)
+    settings = _settings(config)
+    kstore = _open_or_exit(settings)
+    try:
+        report = reconcile(kstore)
+    finally:
+        kstore.close()
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.as_json(lang), ensure_ascii=False, indent=2) + "\n")
+        return
+    if not report.has_context:
+        out.print(f"no context: {settings.context_folder()} holds no .nt files; run kg context import or kg context fetch",
+                  highlight=False)
+        return
+    for source in report.sources:
+        out.print(f"context: {source.label}", highlight=False)
+    table = Table(title=f"{len(report.findings)} question(s) to check", show_lines=False)
+    for column in ("kind", "question", "stated in Wikidata by"):
+        table.add_column(column, overflow="fold")
+    for finding in report.findings:
+        table.add_row(finding.kind, question(finding, lang), ", ".join(finding.stated_by))
+    out.print(table, highlight=False)
+
+
+@app.command("init")
+def init(
+    city: Annotated[str, typer.Option("--city", help="The city's Wikidata ID, e.g. Q3955 for Weimar.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="The new data folder (must not exist or be empty).")],
+    base: Annotated[Optional[str], typer.Option(help="The city's own base IRI (default: https://example.org/<city>/, a placeholder to change).")] = None,
+    country: Annotated[Optional[str], typer.Option(help="The city's country as the EU authority table's code (e.g. DEU), when the context does not say.")] = None,
+    context: Annotated[Optional[Path], typer.Option("--context", help="A context folder of .nt files (default: the context_dir setting).")] = None,
+    relations: Annotated[Optional[Path], typer.Option(help="Or a relations.tsv / WDQS answer to read the context from.")] = None,
+    names: Annotated[Optional[Path], typer.Option(help="names.tsv for --relations.")] = None,
+    retrieved: Annotated[Optional[str], typer.Option(help="With --relations: when it was retrieved (YYYY-MM-DD or YYYY-MM).")] = None,
+    source: Annotated[Optional[str], typer.Option(help="With --relations: where it came from (http(s) address).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Start another city's data folder from the Wikidata context: the city, its twin cities, each twinning unverified."""
+    from graph.context.importer import ContextFileError, read_context_file
+    from graph.context.init import InitError, init_city
+
+    try:
+        if relations is not None:
+            imports, files = [read_context_file(relations, names, retrieved=retrieved, source=source)], []
+        else:
+            folder = context.resolve() if context else _settings(config).context_folder()
+            files = sorted(p for p in folder.glob("*.nt") if not p.name.startswith(".")) if folder.is_dir() else []
+            imports = []
+            if not files:
+                err.print(f"no context in {folder}: run kg context import first, or give --context DIR or "
+                          "--relations relations.tsv --names names.tsv")
+                raise typer.Exit(2)
+        result = init_city(city, out_dir, context_files=files, imports=imports, base=base, country=country)
+    except (ContextFileError, InitError, ValueError) as exc:
+        err.print(f"[red]cannot start the folder:[/red] {exc}", highlight=False)
+        raise typer.Exit(2 if isinstance(exc, (InitError, ValueError)) and not isinstance(exc, ContextFileError) else 1) from None
+    out.print(f"wrote {result.folder}: {result.city.label('de')} ({city}) with {result.twins} twin cities from Wikidata, "
+              "each marked unverified", highlight=False)
+    if result.base_is_placeholder:
+        out.print(f"[yellow]base = {result.base} is a placeholder:[/yellow] change it in {result.folder / 'hki.toml'} "
+                  "to the IRI space the city publishes under (or run kg init again with --base)", highlight=False)
+    out.print(f"next: cd {result.folder} && kg validate && kg build && kg serve", highlight=False)
 
 
 def main() -> None:

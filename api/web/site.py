@@ -23,6 +23,8 @@ from graph.publish.ontology_docs import Frame as OntologyFrame, ontology_html
 
 ACCESSIBILITY_PATH = "/barrierefreiheit"  # the accessibility statement (BITV 2.0 § 7), linked from every footer
 EASY_READ_PATH = "/leichte-sprache"  # the page in Leichte Sprache, linked from every menu
+CONTEXT_PATH = "/kontext"  # the reconciliation with Wikidata for staff (api/routers/context.py), linked from the home page
+CONTEXT_ITEM_PATH = "/kontext"  # + /Q64: a page of a place only Wikidata names (api/routers/context_items.py)
 STYLESHEETS = ("/static/hki.css", "/static/pages.css")  # what the frame looks like (a page made elsewhere links them)
 
 

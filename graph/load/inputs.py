@@ -14,9 +14,11 @@ from ontology import ONTOLOGY_FILE, SDG_FILE, VOCABULARY_FILE
 
 
 def input_files(settings: Settings) -> list[tuple[Path, str]]:
-    """Every file that goes into the store, with the short name of its graph."""
+    """Every file that goes into the store, with the short name of its graph (the context layer's files,
+    graph.context, last: `context`)."""
     files = [(ONTOLOGY_FILE, "ontology"), (VOCABULARY_FILE, "vocab"), (SDG_FILE, "sdg")]
-    return files + [(path, "data") for path in settings.data_files()]
+    return (files + [(path, "data") for path in settings.data_files()]
+            + [(path, "context") for path in settings.context_files()])
 
 
 # The settings graph.publish.catalogue.dataset_description reads: a change must not reuse a stale store.

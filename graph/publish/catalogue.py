@@ -79,13 +79,15 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
     total = sum(v for k, v in counts.items() if k != "meta")
     add(ds, VOID + "triples", ox.Literal(str(total), datatype=_n(XSD + "integer")))
     for name, count in sorted(counts.items()):
-        if name == "meta":
+        if name == "meta" or (name == "context" and not count):  # no context layer: described as before
             continue
         part = _n(f"{base}dataset/{name}")
         add(ds, VOID + "subset", part)
         add(part, RDF + "type", _n(VOID + "Dataset"))
         add(part, SD + "name", _n(f"{base}graph/{name}"))
         add(part, VOID + "triples", ox.Literal(str(count), datatype=_n(XSD + "integer")))
+        if name == "context":
+            out.extend(_context_subset(part))
     for target, label in (("wikidata", "Wikidata"), ("geonames", "GeoNames")):
         link = _n(f"{base}dataset/links-{target}")
         add(ds, VOID + "subset", link)
@@ -94,6 +96,44 @@ def dataset_description(settings: Settings, counts: dict[str, int], fingerprint:
         add(link, VOID + "subjectsTarget", ds)
         add(link, DCT + "title", ox.Literal(f"Links to {label}", language="en"))
     return out
+
+
+# The context layer (graph.context): third-party data about the world around the city, its own subset,
+# never the city's statement: source, licence (Wikidata's CC0) and, from the imports, the retrieval dates.
+PROV = "http://www.w3.org/ns/prov#"
+CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
+
+
+def _context_subset(part: ox.NamedNode) -> list[ox.Triple]:
+    def t(p: str, o: object) -> ox.Triple:
+        return ox.Triple(part, _n(p), o)  # type: ignore[arg-type]
+
+    return [t(DCT + "title", ox.Literal("Kontext laut Wikidata: das weltweite Netz der Städtepartnerschaften", language="de")),
+            t(DCT + "title", ox.Literal("Context according to Wikidata: the world's twin-city network", language="en")),
+            t(DCT + "description", ox.Literal(
+                "Third-party data (Wikidata property P190, twinned administrative body), kept apart from the "
+                "city's own statements; every statement is sourced to its import and retrieval date.", language="en")),
+            t(DCT + "license", _n(CC0)),
+            t(DCT + "source", _n("https://www.wikidata.org/wiki/Property:P190"))]
+
+
+def _context_imports(kstore: KnowledgeStore, base: str) -> list[ox.Triple]:
+    """The context graph's imports (prov:Entity) with their sources and retrieval dates, for VoID."""
+    part = _n(f"{base}dataset/context")
+    rows = kstore.select(f"""SELECT ?import ?source ?issued ?label WHERE {{ GRAPH <{base}graph/context> {{
+        ?import a <{PROV}Entity> . OPTIONAL {{ ?import <{DCT}source> ?source }}
+        OPTIONAL {{ ?import <{DCT}issued> ?issued }} OPTIONAL {{ ?import <http://www.w3.org/2000/01/rdf-schema#label> ?label }} }} }}""",
+                         timeout=kstore.settings.statistics_timeout, trusted=True)
+    out = []
+    for row in rows:
+        imp = row["import"]
+        out.append(ox.Triple(part, _n(PROV + "wasDerivedFrom"), imp))
+        out.append(ox.Triple(imp, _n(RDF + "type"), _n(PROV + "Entity")))
+        for key, predicate in (("source", DCT + "source"), ("issued", DCT + "issued"),
+                               ("label", "http://www.w3.org/2000/01/rdf-schema#label")):
+            if key in row:
+                out.append(ox.Triple(imp, _n(predicate), row[key]))
+    return sorted(set(out), key=str)
 
 
 OWL_SAME_AS = OWL + "sameAs"
@@ -191,7 +231,10 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     written for one DCAT-AP.de profile, with the publisher's settings (the store's, unless given)."""
     settings = with_publisher(settings or kstore.settings, kstore)
     base = settings.base
-    out = list(dataset_description(settings, kstore.triple_counts(), kstore.fingerprint))
+    counts = kstore.triple_counts()
+    out = list(dataset_description(settings, counts, kstore.fingerprint))
+    if counts.get("context"):
+        out.extend(_context_imports(kstore, base))
     v3 = profile.key == "3.0"
 
     def add(s: ox.NamedNode, p: str, o: object) -> None:
