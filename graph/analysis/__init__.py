@@ -7,7 +7,10 @@ files except the thin `write_*` functions in `graph.analysis.export`. Start with
     views = projections(store)            # the store: graph.build.open_store(settings)
     hubs(views.network, top=10).rows()
 
-See `projection` for what becomes a node, an edge and an attribute, and why.
+See `projection` for what becomes a node, an edge and an attribute, and why. The world's twin-city
+network (Wikidata's P190 in the context graph, merged with the city's own twinnings) has its own reader
+and measures: `read_world_network(store)`, then `candidates(net)`, `network_statistics(net)`, … (see
+`world_network` and `world_measures`).
 """
 from __future__ import annotations
 
@@ -73,6 +76,18 @@ from graph.analysis.sdg import (
     sdg_co_occurrence,
     sdg_coverage,
 )
+from graph.analysis.world_measures import (
+    Candidate,
+    HomePosition,
+    NetworkStatistics,
+    candidates,
+    home_position,
+    network_statistics,
+    partner_links,
+    twinning_distances,
+    world_communities,
+)
+from graph.analysis.world_network import WorldNetwork, read_world_network
 
 if TYPE_CHECKING:
     from graph.store import KnowledgeStore
@@ -118,4 +133,7 @@ __all__ = [
     "how_connected", "hubs", "preferred_connection", "route_cost", "influence", "node_label", "partner_network", "partners", "project",
     "projections", "projections_from_facts", "read_graph_facts", "sdg_bipartite", "sdg_co_occurrence",
     "sdg_coverage",
+    # the world's twin-city network (graph.analysis.world_network, world_measures)
+    "Candidate", "HomePosition", "NetworkStatistics", "WorldNetwork", "candidates", "home_position",
+    "network_statistics", "partner_links", "read_world_network", "twinning_distances", "world_communities",
 ]

@@ -13,6 +13,7 @@ from graph.analysis import Projections
 from graph.analysis.metrics import DEFAULT_SEED, as_rows, brokers, communities, core, fragile_links, hubs, influence
 from graph.analysis.paths import connections
 from graph.analysis.sdg import coverage_rows, gaps, sdg_co_occurrence, sdg_coverage
+from graph.analysis.world_report import WORLD_QUESTIONS, world_parts
 
 QUESTIONS = {
     "hubs": "who has the most direct links",
@@ -25,6 +26,7 @@ QUESTIONS = {
     "sdg-coverage": "which SDGs each goal and measure addresses",
     "co-occurrence": "which SDGs are addressed together",
     "gaps": "SDGs, goals and partners without measures",
+    **WORLD_QUESTIONS,
 }
 
 
@@ -52,6 +54,8 @@ def answer(views: Projections, question: str, names: tuple[str, ...] = (), top: 
     """Answer one of `QUESTIONS` on the projections. Raises ValueError naming what is valid."""
     if question not in QUESTIONS:
         raise ValueError(f"unknown analysis {question!r}; valid: {', '.join(QUESTIONS)}")
+    if question in WORLD_QUESTIONS:
+        raise ValueError(f"{question!r} is about the world network: answer it with world_answer(read_world_network(store), …)")
     if question == "path":
         if len(names) != 2:
             raise ValueError(f"'path' needs two resources, A and B (IRIs or labels); got {len(names)}: {list(names)}")
@@ -97,6 +101,12 @@ def answer(views: Projections, question: str, names: tuple[str, ...] = (), top: 
     found_gaps = gaps(views.full)
     rows = found_gaps.rows()
     return Answer(question, "Gaps: what no measure covers", rows[:top] if top else rows, [], found_gaps)
+
+
+def world_answer(net, question: str, top: int | None = None, seed: int = DEFAULT_SEED, exact: bool = False) -> Answer:
+    """Answer one of the world questions (`WORLD_QUESTIONS`) on a `graph.analysis.world_network.WorldNetwork`."""
+    title, rows, notes, data = world_parts(net, question, top=top, seed=seed, exact=exact)
+    return Answer(question, title, rows, notes, data)
 
 
 def to_csv(rows: list[dict]) -> str:
