@@ -68,6 +68,11 @@ ASSETS: tuple[Asset, ...] = (
     Asset("world-atlas", "land-50m.json", "world-atlas/land-50m.json"),
     Asset("world-atlas", "land-110m.json", "world-atlas/land-110m.json"),
     Asset("world-atlas", "LICENSE", "world-atlas/LICENSE"),
+    # sigma.js (WebGL) over a graphology graph: the explorer's world layer of ten thousand places (explore-world.js)
+    Asset("sigma", "dist/sigma.min.js", "sigma/sigma.min.js"),
+    Asset("sigma", "LICENSE.txt", "sigma/LICENSE.txt"),
+    Asset("graphology", "dist/graphology.umd.min.js", "graphology/graphology.umd.min.js"),
+    Asset("graphology", "LICENSE.txt", "graphology/LICENSE.txt"),
 )
 
 # axe-core (package.json) is not served: the accessibility tests read it from node_modules/axe-core/axe.min.js.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import threading
 import urllib.parse
 import zipfile
@@ -34,9 +35,10 @@ from graph.publish.catalogue import licence_name
 from graph.config import Settings
 from graph.views.describe import Describer
 from graph.views.entities import EntityCatalogue, EntityError, sparql_iri
-from graph.views.explorer import DIRECTIONS, Explorer
+from graph.views.context import ContextLayer
+from graph.views.explorer import DIRECTIONS, Explorer, world_view
 from graph.store import KnowledgeStore
-from graph.views.pages import PageViews, capitalised, month_name
+from graph.views.pages import PageViews, capitalised, month_name, optional
 from graph.views.tables import csv_bytes, xlsx_bytes
 from api.web.templates import templates
 
@@ -106,7 +108,8 @@ class ExploreRouter(APIRouter):
     """`/explore` and `/api/explore/…` for one store; shares the analysis router's projections."""
 
     def __init__(self, store: KnowledgeStore, settings: Settings,
-                 views: Callable[[], Projections] | None = None, catalogue: EntityCatalogue | None = None):
+                 views: Callable[[], Projections] | None = None, catalogue: EntityCatalogue | None = None,
+                 context: ContextLayer | None = None):
         super().__init__(tags=["Explorer"])
         self.store = store
         self.settings = settings
@@ -115,6 +118,8 @@ class ExploreRouter(APIRouter):
         self._lock = threading.Lock()
         self.pages = PageViews(store, catalogue or EntityCatalogue(store))
         self.describer = Describer(store)
+        self.context = context or ContextLayer(store)
+        self._world: dict[tuple[str, str], bytes] = {}
         self.add_api_route("/explore", self.page, methods=["GET", "HEAD"], response_class=HTMLResponse,
                            include_in_schema=False)
         api = [("/graph", self.graph, "The whole network (or its best-linked part), with positions and filters"),
@@ -126,6 +131,9 @@ class ExploreRouter(APIRouter):
                ("/details", self.details, "An entry's facts in plain words, for the details panel"),
                ("/start", self.start, "The first view: the home city, its partner cities by kind of partnership "
                                       "and the city networks its administration belongs to"),
+               ("/world", self.world, "The world layer: Wikidata's twin-city network (the context graph), every "
+                                      "item with its name, twin count, curated entry and position, and the "
+                                      "twinnings as index pairs; empty without a context layer"),
                ("/connection", self.connection, "How two entries are connected: the most meaningful route "
                                                 "(partnerships, memberships, projects before administrative hubs), "
                                                 "told in plain sentences in `lang`")]
@@ -134,6 +142,20 @@ class ExploreRouter(APIRouter):
                                **({"response_model": DetailsModel} if path == "/details" else {}))
         self.add_api_route("/api/explore/export", self.export, methods=["POST"], response_class=Response,
                            summary="The entries of a view and their links as GraphML, GEXF or CSV (zip)")
+
+    def world(self, lang: Annotated[Literal["de", "en"] | None, Query(description="de or en: the names")] = None) -> Response:
+        """The world layer, laid out once per data version and language and kept as JSON bytes."""
+        language = lang or self.settings.lang
+        key = (self.store.fingerprint, language)
+        with self._lock:
+            body = self._world.get(key)
+        if body is None:
+            body = json.dumps(world_view(self.context.world(), language), ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+            with self._lock:
+                self._world = {k: v for k, v in self._world.items() if k[0] == self.store.fingerprint}
+                self._world[key] = body
+        return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=300"})
 
     def explorer(self) -> Explorer:
         with self._lock:
@@ -157,7 +179,8 @@ class ExploreRouter(APIRouter):
                    "other_lang": other_language(lang), "version": __version__, "modes": MODES,
                    "switch_url": "/explore?" + urllib.parse.urlencode(query),
                    "title": translate(lang, "explore.title"), "licence": self.settings.licence,
-                   "licence_name": licence_name(self.settings.licence), "alternates": []}
+                   "licence_name": licence_name(self.settings.licence), "alternates": [],
+                   "world_layer": optional(self.context.available, False), "base": self.settings.base}
         response = templates.TemplateResponse(request, "explore.html", context)
         response.headers["Content-Security-Policy"] = csp_for_vis_network()
         return remember_language(request, response)

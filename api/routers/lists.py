@@ -30,7 +30,8 @@ from api.web.i18n import N_, page_language, translate
 from graph.config import Settings
 from graph.publish.dumps import read_distributions
 from graph.store import KnowledgeStore
-from graph.views.lists import LISTS, FilterError, ListTable, ListViews, YEAR_PARAMS
+from graph.views.lists import (CONTEXT_PARAM, CONTEXT_SHOWN, CURATED, LISTS, WIKIDATA_ONLY, WIKIDATA_TWIN,
+                               FilterError, ListTable, ListViews, YEAR_PARAMS)
 from graph.views.pages import PageViews, optional
 from graph.views.tables import csv_bytes, xlsx_bytes
 from api.web.maps import svg_map
@@ -49,6 +50,7 @@ HEADINGS: dict[str, str] = {
     "measures": N_("lists.col_measures"), "status": N_("lists.col_status"),
     "organisation": N_("lists.col_organisation"), "unit": N_("lists.col_unit"), "goals": N_("lists.col_goals"),
     "basis": N_("lists.col_basis"), "check": N_("lists.col_check"),
+    "wikidata_twins": N_("lists.col_wikidata_twins"),
 }
 LIST_HEADINGS: dict[tuple[str, str], str] = {
     ("cities", "name"): N_("lists.col_city"), ("cities", "type"): N_("lists.col_relation"),
@@ -65,7 +67,14 @@ FILTERS: dict[str, str] = {
     "status": N_("lists.filter_status"), "organisation": N_("lists.filter_organisation"),
     "basis": N_("lists.filter_basis"), "from": N_("lists.filter_from"), "to": N_("lists.filter_to"),
     "sort": N_("lists.param_sort"), "page": N_("lists.param_page"),
+    "origin": N_("lists.filter_origin"), "context": N_("lists.param_context"),
 }
+# The context layer's words on a list (graph.views.lists: CURATED, WIKIDATA_ONLY, WIKIDATA_TWIN).
+CONTEXT_TEXTS = {CURATED: N_("lists.origin_curated"), WIKIDATA_ONLY: N_("lists.origin_wikidata"),
+                 WIKIDATA_TWIN: N_("lists.type_wikidata_twin")}
+# More places than this and the list's small SVG map gives way to a link to the explorer's map, which
+# clusters them (an SVG with ten thousand circles is megabytes and unreadable).
+MAP_POINTS = 1500
 FILTER_KINDS = {("sdgs", "kind"): N_("lists.filter_entry_kind"), ("cities", "type"): N_("lists.filter_relation")}
 # What each list is, in a sentence (the page's lead and the downloads page).
 LEADS: dict[str, str] = {
@@ -119,7 +128,7 @@ class ListsRouter(APIRouter):
         self.settings = settings
         self.shell = shell
         self.dist_dir = Path(dist_dir).resolve()
-        self.lists = ListViews(shell.views)
+        self.lists = ListViews(shell.views, getattr(shell, "context", None))
         page = {"response_class": HTMLResponse, "include_in_schema": False, "methods": ["GET", "HEAD"]}
         self.add_api_route("/list", self.list_index, **page)
         self.add_api_route("/list/{key}", self.list_page, methods=["GET", "HEAD"], response_class=Response,
@@ -170,7 +179,8 @@ class ListsRouter(APIRouter):
         title = self._title(lang, key, class_iri)
         path = "/sdgs" if key == "sdgs" else "/list" if key == "class" else f"/list/{key}"
         try:
-            table = self.lists.table(key, lang, params, class_iri=class_iri)
+            table = self.lists.table(key, lang, params, class_iri=class_iri,
+                                     texts={k: translate(lang, m) for k, m in CONTEXT_TEXTS.items()})
         except FilterError as error:
             message = self._explain(lang, key, error)
             if ext is not None:
@@ -185,12 +195,20 @@ class ListsRouter(APIRouter):
             request, lang, heading=title, key=key, table=table, links=links, lead=translate(lang, LEADS[key])
             if key in LEADS else "", headings={c: heading(lang, key, c) for c in ["name", *table.columns]},
             filters={f.key: filter_name(lang, key, f.key) for f in table.facets}, error=None, reset_url=links.reset,
-            active=self._active(lang, key, table, links))
+            active=self._active(lang, key, table, links),
+            context_toggle=self._context_toggle(table, links))
         if key == "cities":
             context.update(self._city_map(lang, table))
         if key == "sdgs":
             context["sdgs"] = self._sdg_groups(lang, table)
         return self.shell._page(request, "sdgs.html" if key == "sdgs" else "list.html", context)
+
+    def _context_toggle(self, table: ListTable, links: "Links") -> dict | None:
+        """Show or hide the context layer's entries (Wikidata) on a list that can show them, when there are any."""
+        if not table.spec.context or not optional(self.lists.context.available, False):
+            return None
+        shown = table.selection.context
+        return {"shown": shown, "url": links.without(CONTEXT_PARAM) if shown else links.with_context()}
 
     def _explain(self, lang: str, key: str, error: FilterError) -> str:
         """The FilterError in the page language: the filter's name and parameter, the value, what is valid."""
@@ -230,15 +248,16 @@ class ListsRouter(APIRouter):
         """Every partner city on a small world map, the home city in red and those of the selection in blue
         (the others grey): the map keeps its place when a filter is chosen."""
         views = self.shell.views
-        home_iris = optional(views.home_places, set())
+        home_iris = optional(self.lists.home_places, set())
+        if len(home_iris) > 3:  # a registry with an administration per city has no one home city to mark
+            home_iris = set()
         home = [{"iri": h, "label": views.index.get(h).label(lang)} for h in sorted(home_iris)]
-        coords = optional(lambda: self.store.select(
-            "SELECT ?c ?lat ?lon WHERE { ?c a <http://schema.org/City> ; "
-            "<http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> ?lon }",
-            trusted=True), [])
         listed = {r.iri for r in table.everything} | home_iris
-        places = sorted(((float(r["lat"].value), float(r["lon"].value), views.index.get(r["c"].value).label(lang),
-                          self.shell.href(r["c"].value)) for r in coords if r["c"].value in listed),
+        if len(listed) > MAP_POINTS:
+            return {"world": None, "home": home, "selected": set(), "map_link": "/explore?mode=map"}
+        coords = optional(self.lists.city_coordinates, {})
+        places = sorted(((lat, lon, views.index.get(c).label(lang), self.shell.href(c))
+                         for c, (lat, lon) in coords.items() if c in listed),
                         key=lambda p: p[3] not in {self.shell.href(h) for h in home_iris})
         world = svg_map(places, resolution="110m", main_first=bool(home_iris)) if places else None
         return {"world": world, "home": home, "selected": {self.shell.href(r.iri) for r in table.matched}}
@@ -312,6 +331,8 @@ class Links:
             self.base.append(("from", str(selection.start)))
         if selection.end is not None:
             self.base.append(("to", str(selection.end)))
+        if selection.context:
+            self.base.append((CONTEXT_PARAM, CONTEXT_SHOWN))
         self.sort = ("-" if selection.descending else "") + selection.sort
         self.reset = path + (f"?{urllib.parse.urlencode([('class', class_iri)])}" if class_iri else "")
 
@@ -338,6 +359,10 @@ class Links:
     def without(self, parameter: str, value: str | None = None) -> str:
         kept = [(k, v) for k, v in self.base if not (k == parameter and (value is None or v == value))]
         return self._url(kept + self._sorted())
+
+    def with_context(self) -> str:
+        """The same selection with the context layer's entries shown too (from the first page)."""
+        return self._url([*self.base, (CONTEXT_PARAM, CONTEXT_SHOWN)] + self._sorted())
 
     def file(self, ext: str) -> str:
         return self._url(self.base + self._sorted(), path=f"{self.path}.{ext}")

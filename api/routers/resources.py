@@ -28,10 +28,12 @@ from api.web.i18n import N_, other_language, page_language, remember_language, t
 from api.web.errors import explain
 from api.web.negotiation import choose
 from api.web.maps import svg_map
+from api.web.site import CONTEXT_ITEM_PATH
 from graph import __version__
 from graph.publish.catalogue import DEFAULT_PROFILE, PROFILES, Profile, dataset_metadata, licence_name
 from graph.publish.dumps import read_distributions
 from graph.config import Settings
+from graph.views.context import ContextLayer, page_values, qid_of
 from graph.views.describe import INCOMING_MAX, Describer, Description, see_also
 from graph.views.entities import EntityCatalogue, EntityError, normalise, sparql_iri
 from graph.store import GRAPH_NAMES, KnowledgeStore
@@ -103,6 +105,7 @@ class LinkedDataRouter(APIRouter):
         self.dist_dir = Path(dist_dir).resolve()
         self.describer = Describer(store)
         self.views = PageViews(store, catalogue or EntityCatalogue(store))
+        self.context = ContextLayer(store)  # Wikidata's twin-city network (graph/views/context.py), shared with the lists
         self._metadata_cache: dict[str, tuple[object, list[ox.Triple]]] = {}
         page = {"response_class": HTMLResponse, "include_in_schema": False, "methods": ["GET", "HEAD"]}
         self.add_api_route("/", self.home, **page)
@@ -130,6 +133,11 @@ class LinkedDataRouter(APIRouter):
             return "/" + iri[len(self.base):]
         if iri == str(ONTOLOGY_IRI):
             return "/ontology"
+        if qid_of(iri):  # a context item: the curated entry it is, else its own page (/kontext/Q64)
+            world = optional(self.context.world, None)
+            if world and iri in world.items:
+                curated = world.curated_of.get(iri)
+                return self.href(curated) if curated else f"{CONTEXT_ITEM_PATH}/{qid_of(iri)}"
         if known or iri in self.views.index.entities:
             return "/resource?" + urllib.parse.urlencode({"iri": iri})
         if iri.startswith(("http://", "https://")):
@@ -333,7 +341,8 @@ class LinkedDataRouter(APIRouter):
             more_url = more_url[len(str(request.base_url)) - 1:]
         context = self._context(request, lang, view=view, alternates=alternates, place_map=place_map,
                                 network=network, timeline=timeline, bars=bars, concepts=concepts,
-                                more_url=more_url)
+                                more_url=more_url,
+                                context_facts=optional(lambda: page_values(self.context.facts(view.iri, lang), lang), None))
         if network:  # vis-network adds its stylesheets to the page: allowed by their hashes (api/web/assets.py)
             from api.web.assets import csp_for_vis_network
             headers = {**headers, "Content-Security-Policy": csp_for_vis_network()}

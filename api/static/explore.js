@@ -208,13 +208,13 @@
     if (mode === "map" && !cache.map) { cache.map = await getJson("/api/explore/map"); merge(cache.map); }
     if (mode === "timeline" && !cache.timeline) { cache.timeline = await getJson("/api/explore/timeline"); merge(cache.timeline); }
     if (mode === "communities" && !cache.communities) {
-      const found = await getJson("/api/analysis/communities?network=full");
+      const found = await getJson("/api/analysis/communities?network=full&limit=1000");
       const member = new Map();  // entries alone in their group stay grey: a colour would suggest a group
       found.communities.forEach((c) => { if (c.size > 1) c.members.forEach((m) => member.set(m, c.number)); });
       cache.communities = { list: found.communities, member };
     }
     if (state.size && !cache.metrics[state.size]) {
-      const ranking = await getJson(`/api/analysis/${state.size}?network=full`);
+      const ranking = await getJson(`/api/analysis/${state.size}?network=full&limit=1000`);  // the API pages (50 by default): the largest page
       cache.metrics[state.size] = new Map(ranking.nodes.map((n) => [n.iri, n.score]));
     }
   }

@@ -4,8 +4,10 @@ pages of `PAGE_SIZE` rows, and the same rows for a spreadsheet — as plain valu
 One `ListSpec` per list (partner cities, partnerships, memberships, organisations, goals, measures, and
 the SDG overview's goal and measure entries) says which columns it has, which filters fit it and how its
 rows are read from the store (fixed SPARQL through `KnowledgeStore.select`). Filtering, counting,
-sorting and paging happen here, in Python, over the rows of the whole list: a list of a city's
-relations has tens to a few thousand rows.
+sorting and paging happen here, in Python, over the rows of the whole list: a city's relations have tens
+to a few thousand rows, the world's twin-city network (the context layer, `context=show` on the partner
+cities) ten thousand. The rows of a list are read once per data version and language and kept; a
+selection's sorted rows and filter counts are kept for the most recent selections, so a page is a slice.
 
 A row has *parts*, the things a filter looks at together: a partner city's parts are its partnerships
 with the home city, each with its type and start year (and the city's country), so "twin cities since
@@ -23,22 +25,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
+from graph.views.context import ContextLayer
 from graph.views.entities import sparql_iri
 from graph.views.pages import PageViews, Value, format_literal
-from graph.vocabulary import DCT, HKI, ORG, RDF, SCHEMA, SDG_SCHEME, SKOS, XSD
+from graph.vocabulary import CV, DCT, HKI, ORG, RDF, SCHEMA, SDG_SCHEME, SKOS, WGS, XSD
 
 PAGE_SIZE = 50
+ROW_SETS_KEPT = 32    # whole lists kept (list × language × context shown)
+SELECTIONS_KEPT = 64  # filtered and sorted selections kept, the most recently asked
 RDF_TYPE = RDF + "type"
 VERIFICATION = str(HKI.verificationStatus)
 YEAR_PARAMS = ("from", "to")  # the period filter: start year from … to …, both included
 EARLIEST_YEAR, LATEST_YEAR = 1000, 2999
+# The context layer (graph/views/context.py) on a list that can show it: `context=show` (hidden by default, so
+# staff see the city's own data). Its keys: the origin filter's values and the type of a twinning only
+# Wikidata states; their words are the router's (`texts` of ListViews.table).
+CONTEXT_PARAM, CONTEXT_SHOWN = "context", "show"
+CURATED, WIKIDATA_ONLY, WIKIDATA_TWIN = "curated", "wikidata", "wikidata-twin"
 
 
 # ------------------------------------------------------------------------------------------ values
@@ -101,6 +112,7 @@ class Selection:
     sort: str = ""
     descending: bool = False
     page: int = 1
+    context: bool = False  # the context layer's entries shown too (context=show)
 
     @property
     def filtered(self) -> bool:
@@ -132,6 +144,7 @@ class ListSpec:
     optional: tuple[str, ...] = ()  # columns shown only where some entry of the list has a value
     paged: bool = True
     export_only: tuple[str, ...] = ("check",)  # written to spreadsheets, shown on the page differently
+    context: bool = False  # can show the context layer's entries (context=show)
 
 
 @dataclass
@@ -168,6 +181,9 @@ class ListTable:
                     line.append(joined(row.cells.get(column, Cell()).export))
             out.append(line)
         return out
+
+
+EMPTY_CELL = Cell()
 
 
 def joined(values: Sequence[str | int | dt.date]) -> str | int | dt.date | None:
@@ -218,7 +234,7 @@ def _natural_order(key: str) -> tuple:
 S, O, K = SCHEMA, ORG, SKOS
 LISTS: dict[str, ListSpec] = {
     "cities": ListSpec("cities", S + "City", ("type", "country", "since", "partnerships"),
-                       facets=("type", "country"), years=True),
+                       facets=("type", "country"), years=True, context=True),
     "partnerships": ListSpec("partnerships", str(HKI.Partnership), ("type", "partners", "start", "end", "country"),
                              facets=("type", "country"), years=True),
     "memberships": ListSpec("memberships", O + "Membership", ("network", "member", "start", "topic"),
@@ -239,35 +255,62 @@ LISTS: dict[str, ListSpec] = {
 class ListViews:
     """The lists over one store, through the page views' names and label index."""
 
-    def __init__(self, pages: PageViews):
+    def __init__(self, pages: PageViews, context: ContextLayer | None = None):
         self.pages = pages
         self.store = pages.store
+        self.context = context or ContextLayer(pages.store)
         self._builders: dict[str, Callable[[str], tuple[list[Row], dict[str, dict[str, str]]]]] = {
             "cities": self._cities, "partnerships": self._partnerships, "memberships": self._memberships,
             "organisations": self._organisations, "goals": self._goals, "measures": self._measures,
             "sdgs": self._sdg_entries}
+        # The rows of a whole list, per (list, language, class, context shown, data version): reading and naming
+        # ten thousand entries takes a second or two, filtering, sorting and paging them milliseconds.
+        self._rows: dict[tuple, tuple[list[Row], dict[str, dict[str, str]]]] = {}
+        self._selections: dict[tuple, tuple[list[Row], list[Facet], YearRange | None]] = {}
+        self._values: dict[tuple[str, str], object] = {}
+        self._lock = threading.Lock()
 
     # -- the one entry point
-    def table(self, key: str, lang: str, params: Mapping[str, Sequence[str]], class_iri: str | None = None) -> ListTable:
+    def table(self, key: str, lang: str, params: Mapping[str, Sequence[str]], class_iri: str | None = None,
+              texts: Mapping[str, str] | None = None) -> ListTable:
         """The page of list `key` (or of every entry of `class_iri`, key "class") that `params` asks for;
-        FilterError for a value the list does not have."""
-        if class_iri is not None:
-            spec = ListSpec("class", class_iri, ())
-            rows, names = self._class_rows(class_iri, lang), {}
-        else:
-            spec = LISTS[key]
-            rows, names = self._builders[key](lang)
+        FilterError for a value the list does not have. `texts`: the words for the context layer's filter
+        values (keys CURATED, WIKIDATA_ONLY, WIKIDATA_TWIN) in `lang`."""
+        spec = ListSpec("class", class_iri, ()) if class_iri is not None else LISTS[key]
+        with_context = self._context_shown(spec, params)
+        if with_context:
+            spec = replace(spec, columns=(*spec.columns, "wikidata_twins"), facets=(*spec.facets, "origin"))
+        cache_key, rows, names = self._cached(key, lang, class_iri, with_context, dict(texts or {}))
         columns = [c for c in spec.columns if c not in spec.optional
-                   or any(r.cells.get(c, Cell()).values for r in rows)]
+                   or any(r.cells.get(c, EMPTY_CELL).values for r in rows)]
         facets_values = {f: names.get(f, {}) for f in spec.facets}
-        selection = parse_selection(spec, columns, params, facets_values)
-        matched = [r for r in rows if _row_matches(r, selection)]
-        matched = sort_rows(matched, selection.sort or spec.default_sort, selection.descending)
-        facets = [self._facet(f, facets_values[f], rows, selection) for f in spec.facets]
-        years = None
-        if spec.years:
-            found = [p["year"] for r in rows for p in r.parts if isinstance(p.get("year"), int)]
-            years = YearRange(min(found, default=None), max(found, default=None), selection.start, selection.end)
+        selection = replace(parse_selection(spec, columns, params, facets_values), context=with_context)
+        # The selection's rows, sorted, and the counts of its filters: the same for every page of it, so
+        # kept for the last few selections (paging through ten thousand rows costs a slice).
+        memo_key = (cache_key, tuple(sorted((f, tuple(sorted(v))) for f, v in selection.chosen.items())),
+                    selection.start, selection.end, selection.sort or spec.default_sort, selection.descending)
+        with self._lock:
+            memo = self._selections.pop(memo_key, None)
+        if memo is None:
+            matched = rows if not selection.filtered else [r for r in rows if _row_matches(r, selection)]
+            matched = sort_rows(matched, selection.sort or spec.default_sort, selection.descending)
+            counted = memo_key[:4]  # the counts do not depend on the sort
+            with self._lock:
+                known = next((m for k, m in self._selections.items() if k[:4] == counted), None)
+            if known is not None:
+                facets, years = known[1], known[2]
+            else:
+                facets = [self._facet(f, facets_values[f], rows, selection) for f in spec.facets]
+                years = None
+                if spec.years:
+                    found = [p["year"] for r in rows for p in r.parts if isinstance(p.get("year"), int)]
+                    years = YearRange(min(found, default=None), max(found, default=None), selection.start, selection.end)
+            memo = (matched, facets, years)
+        with self._lock:
+            self._selections[memo_key] = memo  # most recent last
+            while len(self._selections) > SELECTIONS_KEPT:
+                self._selections.pop(next(iter(self._selections)))
+        matched, facets, years = memo
         size = PAGE_SIZE if spec.paged else max(1, len(matched))
         pages = max(1, -(-len(matched) // size))
         if selection.page > pages:
@@ -277,13 +320,45 @@ class ListViews:
         return ListTable(spec, columns, ["name", *columns, "check"], matched, shown, len(rows), facets, years,
                          selection, selection.page, pages, start + 1 if shown else 0, start + len(shown), rows)
 
+    def _context_shown(self, spec: ListSpec, params: Mapping[str, Sequence[str]]) -> bool:
+        value = _last(params.get(CONTEXT_PARAM, []))
+        if value is None or not spec.context:
+            return False
+        if value not in (CONTEXT_SHOWN, "hide"):
+            raise FilterError(CONTEXT_PARAM, value, "not a value of this parameter", [(CONTEXT_SHOWN, CONTEXT_SHOWN),
+                                                                                      ("hide", "hide")])
+        return value == CONTEXT_SHOWN and self.context.available()
+
+    def _cached(self, key: str, lang: str, class_iri: str | None, with_context: bool,
+                texts: dict[str, str]) -> tuple[tuple, list[Row], dict[str, dict[str, str]]]:
+        cache_key = (key, lang, class_iri, with_context, tuple(sorted(texts.items())), self.store.fingerprint)
+        with self._lock:
+            found = self._rows.get(cache_key)
+        if found is None:
+            if class_iri is not None:
+                found = self._class_rows(class_iri, lang), {}
+            else:
+                found = self._builders[key](lang)
+                if with_context:
+                    found = self._with_context(key, lang, *found, texts)
+            found = (sorted(found[0], key=_name_key), found[1])  # by name: every later sort starts sorted
+            with self._lock:
+                self._rows = {k: v for k, v in self._rows.items() if k[-1] == self.store.fingerprint}
+                self._rows[cache_key] = found
+                if len(self._rows) > ROW_SETS_KEPT:
+                    self._rows.pop(next(iter(self._rows)))
+        return (cache_key, *found)
+
     def _facet(self, key: str, names: dict[str, str], rows: list[Row], selection: Selection) -> Facet:
         counts: dict[str, int] = defaultdict(int)
+        others = bool(selection.start is not None or selection.end is not None
+                      or any(v for f, v in selection.chosen.items() if f != key))
         for row in rows:
-            hits: set[str] = set()
-            for part in row.parts:
-                if _part_matches(part, selection, skip=key):
-                    hits |= set(part.get(key) or ())
+            if not others:  # no other filter: every value of the row counts
+                hits = {v for part in row.parts for v in (part.get(key) or ())}
+            else:
+                hits = {v for part in row.parts if _part_matches(part, selection, skip=key)
+                        for v in (part.get(key) or ())}
             for value in hits:
                 counts[value] += 1
         chosen = selection.chosen.get(key, frozenset())
@@ -302,10 +377,13 @@ class ListViews:
         """(subject, predicate) → its objects, for every subject and predicate given."""
         subjects, predicates = sorted(set(subjects)), sorted(set(predicates))
         out: dict[tuple[str, str], list] = defaultdict(list)
-        preds = " ".join(sparql_iri(p) for p in predicates)
-        for start in range(0, len(subjects), 200):
-            chunk = " ".join(sparql_iri(s) for s in subjects[start:start + 200])
-            for r in self._select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {chunk} }} VALUES ?p {{ {preds} }} ?s ?p ?o }}"):
+        preds = [sparql_iri(p) for p in predicates]
+        step = max(1, 1200 // max(1, len(preds)))
+        for start in range(0, len(subjects), step):
+            # (subject, predicate) pairs, not two VALUES blocks: Oxigraph joins those after scanning ?s ?p ?o
+            # (1.2 s a chunk on a million statements, against 14 ms for the pairs)
+            pairs = " ".join(f"({ref} {p})" for ref in map(sparql_iri, subjects[start:start + step]) for p in preds)
+            for r in self._select(f"SELECT ?s ?p ?o WHERE {{ VALUES (?s ?p) {{ {pairs} }} ?s ?p ?o }}"):
                 out[(r["s"].value, r["p"].value)].append(r["o"])
         return out
 
@@ -362,16 +440,45 @@ class ListViews:
         return min(years) if years else None
 
     def _home(self) -> set[str]:
-        return self.pages.home_places()
+        return self.home_places()
+
+    def _kept(self, name: str, read: Callable[[], object]) -> object:
+        """`read()`, kept until the data changes (a registry's ten thousand home places or coordinates cross
+        the worker pipe in seconds: once is enough)."""
+        key = (name, self.store.fingerprint)
+        with self._lock:
+            if key in self._values:
+                return self._values[key]
+        value = read()
+        with self._lock:
+            self._values = {k: v for k, v in self._values.items() if k[1] == self.store.fingerprint}
+            self._values[key] = value
+        return value
+
+    def home_places(self) -> set[str]:
+        """The city (or cities) of the city administration (graph.views.pages.PageViews.home_places), kept."""
+        return set(self._kept("home", self.pages.home_places))  # type: ignore[arg-type]
+
+    def city_coordinates(self) -> dict[str, tuple[float, float]]:
+        """Every schema:City with coordinates: IRI → (lat, lon), kept."""
+        def read() -> dict[str, tuple[float, float]]:
+            out = {}
+            for r in self._select(f"SELECT ?c ?lat ?lon WHERE {{ ?c a <{S}City> ; <{WGS}lat> ?lat ; <{WGS}long> ?lon }}"):
+                try:
+                    out[r["c"].value] = (float(r["lat"].value), float(r["lon"].value))
+                except ValueError:
+                    continue
+            return out
+        return self._kept("coordinates", read)  # type: ignore[return-value]
 
     # -- partner cities: their relation with the home city, from the partnerships
     def _cities(self, lang: str) -> tuple[list[Row], dict[str, dict[str, str]]]:
         home = self._home()
         cities = [c for c in self._subjects(S + "City") if c not in home]
         facts = self._facts(cities, [S + "containedInPlace", VERIFICATION])
-        if home:
-            homes = " ".join(sparql_iri(h) for h in sorted(home))
-            link = f"VALUES ?home {{ {homes} }} ?p hki:partner ?home , ?c FILTER(?c != ?home)"
+        if home:  # a join, not VALUES of every home place: a registry has an administration per city
+            link = (f"?org a <{CV}PublicOrganisation> ; <{DCT}spatial> ?home . "
+                    "?p hki:partner ?home , ?c FILTER(?c != ?home)")
         else:  # no city administration names its city: every partnership counts
             link = "?p hki:partner ?c"
         links = self._select(f"""PREFIX hki: <{HKI}> PREFIX schema: <{S}>
@@ -404,6 +511,51 @@ class ListViews:
                      "partnerships": self._cell([ox.NamedNode(p) for p in partnerships], lang)}
             rows.append(self._row(city, lang, cells, parts or [{"country": country_keys}], facts))
         return rows, names
+
+    def _with_context(self, key: str, lang: str, rows: list[Row], names: dict[str, dict[str, str]],
+                      texts: Mapping[str, str]) -> tuple[list[Row], dict[str, dict[str, str]]]:
+        """The list's rows with the context layer's: a curated entry that is the same as an item (owl:sameAs)
+        stays one row (with the number of twin cities Wikidata gives it); every other item is a row marked
+        "nur laut Wikidata", typed a twin city of the home city where Wikidata states that."""
+        world = self.context.world()
+        names = defaultdict(dict, {k: dict(v) for k, v in names.items()})
+        names["origin"] = {CURATED: texts.get(CURATED, CURATED), WIKIDATA_ONLY: texts.get(WIKIDATA_ONLY, WIKIDATA_ONLY)}
+        out = []
+        for row in rows:
+            item = world.items.get(world.item_of.get(row.iri, ""))
+            twins = len(item.twins) if item else None
+            cells = {**row.cells, "wikidata_twins": _count_cell(twins)}
+            parts = [{**part, "origin": frozenset({CURATED})} for part in row.parts]
+            out.append(replace(row, cells=cells, parts=parts))
+        home = world.home_items
+        wikidata_only = texts.get(WIKIDATA_ONLY, WIKIDATA_ONLY)
+        for item in world.items.values():
+            if item.curated is not None:
+                continue
+            label = item.label(lang)
+            countries = [(c, world.country_label(c, lang)) for c in item.countries]
+            country_keys = frozenset(value_key(c) for c, _ in countries)
+            for c, name in countries:
+                names["country"].setdefault(value_key(c), name)
+            with_home = sorted(item.twins & home)
+            types = frozenset({WIKIDATA_TWIN}) if with_home else frozenset()
+            if with_home:
+                names["type"][WIKIDATA_TWIN] = texts.get(WIKIDATA_TWIN, WIKIDATA_TWIN)
+            starts = [s for s in (world.start(item.iri, h) for h in with_home) if s]
+            year = next((int(s[:4]) for s in sorted(starts) if re.match(r"\d{4}", s)), None)
+            type_text = texts.get(WIKIDATA_TWIN, WIKIDATA_TWIN)
+            cells = {"name": Cell((Value(label, item.iri, True),), text_key(label), (label,), label),
+                     "type": Cell((Value(type_text),), text_key(type_text), (type_text,), type_text) if with_home else Cell(),
+                     "country": Cell(tuple(Value(n, c, False) for c, n in countries),
+                                     text_key(countries[0][1]) if countries else (), tuple(n for _, n in countries),
+                                     countries[0][1] if countries else ""),
+                     "since": Cell((Value(min(starts)[:10]),), ((0, 0, min(starts)),), (min(starts)[:10],), min(starts))
+                     if starts else Cell(),
+                     "partnerships": Cell(), "wikidata_twins": _count_cell(len(item.twins))}
+            out.append(Row(item.iri, label, cells, [{"type": types, "country": country_keys,
+                                                     "origin": frozenset({WIKIDATA_ONLY}), "year": year}],
+                           WIKIDATA_ONLY, wikidata_only))
+        return out, names
 
     def _partnerships(self, lang: str) -> tuple[list[Row], dict[str, dict[str, str]]]:
         home = self._home()
@@ -661,11 +813,23 @@ def _row_matches(row: Row, selection: Selection) -> bool:
     return any(_part_matches(part, selection) for part in row.parts)
 
 
+def _count_cell(n: int | None) -> Cell:
+    """A number, sorted as a number (largest first when sorted descending)."""
+    if n is None:
+        return Cell()
+    return Cell((Value(str(n)),), ((0, n, ""),), (n,), str(n))
+
+
+def _name_key(row: Row) -> tuple:
+    name = row.cells.get("name")
+    return name.sort if name is not None and name.sort else text_key(row.label)
+
+
 def sort_rows(rows: Sequence[Row], column: str, descending: bool = False) -> list[Row]:
     """Rows by `column` (then by name), ascending or descending; rows without a value last either way."""
-    by_name = sorted(rows, key=lambda r: text_key(r.label))
-    filled = [r for r in by_name if r.cells.get(column, Cell()).sort]
-    empty = [r for r in by_name if not r.cells.get(column, Cell()).sort]
+    by_name = sorted(rows, key=_name_key)
+    filled = [r for r in by_name if r.cells.get(column, EMPTY_CELL).sort]
+    empty = [r for r in by_name if not r.cells.get(column, EMPTY_CELL).sort]
     return sorted(filled, key=lambda r: r.cells[column].sort, reverse=descending) + empty
 
 

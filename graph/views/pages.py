@@ -19,6 +19,7 @@ from babel.dates import get_month_names
 
 from graph.views.describe import Description
 from graph.views.entities import EntityCatalogue, LabelIndex, sparql_iri
+from graph.views.world import WorldViews
 from graph.store import EndpointUnavailable, KnowledgeStore, QueryBusy, QueryOutOfMemory, QueryTimeout
 from graph.vocabulary import (CV, DCAT, DCT, FOAF, GEO, GEONAMES, HKI, ORG, OWL, RDF, RDFS, SCHEMA, SD, SDG,
                               SKOS, VOID, WGS, WIKIDATA, XSD, inverse_name, term_name)
@@ -118,6 +119,8 @@ class ResourceView:
     # A partner city's partnerships with the home city, shown under its heading: (partnership, start in words,
     # how precise the start is: "day", "month", "year" or "" when the data has none).
     partnerships: list[tuple[Value, str, str]] = field(default_factory=list)
+    # The home city's page only: candidate partners from the world network (graph/views/world.py), or None.
+    candidates: object = None
 
 
 def format_literal(literal: ox.Literal, lang: str) -> str:
@@ -152,6 +155,7 @@ class PageViews:
         self.store = store
         self.base = store.settings.base
         self.catalogue = catalogue or EntityCatalogue(store)
+        self.world = WorldViews(store)  # the world network, read on the home city page's first visit
 
     def _select(self, sparql: str) -> list[dict]:
         return self.store.select(sparql, timeout=self.store.settings.page_query_timeout, trusted=True)
@@ -278,7 +282,8 @@ class PageViews:
             is_scheme=SKOS + "ConceptScheme" in {v.iri for v in types},
             is_action_concept=str(HKI.ActionConcept) in {v.iri for v in types},
             key_dates=key_dates, technical=technical, profile_key=profile_key,
-            partnerships=self._partnerships_of(iri, lang) if profile_key else [])
+            partnerships=self._partnerships_of(iri, lang) if profile_key else [],
+            candidates=self._candidates(iri, lang))
 
     def _schemes_of(self, by_predicate: dict[str, list]) -> dict[str, str]:
         """The concept scheme of each SKOS concept among the values (for facts that mix schemes)."""
@@ -357,6 +362,12 @@ class PageViews:
                 seen[other] = Neighbour(other, self.name(other, lang), self.group(other),
                                         self.name(t.predicate.value, lang), direction)
         return list(seen.values())
+
+    def _candidates(self, iri: str, lang: str):
+        """Candidate partners for the home city's page (the world network is read on its first visit only)."""
+        if iri not in self.home_places():
+            return None
+        return optional(lambda: self.world.candidates_section(iri, lang), None)
 
     def home_places(self) -> set[str]:
         """The city (or cities) of the city administration, which the partner-city list leaves out."""

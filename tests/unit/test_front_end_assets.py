@@ -22,7 +22,8 @@ from fastapi.testclient import TestClient
 from graph.assets import ASSETS, ASSETS_DIR, NODE_MODULES, copy_assets
 
 ROOT = Path(__file__).resolve().parents[2]
-PINS = {"axe-core": "4.14.1", "codemirror": "5.65.21", "leaflet": "1.9.4", "leaflet.markercluster": "1.5.3",
+PINS = {"axe-core": "4.14.1", "codemirror": "5.65.21", "graphology": "0.26.0", "leaflet": "1.9.4",
+        "leaflet.markercluster": "1.5.3", "sigma": "3.0.3",
         "topojson-client": "3.1.0", "vis-network": "10.1.5", "world-atlas": "2.0.2"}
 NOT_SERVED = {"axe-core"}  # read by the accessibility tests from node_modules, never copied into assets/
 PACKAGES = sorted({a.package for a in ASSETS})

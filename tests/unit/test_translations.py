@@ -30,7 +30,7 @@ LOCALES = ROOT / "api" / "web" / "locales"
 POT = LOCALES / "hki.pot"
 LANGUAGES = ("de", "en")
 # What each page script may use: the msgids its page embeds (api/routers/explore.py, sparql.py: messages(lang, …))
-SCRIPT_PREFIXES = {"explore.js": "explore.", "sparql.js": "sparql."}
+SCRIPT_PREFIXES = {"explore.js": "explore.", "explore-world.js": "explore.", "sparql.js": "sparql."}
 HOW_TO_UPDATE = "run the pybabel extract and update commands at [tool.babel] in pyproject.toml, then translate"
 
 
