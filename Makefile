@@ -14,18 +14,18 @@ PORT   ?= 8000
 
 install: $(STAMP) system-deps assets catalogues
 
-# Debian packages the tests drive, as command:package — chromium (browser tests) and Virtuoso
-# (tests/unit/test_virtuoso.py, make bench), and npm (with node), which fetches the front-end packages of
-# package.json. The missing ones are installed with one apt-get update (root, or sudo); when all are present
-# this does nothing.
-SYSTEM_DEPS := chromium:chromium virtuoso-t:virtuoso-opensource npm:npm
+# Debian packages the tests drive, as command:package — chromium (browser tests), Virtuoso
+# (tests/unit/test_virtuoso.py, make bench), haproxy and wrk (replicas behind a proxy: tests/http/test_replicas.py,
+# make bench), and npm (with node), which fetches the front-end packages of package.json. The missing ones are
+# installed with one apt-get update (root, or sudo); when all are present this does nothing.
+SYSTEM_DEPS := chromium:chromium virtuoso-t:virtuoso-opensource haproxy:haproxy wrk:wrk npm:npm
 # Shared libraries the Python packages load, as file:package — libseccomp (graph/store/sandbox.py: query workers
 # without network access).
 SYSTEM_LIBS := libseccomp.so.2:libseccomp2
 
 system-deps:
 	@missing=""; for dep in $(SYSTEM_DEPS); do \
-	  command -v "$${dep%%:*}" >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; done; \
+	  command -v "$${dep%%:*}" >/dev/null 2>&1 || test -x "/usr/sbin/$${dep%%:*}" || missing="$$missing $${dep#*:}"; done; \
 	for lib in $(SYSTEM_LIBS); do \
 	  ldconfig -p 2>/dev/null | grep -q "$${lib%%:*}" || missing="$$missing $${lib#*:}"; done; \
 	[ -z "$$missing" ] || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); echo "installing:$$missing"; \
@@ -66,13 +66,17 @@ run: build
 test: install
 	$(BIN)/python -m pytest
 
-# hki vs pyoxigraph vs rdflib-endpoint, one table (loopback only, bounded request counts)
+# hki vs Oxigraph's own server vs rdflib-endpoint vs a bare FastAPI route, one table (loopback only, bounded
+# request counts; wrk from Debian, oxigraph and rdflib-endpoint from the bench extra)
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/sparql_bench.py
+	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/analysis_bench.py
 	$(BIN)/python bench/scale_bench.py
 	$(BIN)/python bench/explorer_bench.py
+	$(BIN)/python bench/context_bench.py
+	$(BIN)/python bench/world_analysis_bench.py
+	$(BIN)/python bench/world_pages_bench.py
 
 # 50 clients for 60 s against kg serve on loopback (cheap, heavy and pathological queries, pages, API);
 # prints p50/p99 per class, statuses, memory, a health check after; exits 1 when a target is missed

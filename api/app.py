@@ -12,6 +12,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 from api.routers.about import AboutRouter
 from api.routers.analysis import AnalysisRouter
+from api.routers.context import ContextRouter
+from api.routers.context_items import ContextItemsRouter
 from api.web.api_docs import mount_api_docs
 from api.routers.entities import EntityRouter
 from api.web.error_docs import document_errors
@@ -46,14 +48,17 @@ def _downloads(dist_dir: Path) -> list[dict]:
     return rows
 
 
-def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None) -> FastAPI:
-    """The application for one loaded store. Opens (and on shutdown closes) the store if not given."""
+def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None,
+               owns_store: bool | None = None) -> FastAPI:
+    """The application for one loaded store. Opens the store if not given; closes it on shutdown if it opened
+    it (or `owns_store` says so)."""
     # The third-party front-end files are built, not committed (graph/assets.py): without them the pages
     # would load nothing, so refuse to start (AssetsMissing: "front-end assets missing: run make install").
     assets = require_assets()
     load_catalogues()  # the pages' words; compiles a missing or stale .mo first (api/web/i18n.py)
-    owned = kstore is None
-    store = kstore if kstore is not None else open_knowledge_store(settings)  # embedded, or settings.endpoint
+    owned = kstore is None if owns_store is None else owns_store
+    store = kstore if kstore is not None else open_knowledge_store(settings, serving=True)  # embedded, or endpoint
+    store.triple_counts()  # counted here, before the workers start (an embedded store's counts are kept)
     store.start_query_workers()
     dist_dir = dist_dir.resolve()
 
@@ -70,6 +75,7 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     mount_api_docs(app, "hki")  # Swagger UI from this server, not from a CDN (api/web/api_docs.py)
     app.state.store = store
     app.state.settings = settings
+    app.state.warming = False  # True while api/server.py warms the pages up once listening (/ready says so)
 
     # The errors of the store, the views and the analysis, answered alike for every router from one table
     # (api/web/errors.py: 504 time limit, 503 busy with Retry-After, 502 endpoint down, 400/403/406 query, …).
@@ -95,11 +101,14 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     analysis = AnalysisRouter(store, settings)
     app.include_router(analysis)
     app.include_router(ExploreRouter(store, settings, views=analysis.views))  # /explore shares the projections
+    app.include_router(ContextRouter(store, settings))  # /kontext: reconciliation with Wikidata (api/routers/context.py)
     # Last: the home page, dereferencing of /id/…, /scheme/…, /def, pages for people, VoID/DCAT.
     linked_data = LinkedDataRouter(store, settings, dist_dir)
     app.include_router(linked_data)
     # /list, /list/{key}, /sdgs, /downloads: lists with filters and spreadsheets, in the linked-data pages' frame
     app.include_router(ListsRouter(store, settings, shell=linked_data, dist_dir=dist_dir))
+    # /kontext/Q64: a page for a city only Wikidata's twin-city network names (api/routers/context_items.py)
+    app.include_router(ContextItemsRouter(settings, shell=linked_data, context=linked_data.context))
     # /profile, /profile/city/{key}: printable partner profiles, over the same label index as the pages
     app.include_router(ProfileRouter(store, settings, catalogue=linked_data.views.catalogue))
     document_errors(app)  # the error answers every operation can give, in /openapi.json (api/web/error_docs.py)
