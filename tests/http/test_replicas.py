@@ -106,12 +106,22 @@ def test_two_replicas_behind_haproxy_serve_more_than_one_and_survive_one_dying(r
                                  timeout=5).status_code == 200
             for server in (first, second):
                 server.wait_for_record(lambda r: r.get("path") == "/health" and r.get("client") == "203.0.113.7")
+            def answered() -> list[int]:
+                return [sum(1 for r in server.records() if r.get("path") == "/sparql") for server in (first, second)]
+
             alone = _wrk(f"http://127.0.0.1:{one}/sparql")
+            before = answered()
             both = _wrk(f"http://127.0.0.1:{two}/sparql")
             print(f"\nthrough haproxy, wrk -t2 -c16 -d3s, ASK: one replica {alone:,.0f} req/s, two {both:,.0f} req/s "
                   f"({both / alone:.2f}×)")
-            # On two cores shared with wrk and haproxy, "twice" is out of reach; a clear gain is not.
-            assert both >= 1.3 * alone, f"two replicas {both:,.0f} req/s vs one {alone:,.0f} req/s"
+            # Both replicas took a fair share of the load …
+            time.sleep(0.5)  # the last access-log lines
+            served = [after - earlier for after, earlier in zip(answered(), before)]
+            assert min(served) >= 0.3 * sum(served), f"requests per replica: {served}"
+            # … and two serve clearly more than one. Twice one's rate needs cores to spare: here wrk, haproxy and
+            # both replicas share the machine's cores (on 2 cores one replica already uses one, wrk and haproxy most
+            # of the other); `make bench` prints the scaling of web processes (bench/engine_bench.py).
+            assert both >= 1.1 * alone, f"two replicas {both:,.0f} req/s vs one {alone:,.0f} req/s"
 
             second.process.kill()  # a replica dies: the proxy's checks take it out, the endpoint keeps answering
             second.process.wait(10)
