@@ -124,19 +124,10 @@ def _iri(iri: str) -> str:
     return str(ox.NamedNode(iri))
 
 
-PREFIXES_TTL = f"""@prefix rdfs:   <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix owl:    <http://www.w3.org/2002/07/owl#> .
-@prefix xsd:    <http://www.w3.org/2001/XMLSchema#> .
-@prefix skos:   <http://www.w3.org/2004/02/skos/core#> .
-@prefix dct:    <http://purl.org/dc/terms/> .
-@prefix schema: <http://schema.org/> .
-@prefix wgs:    <http://www.w3.org/2003/01/geo/wgs84_pos#> .
-@prefix geo:    <http://www.opengis.net/ont/geosparql#> .
-@prefix org:    <http://www.w3.org/ns/org#> .
-@prefix cv:     <http://data.europa.eu/m8g/> .
-@prefix hki:    <{PREFIXES['hki']}> .
-@prefix vstat:  <https://w3id.org/hki/scheme/verification-status/> .
-"""
+# The prefixes of the data files it writes: the project's own table (ontology.PREFIXES), plus the verification statuses.
+PREFIXES_TTL = "".join(f"@prefix {name}: <{PREFIXES[name]}> .\n" for name in
+                       ("rdfs", "owl", "xsd", "skos", "dct", "schema", "wgs", "geo", "org", "cv", "hki")) + \
+    "@prefix vstat: <https://w3id.org/hki/scheme/verification-status/> .\n"
 ID_NOTE_DE = ("Die Wikidata-ID stammt aus dem Wikidata-Kontext (kg init) und ist nicht bestätigt.")
 ID_NOTE_EN = "The Wikidata ID comes from the Wikidata context (kg init) and is unconfirmed."
 

@@ -152,9 +152,7 @@ class EmbeddedBackend:
         else:
             self._tempdir = self._tempdir or tempfile.mkdtemp(prefix="hki-store-")
             folder, name = Path(self._tempdir), f"store-{next(_SNAPSHOT_NUMBERS)}{COPY_SUFFIX}"
-        for old in self._snapshots:
-            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
-        self._snapshots.clear()
+        self._drop_snapshots()
         copy = folder / name
         staging = copy.with_name(copy.name + ".part")
         if self._dumped is not None:  # the N-Quads `persist` made already: the same statements
@@ -226,9 +224,7 @@ class EmbeddedBackend:
     def _snapshot(self) -> Path:
         """A new read-only copy of the store for the workers (hard links, so it takes milliseconds)."""
         assert self.path is not None and self.store is not None
-        for old in self._snapshots:
-            shutil.rmtree(old, ignore_errors=True)
-        self._snapshots.clear()
+        self._drop_snapshots()
         # Named as graph.atomic names staging folders (with our pid), so leftovers of a killed server are removed.
         target = self.path.parent / f".{self.path.name}-{os.getpid()}-workers-{next(_SNAPSHOT_NUMBERS)}"
         shutil.rmtree(target, ignore_errors=True)
@@ -239,6 +235,12 @@ class EmbeddedBackend:
                 from None
         self._snapshots.append(target)
         return target
+
+    def _drop_snapshots(self) -> None:
+        """Remove the workers' earlier snapshot folders and store copies (they are replaced, or the store closes)."""
+        for old in self._snapshots:
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+        self._snapshots.clear()
 
     def quads(self, graph: str | None) -> Iterable[ox.Quad]:
         return self._open().quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
@@ -251,9 +253,7 @@ class EmbeddedBackend:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-        for old in self._snapshots:
-            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
-        self._snapshots.clear()
+        self._drop_snapshots()
         if self._tempdir:
             self.store = None
             shutil.rmtree(self._tempdir, ignore_errors=True)

@@ -9,12 +9,11 @@ world-atlas basemap with unbroken coasts, clustered markers whose names do not o
 """
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from support.staff_tasks import Task
 
 from test_explorer_in_chromium import Watch
 
@@ -25,24 +24,7 @@ ACTION_CONCEPT = ID + "action-concept/internationale-stadt"
 BEFORE_1970 = {ID + "city/bristol", ID + "city/perpignan", ID + "city/rouen", BLANTYRE}
 SCREEN = {"width": 1366, "height": 768}
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-MEASURED: dict[str, dict] = {}
-
-
-class Task:
-    """Counts what a person does (clicks, typed texts, key presses) and the time it takes."""
-
-    def __init__(self, name: str):
-        self.name, self.steps, self.started = name, [], time.monotonic()
-
-    def step(self, what: str) -> None:
-        self.steps.append(what)
-
-    def done(self, artifacts: Path) -> float:
-        seconds = round(time.monotonic() - self.started, 1)
-        MEASURED[self.name] = {"steps": len(self.steps), "seconds": seconds, "what": self.steps}
-        (artifacts / "explore-tasks.json").write_text(json.dumps(MEASURED, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"\n{self.name}: {len(self.steps)} steps, {seconds} s: {'; '.join(self.steps)}")
-        return seconds
+TASK_LOG = "explore-tasks"  # test-artifacts/explore-tasks.json
 
 
 @pytest.fixture
@@ -88,7 +70,7 @@ def visible_cities(w: Watch) -> set[str]:
 # ------------------------------------------------------------------ the tasks of issue 12
 
 def test_how_is_blantyre_connected_to_eurocities(staff, artifacts):
-    task = Task("Wie ist Blantyre mit EUROCITIES verbunden?")
+    task = Task("Wie ist Blantyre mit EUROCITIES verbunden?", TASK_LOG)
     page = staff.page
     from_home_to_the_explorer(staff, task)
     above_the_fold(staff, "#ex-connect")
@@ -116,7 +98,7 @@ def test_how_is_blantyre_connected_to_eurocities(staff, artifacts):
 
 
 def test_partnerships_founded_before_1970_on_the_map_and_in_the_network(staff, artifacts):
-    task = Task("Partnerschaften vor 1970 auf der Karte")
+    task = Task("Partnerschaften vor 1970 auf der Karte", TASK_LOG)
     page = staff.page
     from_home_to_the_explorer(staff, task)
     page.get_by_role("tab", name="Karte").click()
@@ -147,7 +129,7 @@ def test_partnerships_founded_before_1970_on_the_map_and_in_the_network(staff, a
 
 
 def test_share_a_link_to_hiroshimas_neighbourhood(staff, browser, server, artifacts):
-    task = Task("Link zum Umfeld von Hiroshima teilen")
+    task = Task("Link zum Umfeld von Hiroshima teilen", TASK_LOG)
     page = staff.page
     from_home_to_the_explorer(staff, task)
     above_the_fold(staff, "#ex-copy")
@@ -181,7 +163,7 @@ def test_share_a_link_to_hiroshimas_neighbourhood(staff, browser, server, artifa
 
 
 def test_keyboard_only_search_hiroshima_show_its_neighbourhood_read_its_details(staff, artifacts):
-    task = Task("Nur Tastatur: Hiroshima suchen, Umfeld zeigen, Angaben lesen")
+    task = Task("Nur Tastatur: Hiroshima suchen, Umfeld zeigen, Angaben lesen", TASK_LOG)
     page = staff.page
     page.goto(staff.server + "/?lang=de")
     task.step("Startseite öffnen")

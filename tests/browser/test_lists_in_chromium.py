@@ -15,13 +15,12 @@ checked with axe-core (WCAG 2.1 AA) and for reflow at 320 CSS px.
 from __future__ import annotations
 
 import io
-import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.staff_tasks import Task
 from openpyxl import load_workbook
 
 from test_pages_in_chromium import Watch
@@ -29,24 +28,7 @@ from test_pages_in_chromium import Watch
 SCREEN = {"width": 1366, "height": 768}
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 TWIN_CITIES = {"Bristol", "Perpignan", "Rouen", "Blantyre", "Poznań", "Hiroshima", "Leipzig"}
-MEASURED: dict[str, dict] = {}
-
-
-class Task:
-    """Counts what a person does (clicks, key presses) and the time it takes."""
-
-    def __init__(self, name: str):
-        self.name, self.steps, self.started = name, [], time.monotonic()
-
-    def step(self, what: str) -> None:
-        self.steps.append(what)
-
-    def done(self, artifacts: Path) -> float:
-        seconds = round(time.monotonic() - self.started, 1)
-        MEASURED[self.name] = {"steps": len(self.steps), "seconds": seconds, "what": self.steps}
-        (artifacts / "lists-tasks.json").write_text(json.dumps(MEASURED, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"\n{self.name}: {len(self.steps)} steps, {seconds} s: {'; '.join(self.steps)}")
-        return seconds
+TASK_LOG = "lists-tasks"  # test-artifacts/lists-tasks.json
 
 
 @pytest.fixture
@@ -70,7 +52,7 @@ def column(page, heading: str) -> list[str]:
 
 
 def test_list_the_partner_cities_in_france(staff, server, artifacts):
-    task = Task("Partnerstädte in Frankreich auflisten")
+    task = Task("Partnerstädte in Frankreich auflisten", TASK_LOG)
     page = staff.page
     page.goto(server + "/?lang=de")
     task.step("Startseite öffnen")
@@ -98,7 +80,7 @@ def test_list_the_partner_cities_in_france(staff, server, artifacts):
 
 
 def test_the_france_task_by_keyboard_alone_with_visible_focus(staff, server, artifacts):
-    task = Task("Partnerstädte in Frankreich, nur mit der Tastatur")
+    task = Task("Partnerstädte in Frankreich, nur mit der Tastatur", TASK_LOG)
     page = staff.page
     page.goto(server + "/?lang=de")
     task.step("Startseite öffnen")
@@ -132,7 +114,7 @@ def test_the_france_task_by_keyboard_alone_with_visible_focus(staff, server, art
 
 
 def test_which_measures_serve_sdg_13_and_who_is_responsible(staff, server, artifacts):
-    task = Task("Maßnahmen zu SDG 13 und wer verantwortlich ist")
+    task = Task("Maßnahmen zu SDG 13 und wer verantwortlich ist", TASK_LOG)
     page = staff.page
     page.goto(server + "/?lang=de")
     task.step("Startseite öffnen")
@@ -160,7 +142,7 @@ def test_which_measures_serve_sdg_13_and_who_is_responsible(staff, server, artif
 
 
 def test_download_the_partnerships_as_a_spreadsheet(staff, server, artifacts):
-    task = Task("Partnerschaften als Tabelle herunterladen")
+    task = Task("Partnerschaften als Tabelle herunterladen", TASK_LOG)
     page = staff.page
     page.goto(server + "/?lang=de")
     task.step("Startseite öffnen")
