@@ -63,8 +63,12 @@ build: install
 run: build
 	MALLOC_ARENA_MAX=2 $(BIN)/kg serve --host $(HOST) --port $(PORT) --store .store --dist dist
 
+# Two passes (pyproject.toml [tool.pytest.ini_options]): the tests spread over the cores, then the ones that measure
+# time alone. TEST_PROCESSES=1 runs the first pass in one process.
+TEST_PROCESSES ?= $(shell nproc 2>/dev/null || echo 2)
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 # hki vs Oxigraph's own server vs rdflib-endpoint vs a bare FastAPI route, one table (loopback only, bounded
 # request counts; wrk from Debian, oxigraph and rdflib-endpoint from the bench extra)

@@ -1,8 +1,13 @@
 """The FastAPI application: a thin shell that opens the store and mounts the routers."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
+import os
+import threading
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
@@ -23,7 +28,7 @@ from api.web.i18n import load_catalogues
 from api.routers.explore import ExploreRouter
 from api.routers.lists import ListsRouter
 from api.routers.resources import LinkedDataRouter
-from api.routers.operations import ObservabilityMiddleware, Operations
+from api.routers.operations import ObservabilityMiddleware, Operations, warm_up
 from api.routers.profiles import ProfileRouter
 from api.routers.sparql import SparqlRouter
 from api.web.templates import STATIC_DIR
@@ -33,6 +38,8 @@ from graph.config import Settings
 from graph.build import open_knowledge_store
 from graph.store import KnowledgeStore
 from graph.store.formats import file_media_type
+
+log = logging.getLogger("hki.api")
 
 
 def _downloads(dist_dir: Path) -> list[dict]:
@@ -132,3 +139,143 @@ def app_from_environment() -> FastAPI:
 
 
 _ = hashlib  # kept for ETag helpers added by the SPARQL router
+
+
+class LiveSite:
+    """The served application, switched to the new data after a publication without downtime.
+
+    An ASGI application that hands every request to the current site (a `create_app` application over one loaded
+    store). `reload()` loads the data folder as it is now into a new store in memory, starts its query workers,
+    warms its pages up, and then switches: requests that arrive after the switch go to the new site, requests in
+    flight finish on the old one, whose store is closed when the last of them has ended.
+
+    With editing on, a watcher thread also notices a data folder replaced by another process (a publication by
+    `kg release`, or by another web process): it compares the folder's identity (inode, change time) every
+    `WATCH_SECONDS` and reloads when the inputs' fingerprint differs from the served store's.
+    """
+
+    WATCH_SECONDS = 0.5
+
+    def __init__(self, settings: Settings, dist_dir: Path, first: FastAPI, factory):
+        self.settings = settings
+        self.dist_dir = dist_dir
+        self._factory = factory  # settings → FastAPI over a new store
+        self._lock = threading.Lock()  # one reload at a time
+        self._counting = threading.Lock()  # the requests in flight per site
+        self._inflight: dict[int, int] = {}
+        self._retired: list[FastAPI] = []
+        self._closed = False
+        self.current = first
+        self.reloads = 0
+        self._install(first)
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        if settings.editing:
+            self._watcher = threading.Thread(target=self._watch, name="hki-data-watch", daemon=True)
+            self._watcher.start()
+
+    @property
+    def state(self):
+        """The current site's state (uvicorn's start-up and the warm-up read it)."""
+        return self.current.state
+
+    def _install(self, app: FastAPI) -> None:
+        app.state.reload = self.reload
+        app.state.live_site = self
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        with self._counting:  # taken and counted in one step: a switch never closes a site a request just took
+            app = self.current
+            self._inflight[id(app)] = self._inflight.get(id(app), 0) + 1
+        try:
+            await app(scope, receive, send)
+        finally:
+            with self._counting:
+                self._inflight[id(app)] -= 1
+            if app is not self.current:
+                self._close_retired()
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def reload(self, force: bool = False) -> bool:
+        """Serve the data folder as it is now (blocks until the new site answers). False when it is unchanged."""
+        from graph.load.inputs import fingerprint_inputs
+
+        with self._lock:
+            if self._closed:
+                return False
+            if not force and fingerprint_inputs(self.settings) == self.current.state.store.fingerprint:
+                return False
+            app = self._factory(replace(self.settings, store=None))  # in memory: the old store's folder stays its own
+            self._install(app)
+            app.state.store.wait_until_started()
+            asyncio.run(warm_up(app, RELOAD_WARM_UP_PATHS))
+            with self._counting:
+                self._retired.append(self.current)
+                self.current = app
+            self.reloads += 1
+            log.info("serving the new data (%s statements)", sum(app.state.store.triple_counts().values()))
+        self._close_retired()
+        return True
+
+    def _close_retired(self) -> None:
+        with self._counting:
+            idle = [app for app in self._retired if self._inflight.get(id(app), 0) == 0]
+            for app in idle:
+                self._retired.remove(app)
+                self._inflight.pop(id(app), None)
+        stores = [app.state.store for app in idle if getattr(app.state, "owns_store", True)]
+        if stores:  # stopping query workers takes a moment: never in the way of the request that switched
+            threading.Thread(target=lambda: [store.close() for store in stores], name="hki-retire", daemon=True).start()
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self.settings.data_dir)
+        except OSError:
+            return None
+        return info.st_ino, info.st_ctime_ns
+
+    def _watch(self) -> None:
+        seen = self._identity()
+        while not self._stop.wait(self.WATCH_SECONDS):
+            now = self._identity()
+            if now is None or now == seen:
+                continue
+            seen = now
+            try:
+                self.reload()
+            except Exception:  # noqa: BLE001 - a data folder that cannot be loaded now keeps the old data served
+                log.exception("the changed data folder %s could not be loaded; still serving the previous data",
+                              self.settings.data_dir)
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            self._closed = True
+            for app in [self.current, *self._retired]:
+                if getattr(app.state, "owns_store", True):
+                    app.state.store.close()
+            self._retired.clear()
+
+
+# What a reload warms before the switch: the pages the approver and the public look at first.
+RELOAD_WARM_UP_PATHS = ("/", "/list", "/api/search?q=a")
+
+
+def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None,
+                     owns_store: bool | None = None) -> LiveSite:
+    """`create_app`, switched to the new data after each publication (`LiveSite`)."""
+    first = create_app(settings, dist_dir, kstore=kstore, owns_store=owns_store)
+    first.state.owns_store = kstore is None if owns_store is None else owns_store
+    return LiveSite(settings, dist_dir.resolve(), first, lambda fresh: create_app(fresh, dist_dir))

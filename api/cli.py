@@ -29,7 +29,7 @@ def serve(
     read_only: Annotated[bool, typer.Option("--read-only", help="Serve the store at --store as it is, filled before by kg build --store DIR from the same data: replicas may share it.")] = False,
 ) -> None:
     """Serve the knowledge graph over HTTP (landing page, downloads, SPARQL)."""
-    from api.app import create_app
+    from api.app import create_live_site
     from api.server import serve_application, serve_processes
     from graph.build import open_knowledge_store
 
@@ -53,7 +53,8 @@ def serve(
             finally:
                 kstore.close()
             return
-        application = create_app(settings, dist_dir=dist,
+        # switched to the new data after each publication of the editing workspace, without downtime (api/app.py)
+        application = create_live_site(settings, dist_dir=dist,
                                  kstore=open_knowledge_store(settings, read_only=True) if read_only else None,
                                  owns_store=True)
     except EndpointUnavailable as exc:

@@ -77,7 +77,7 @@ def _web_process(settings: Settings, snapshot: str | None, fingerprint: str, dis
                  host: str, port: int) -> None:  # runs in a spawned web process
     import pyoxigraph as ox
 
-    from api.app import create_app
+    from api.app import create_live_site
     from graph.build import open_knowledge_store
     from graph.store.embedded import EmbeddedBackend
 
@@ -89,7 +89,8 @@ def _web_process(settings: Settings, snapshot: str | None, fingerprint: str, dis
         backend = EmbeddedBackend(ox.Store.read_only(snapshot), Path(snapshot), snapshot=True)
         kstore = KnowledgeStore(settings, backend, fingerprint, reused=True)
     try:
-        application = create_app(settings, dist_dir=Path(dist), kstore=kstore)
+        # each web process switches to new data on its own when a publication replaces the data folder (api/app.py)
+        application = create_live_site(settings, dist_dir=Path(dist), kstore=kstore, owns_store=False)
         config = _config(application, settings, host, port)
         _WarmingServer(config, application).run(sockets=[listening])
     finally:

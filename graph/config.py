@@ -83,7 +83,28 @@ class Settings:
     licence: str = "http://creativecommons.org/licenses/by/4.0/"
     modified: str = "2026-11-26"  # date of the shipped data's last curation; a city sets its own
     issued: str = ""  # date the dataset was first published (dct:issued); empty: the same as `modified`
+    # The editing workspace (issue 16: accounts, forms, review, history, releases). Off unless editing = true.
+    editing: bool = False
+    # Where the workspace keeps its state: the state database (SQLite by default), the session key, the history of
+    # published changes (a git repository), the publication journal. None: ./.hki-state in the working directory.
+    state_dir: Path | None = None
+    # A SQLAlchemy database URL instead of the SQLite file in state_dir, e.g. postgresql+psycopg://hki@db/hki.
+    state_url: str = ""
+    session_idle_minutes: int = 30  # a signed-in session ends after this long without a request
+    # "each": an approved change is published at once (a release per change); "release": approved changes wait for
+    # `kg release` or a reviewer's "publish release" button, and are published together as one numbered release.
+    publish_mode: str = "each"
+    # Single sign-on with the city's OpenID Connect provider (api/web/oidc.py); empty issuer: off. The secret is best
+    # given by the environment (HKI_OIDC_CLIENT_SECRET), not in hki.toml.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_default_role: str = "viewer"  # the role of a person who signs in through the provider the first time
     config_file: Path | None = field(default=None, compare=False)
+
+    def state_folder(self) -> Path:
+        """The workspace's state folder: `state_dir`, else ./.hki-state."""
+        return self.state_dir if self.state_dir is not None else (Path.cwd() / ".hki-state").resolve()
 
     def data_files(self) -> list[Path]:
         """The Turtle files of the data folder (sorted, so loading order is stable) plus extra files."""
@@ -117,6 +138,15 @@ _TYPES = {f.name: f.type for f in fields(Settings)}
 def _coerce(name: str, raw: object, where: str, relative_to: Path) -> object:
     kind = _TYPES[name]
     try:
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"{raw!r}: valid values are true and false")
         if kind in ("float",):
             return float(raw)  # type: ignore[arg-type]
         if kind in ("int",):

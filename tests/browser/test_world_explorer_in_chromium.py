@@ -44,6 +44,7 @@ def world_server(tmp_path_factory, settings):
     store.close()
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_the_world_layer_draws_ten_thousand_places_and_switches_off_again(browser, world_server, artifacts):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="de-DE")
     page = context.new_page()

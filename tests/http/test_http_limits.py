@@ -133,6 +133,7 @@ def test_an_endless_header_or_url_is_refused_and_closed_as_soon_as_it_passes_the
     assert limit <= sent <= limit + 64 * 1024  # read as it came, refused at the limit
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_while_endless_headers_stream_in_other_clients_are_answered_at_once_and_memory_stays_flat(server):
     stop, answers = threading.Event(), []
 
@@ -181,6 +182,7 @@ def _time_to_answer(server: Server, sent: bytes) -> tuple[bytes, float]:
         return read_to_end(sock), time.monotonic() - started
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_a_half_sent_header_is_answered_408_and_closed_after_the_header_timeout(server):
     answer, seconds = _time_to_answer(server, b"GET /health HTTP/1.1\r\nHost: x\r\n")
     assert parse(answer)[0] == 408 and b"did not arrive within 1.5 s" in answer
@@ -192,6 +194,7 @@ def test_a_connection_that_never_sends_a_byte_is_closed_after_the_header_timeout
     assert answer == b"" and HEADER_TIMEOUT - 0.2 < seconds < HEADER_TIMEOUT + 3
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_a_half_sent_body_is_answered_408_and_closed_after_the_body_timeout(server):
     answer, seconds = _time_to_answer(server, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
                                               b"application/sparql-query\r\nContent-Length: 100\r\n\r\nASK")

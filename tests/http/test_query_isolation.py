@@ -127,6 +127,7 @@ def test_a_query_nested_thousands_deep_is_refused_with_its_depth_and_crashes_not
     assert server.alive() and server.metrics().get("hki_worker_restarts_total{}", 0) == restarts
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_in_endpoint_mode_the_server_never_evaluates_a_query_itself(embedded, endpoint_mode):
     """An ASK over a 300³ product runs (and is stopped) at the endpoint, not in a local syntax check."""
     values = "VALUES ?a { " + " ".join(str(i) for i in range(300)) + " }"

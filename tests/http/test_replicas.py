@@ -17,6 +17,8 @@ import pytest
 
 from support.live_server import KG, free_port, kg_serve
 
+pytestmark = pytest.mark.serial  # measures throughput on both cores: run alone (make test), not beside other tests
+
 ASK = "ASK {}"
 JSON = {"Accept": "application/sparql-results+json"}
 

@@ -576,6 +576,7 @@ def test_a_result_over_the_row_cap_is_cut_and_says_so(settings, store):
         assert "x-hki-truncated" not in small.headers and len(solutions(small)) == 5
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_a_runaway_query_is_stopped_at_the_time_limit_with_504(http, endpoint):
     started = time.monotonic()
     response = http.get(endpoint, params={"query": RUNAWAY})
@@ -593,6 +594,7 @@ def _wait_for_all_workers(store: KnowledgeStore, workers: int = 2) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_a_slow_query_does_not_delay_a_concurrent_fast_one(http, endpoint, store):
     _wait_for_all_workers(store)
     slow: dict = {}

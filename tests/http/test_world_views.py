@@ -233,6 +233,7 @@ def whole_world(tmp_path_factory, settings: Settings, make_client):
     store.close()
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_the_cities_list_of_the_whole_world_sends_one_page_fast_and_the_spreadsheet_every_row(whole_world):
     first = whole_world.get("/list/cities?context=show")  # reads and names the 10,055 items once
     assert first.status_code == 200

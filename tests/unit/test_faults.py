@@ -464,6 +464,7 @@ def test_an_endpoint_that_is_down_gives_502_and_an_unavailable_page_then_service
     assert remote_client.get("/id/city/bristol", headers=PAGE).status_code == 200
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_a_slow_endpoint_gives_504_with_a_message_and_an_unavailable_page(remote_client, fake_endpoint):
     fake_endpoint.mode = "slow"
     try:

@@ -178,6 +178,7 @@ def zip_bomb(path: Path, megabytes: int) -> Path:
     return path
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_a_small_workbook_that_unpacks_to_100_mib_is_refused_fast_in_little_memory_with_the_part_named(
         city, data_dir, tmp_path):
     bomb = zip_bomb(tmp_path / "partnerships.xlsx", 100)

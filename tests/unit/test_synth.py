@@ -79,6 +79,7 @@ def test_partner_counts_are_heavy_tailed_like_real_twinning_networks(tmp_path):
     assert sum(1 for d in degrees if d <= 2) >= 0.35 * len(degrees)  # … and many cities have one or two
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_a_million_statements_are_written_in_well_under_a_minute(tmp_path):
     path = tmp_path / "million.nt"
     started = time.perf_counter()
