@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.web.i18n import N_, page_language, remember_language, translate
-from api.web.site import CONTEXT_PATH, page_href
+from api.web.site import CONTEXT_ITEM_PATH, CONTEXT_PATH, page_href
 from api.web.templates import templates
 from graph.config import Settings
 from graph.context.report import (
@@ -103,7 +103,10 @@ class ContextRouter(APIRouter):
         return qid
 
     def _link(self, entry, lang: str) -> dict:
-        return {"label": entry.label(lang), "href": page_href(entry.curated, self.settings.base, set()) if entry.curated else None,
+        # the city's own page when the city describes it, else the page of what Wikidata says (/kontext/Q…)
+        href = (page_href(entry.curated, self.settings.base, set()) if entry.curated
+                else f"{CONTEXT_ITEM_PATH}/{entry.qid}" if entry.qid else None)
+        return {"label": entry.label(lang), "href": href,
                 "wikidata": f"https://www.wikidata.org/wiki/{entry.qid}" if entry.qid else None}
 
     def page(self, request: Request) -> HTMLResponse:
@@ -120,6 +123,7 @@ class ContextRouter(APIRouter):
             "partner_rows": [r for r, f in zip(rows, report.findings) if f.scope == "partners"],
             "matched": [{**self._link(e, lang), "count": n, "qid": e.qid} for e, n in report.matched],
             "context_graph": self.store.graph("context"),
+            "third_party_context": True,  # the footer names Wikidata's licence beside the city's
         }
         response = templates.TemplateResponse(request, "context_report.html", values)
         return remember_language(request, response)

@@ -44,7 +44,7 @@ class ContextItemsRouter(APIRouter):
         curated_href = self.shell.href(facts.curated) if facts.curated else None
         context = self.shell._context(request, lang, **page_values(facts, lang), place_map=place_map,
                                       curated_href=curated_href,
-                                      context_graph=self.context.graph)
+                                      context_graph=self.context.graph, third_party_context=True)
         return self.shell._page(request, "context_item.html", context)
 
 

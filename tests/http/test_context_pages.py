@@ -54,6 +54,12 @@ def test_the_page_asks_about_what_only_wikidata_names_in_german_and_english(make
     # IRIs only in the technical details
     outside = page.text.split('<details class="tech"')[0].split('<main id="content"')[1]
     assert "w3id.org" not in outside and "graph/context" not in outside
+    # a city only Wikidata names links to the page of what Wikidata says about it, on this server
+    row = page.text[page.text.index(">Kansas City<") - 200:page.text.index(">Kansas City<")]
+    assert 'href="/kontext/Q' in row, row
+    # the footer names both licences: the city's data and Wikidata's CC0
+    footer = page.text[page.text.index('<footer class="site-footer">'):]
+    assert "CC0 1.0" in footer and "publicdomain/zero/1.0" in footer
     questions = [f["question"] for f in data.json()["findings"]]
     assert "Wikidata names Kansas City as a twin city of Hannover; the city's own data does not have it. Check?" in questions
 
