@@ -7,8 +7,8 @@
   microphone, location, …) and `Cross-Origin-Opener-Policy`. A route may set a stricter or
   page-specific CSP itself (e.g. with hashes of a generated page's inline styles); it is kept.
 - Limits, answered before any router sees the request: a body over `MAX_BODY_BYTES` (1 MiB, the
-  SPARQL endpoint's documented limit) → 413 on every route, whether announced by Content-Length or
-  streamed; a URL over `MAX_URL_BYTES` → 414; a path with `.`/`..` segments (also percent-encoded),
+  SPARQL endpoint's documented limit) → 413 on every route (POST to the workspace's spreadsheet upload:
+  `UPLOAD_BODY_BYTES`, 8 MiB), whether announced by Content-Length or streamed; a URL over `MAX_URL_BYTES` → 414; a path with `.`/`..` segments (also percent-encoded),
   a NUL byte or a backslash → 400. Nothing is ever resolved against the file system except by
   StaticFiles, which stays inside its folder. A body that pauses longer than `body_timeout` between
   two parts → 408. `HEAD` is answered on every `GET` route: the route runs as `GET`, the body is dropped.
@@ -35,6 +35,10 @@ from api.web.i18n import LANGUAGES, N_, translate
 from api.web.negotiation import choose
 
 MAX_BODY_BYTES = 1 << 20
+# The one route that takes larger bodies: the workspace's spreadsheet upload (an .xlsx of a city's tables; the
+# workbook's own limits, graph/load/spreadsheets/files.py, apply after this one).
+UPLOAD_BODY_BYTES = 8 << 20
+UPLOAD_PATHS = frozenset({"/arbeitsbereich/tabellen"})
 MAX_URL_BYTES = 32 * 1024  # below uvicorn's own limit (about 64 KiB), which answers a bare 400
 # Apache's and nginx's defaults are 8 KiB a field and 100 fields; browsers send 1–2 KiB, big cookies included.
 MAX_HEADER_BYTES = 32 * 1024  # all header fields of a request together (its URL has MAX_URL_BYTES of its own)
@@ -159,15 +163,17 @@ def hardened(app, *, max_body: int = MAX_BODY_BYTES, max_url: int = MAX_URL_BYTE
             await send(start)
             return await send(body)
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.strip().isdigit() or int(declared) > max_body):
+        limit = max(max_body, UPLOAD_BODY_BYTES) if scope.get("path") in UPLOAD_PATHS and scope["method"] == "POST" \
+            else max_body
+        if declared is not None and (not declared.strip().isdigit() or int(declared) > limit):
             too_large = declared.strip().isdigit()
             start, body = _plain(413 if too_large else 400,
-                                 f"the request body is larger than {max_body} bytes (the limit of every route)"
+                                 f"the request body is larger than {limit} bytes (the limit of this route)"
                                  if too_large else f"Content-Length {declared!r} is not a number")
             await send(start)
             return await send(body)
         if declared is not None or _header(scope, b"transfer-encoding") is not None:
-            # Read the body here (at most max_body + one chunk), so no route ever holds more than the limit.
+            # Read the body here (at most the limit + one chunk), so no route ever holds more than the limit.
             chunks, size, more = [], 0, True
             while more:
                 try:
@@ -182,9 +188,9 @@ def hardened(app, *, max_body: int = MAX_BODY_BYTES, max_url: int = MAX_URL_BYTE
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])
                 more = message.get("more_body", False)
-                if size > max_body:
-                    start, body = _plain(413, f"the request body is larger than {max_body} bytes (the limit of "
-                                              "every route)", [(b"connection", b"close")])
+                if size > limit:
+                    start, body = _plain(413, f"the request body is larger than {limit} bytes (the limit of "
+                                              "this route)", [(b"connection", b"close")])
                     await send(start)
                     return await send(body)
             replay = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]

@@ -41,6 +41,8 @@ class ImportReport:
     written: list[Path] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
+    # what each table's file would hold (file name → statements), once every row is valid; also on a dry run
+    mapped: dict[str, list[ox.Triple]] = field(default_factory=dict)
 
 
 def import_tables(settings: Settings, files: Sequence[Path], *, table_name: str | None = None,
@@ -99,10 +101,12 @@ def import_tables(settings: Settings, files: Sequence[Path], *, table_name: str 
         if table.name in tables:
             report.errors.append(RowError(str(path), None, None, "", f"the table {table.name} is given twice"))
             continue
-        mapped = rows_to_triples(table, rows, settings.base, source=path.name, concepts=concepts)
+        # a workbook's errors name the sheet too: "tables.xlsx, sheet partnerships, row 4"
+        where = path.name if path.suffix.lower() == ".csv" else f"{path.name}, sheet {table.name}"
+        mapped = rows_to_triples(table, rows, settings.base, source=where, concepts=concepts)
         report.rows += len(mapped.rows_by_subject and {v for v in mapped.rows_by_subject.values()})
         report.errors.extend(mapped.errors)
-        tables[table.name] = (table, mapped.triples, mapped.rows_by_subject, path.name)
+        tables[table.name] = (table, mapped.triples, mapped.rows_by_subject, where)
     # references to entries nobody describes
     new_subjects = {t.subject.value for _, triples, _, _ in tables.values() for t in triples}
     for table, triples, rows_by_subject, source in tables.values():
@@ -132,6 +136,8 @@ def import_tables(settings: Settings, files: Sequence[Path], *, table_name: str 
         value = _plain(violation.value) if violation.value else ""
         report.errors.append(RowError(source, row, column, value, violation.message))
     report.errors.sort(key=lambda e: (e.source, e.row or 0))
+    if not report.errors:
+        report.mapped = {table.file_name: triples for table, triples, _, _ in tables.values()}
     if report.errors or dry_run:
         return report
     try:
