@@ -7,6 +7,7 @@ from `site_frame`. The menu's entries are in `_site_header.html`; their words in
 """
 from __future__ import annotations
 
+import logging
 import urllib.parse
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +16,7 @@ from babel.dates import format_date
 
 from fastapi import Request
 
+from api.web import sessions
 from api.web.i18n import N_, other_language, translate
 from api.web.templates import templates
 from graph import __version__
@@ -41,7 +43,25 @@ def site(request: Request, lang: str) -> dict:
     return {"other_lang": other_language(lang), "switch_url": switch_url(request, lang), "path": request.url.path,
             "title": settings.title_de if lang == "de" else settings.title_en,
             "licence": settings.licence, "licence_name": licence_name(settings.licence), "version": __version__,
-            "accessibility_url": ACCESSIBILITY_PATH, "easy_read_url": EASY_READ_PATH}
+            "accessibility_url": ACCESSIBILITY_PATH, "easy_read_url": EASY_READ_PATH, **account_menu(request)}
+
+
+def account_menu(request: Request) -> dict:
+    """With the setting `editing`: the menu's sign-in link, or the signed-in person with the workspace link and the
+    sign-out form (api/web/sessions.py). A state database that cannot be read shows the sign-in link: public pages
+    never fail because of it."""
+    if not getattr(request.app.state.settings, "editing", False):
+        return {"editing": False}
+    try:
+        person = sessions.current_user(request)
+    except sessions.StateUnavailable:
+        logging.getLogger("hki.api").exception("the state database cannot be read; the page shows nobody signed in")
+        person = None
+    here = request.url.path + ("?" + request.url.query if request.url.query else "")
+    return {"editing": True, "person": person, "workspace_url": sessions.WORKSPACE_PATH,
+            "accounts_url": sessions.ACCOUNTS_PATH if person is not None and person.may("admin") else None,
+            "login_url": sessions.login_url(here) if not request.url.path.startswith(sessions.LOGIN_PATH)
+            else sessions.LOGIN_PATH, "logout_url": sessions.LOGOUT_PATH}
 
 
 templates.env.globals["site"] = site

@@ -15,12 +15,21 @@
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from graph.workspace.state import Base, utcnow
+
+
+class Base(DeclarativeBase):
+    """The tables of the state database."""
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, without microseconds (what the history and the audit log record)."""
+    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+
 
 ROLES = ("viewer", "editor", "reviewer", "admin")  # each role may do what the ones before it may
 STATUSES = ("draft", "submitted", "approved", "rejected", "published", "withdrawn")
@@ -103,6 +112,8 @@ class ChangeSet(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     release: Mapped[int | None] = mapped_column(ForeignKey("releases.number"), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # why the last attempt to publish it failed (shapes, a rebuild, a conflict): shown to the reviewer; "" once published
+    publication_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class Release(Base):

@@ -1,8 +1,8 @@
 """The workspace's state database: one SQLAlchemy engine per database URL, the tables' shared base, sessions.
 
 SQLite in the state folder by default (`<state_dir>/hki.sqlite3`, WAL journal, a 5-second wait when another process
-writes), or any SQLAlchemy URL in the setting `state_url` (PostgreSQL for a city's database server). Each concern
-defines its own tables on `Base` (accounts.py, audit.py, changes.py, releases.py); `open_state` creates the missing ones.
+writes), or any SQLAlchemy URL in the setting `state_url` (PostgreSQL for a city's database server). The tables are
+in models.py; `open_state` creates the missing ones.
 
 A database that cannot be written — locked by another program for too long, a full disk, a read-only folder — is
 reported as `StateUnavailable`, naming the database and what to do; the transaction is rolled back, so nothing is
@@ -15,18 +15,14 @@ import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from graph.config import Settings
-
-
-class Base(DeclarativeBase):
-    """The tables of the state database."""
+from graph.workspace.models import Base, utcnow  # noqa: F401 - utcnow: used by the other workspace modules
 
 
 class StateUnavailable(RuntimeError):
@@ -34,11 +30,6 @@ class StateUnavailable(RuntimeError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
-
-
-def utcnow() -> datetime:
-    """Now, in UTC, without microseconds (what the history and the audit log record)."""
-    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
 
 
 class State:
@@ -111,7 +102,6 @@ def open_state(settings: Settings) -> State:
             raise StateUnavailable(f"cannot make the state folder {folder} ({exc.strerror or exc}); set state_dir "
                                    "(HKI_STATE_DIR) to a folder hki may write") from None
         state = State(url, folder)
-        from graph.workspace import models  # noqa: F401 - every table is defined before they are made
         try:
             Base.metadata.create_all(state.engine)
         except SQLAlchemyError as exc:
@@ -155,3 +145,6 @@ def _explain(url: str, exc: Exception) -> str:
         return (f"the state database {where} is read-only: {text}; nothing was saved — the state folder must be "
                 "writable by hki")
     return f"the state database {where} cannot be used: {text}; nothing was saved"
+
+
+__all__ = ["Base", "State", "StateUnavailable", "close_all", "open_state", "utcnow"]
