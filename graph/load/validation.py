@@ -81,6 +81,7 @@ def _shipped_shapes() -> Graph:
 _TRANSLATED: LRUCache = LRUCache(maxsize=512)
 _TRANSLATED_LOCK = threading.Lock()
 _SWAP = threading.Lock()
+_VALIDATING = threading.Lock()
 
 
 def _translated(text: str, base, init_ns):
@@ -120,6 +121,13 @@ def validate_graph(data: Graph, *, shapes: Graph | None = None, lang: str = "en"
     """
     if not isinstance(data, Graph):
         raise TypeError(f"data must be an rdflib.Graph, not {type(data).__name__} (this module reads no files)")
+    # One validation at a time in a process: rdflib's SPARQL grammar (pyparsing) is not safe to use from two
+    # threads at once, and the workspace checks forms, uploads and publications side by side.
+    with _VALIDATING:
+        return _validate(data, shapes, lang)
+
+
+def _validate(data: Graph, shapes: Graph | None, lang: str) -> list[Violation]:
     if shapes is None:
         shapes = _shipped_shapes()
     else:
