@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.web.i18n import N_, page_language, translate
 from graph.config import Settings
-from graph.publish.dumps import read_distributions
+from graph.publish.dumps import read_distributions, read_releases
 from graph.store import KnowledgeStore
 from graph.views.lists import (CONTEXT_PARAM, CONTEXT_SHOWN, CURATED, LISTS, WIKIDATA_ONLY, WIKIDATA_TWIN,
                                FilterError, ListTable, ListViews, YEAR_PARAMS)
@@ -314,7 +314,23 @@ class ListsRouter(APIRouter):
                   "size": format_decimal(d.byte_size / 1000, format="#,##0.#", locale=lang) + " kB",
                   "text": translate(lang, DUMP_TEXTS[d.file_name]) if d.file_name in DUMP_TEXTS else d.title}
                  for d in read_distributions(self.dist_dir)]
-        return self.shell._page(request, "downloads.html", self.shell._context(request, lang, files=files, tables=tables))
+        # the numbered releases of the editing workspace (graph/workspace/releases.py), newest first, each with its dumps
+        releases = [{"number": r.number, "date": _release_date(r.date, lang), "iso": r.date,
+                     "notes": r.notes.get(lang) or r.notes.get("de") or "",
+                     "files": [{"path": f, "name": f.rsplit("/", 1)[-1]} for f in r.files]}
+                    for r in read_releases(self.dist_dir)]
+        return self.shell._page(request, "downloads.html", self.shell._context(request, lang, files=files, tables=tables,
+                                                                               releases=releases))
+
+
+def _release_date(iso: str, lang: str) -> str:
+    """A release's day as people write it (1. Dezember 2026, December 1, 2026)."""
+    from babel.dates import format_date
+
+    try:
+        return format_date(dt.date.fromisoformat(iso), format="long", locale=lang)
+    except ValueError:
+        return iso
 
 
 class Links:

@@ -26,6 +26,26 @@ from graph.vocabulary import (DCAT, DCATDE, DCT, FOAF, GEO, GEONAMES, HKI, ORG, 
 
 
 @dataclass(frozen=True)
+class ReleaseInfo:
+    """A numbered release of the data (graph.workspace.releases): what the catalogue says about this version.
+
+    DCAT-AP.de: the version as dcat:version (3.0) / owl:versionInfo (2.0), its notes as adms:versionNotes, the date of
+    the first publication as dct:issued and this release's date as dct:modified."""
+
+    number: int
+    modified: str  # YYYY-MM-DD: the day this release was published
+    issued: str  # YYYY-MM-DD: the day the dataset was first published
+    notes: tuple[tuple[str, str], ...] = ()  # (language, text) of the release notes
+
+    @property
+    def version(self) -> str:
+        return str(self.number)
+
+
+ADMS = "http://www.w3.org/ns/adms#"
+
+
+@dataclass(frozen=True)
 class Distribution:
     """One dump file of a build."""
 
@@ -226,10 +246,14 @@ DEFAULT_PROFILE = PROFILES["2.0"]
 
 
 def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distribution] = (),
-                     profile: Profile = DEFAULT_PROFILE, settings: Settings | None = None) -> list[ox.Triple]:
+                     profile: Profile = DEFAULT_PROFILE, settings: Settings | None = None,
+                     release: ReleaseInfo | None = None) -> list[ox.Triple]:
     """VoID and DCAT-AP.de triples for the loaded dataset and its built dumps (sorted, no duplicates),
-    written for one DCAT-AP.de profile, with the publisher's settings (the store's, unless given)."""
+    written for one DCAT-AP.de profile, with the publisher's settings (the store's, unless given); with a `release`,
+    its number, notes and dates (graph.workspace.releases)."""
     settings = with_publisher(settings or kstore.settings, kstore)
+    if release is not None:
+        settings = replace(settings, modified=release.modified, issued=release.issued)
     base = settings.base
     counts = kstore.triple_counts()
     out = list(dataset_description(settings, counts, kstore.fingerprint))
@@ -243,7 +267,10 @@ def dataset_metadata(kstore: KnowledgeStore, distributions: Sequence[Distributio
     ds = _n(base + "dataset")
     # The release: software version and input fingerprint (dct:hasVersion links other datasets and is
     # deprecated in DCAT-AP.de for this use).
-    add(ds, (DCAT + "version") if v3 else (OWL + "versionInfo"), ox.Literal(f"{__version__}+{kstore.fingerprint[:12]}"))
+    version = release.version if release is not None else f"{__version__}+{kstore.fingerprint[:12]}"
+    add(ds, (DCAT + "version") if v3 else (OWL + "versionInfo"), ox.Literal(version))
+    for lang, text in (release.notes if release is not None else ()):
+        add(ds, ADMS + "versionNotes", ox.Literal(text, language=lang))
     add(ds, DCT + "conformsTo", _n(profile.iri))
     for dist in distributions:
         d = _n(f"{base}downloads/{dist.file_name}")
@@ -389,5 +416,5 @@ def _typed_date(value: str) -> ox.Literal:
     return ox.Literal(value, datatype=_n(XSD + kind))
 
 
-__all__ = ["DCAT_AP_DE_LICENCES", "DEFAULT_PROFILE", "PROFILES", "Distribution", "Profile", "dataset_description", "dataset_metadata", "dcat_ap_de_licence", "licence_name",
+__all__ = ["DCAT_AP_DE_LICENCES", "DEFAULT_PROFILE", "PROFILES", "Distribution", "Profile", "ReleaseInfo", "dataset_description", "dataset_metadata", "dcat_ap_de_licence", "licence_name",
            "with_publisher"]
