@@ -16,6 +16,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
 from api.routers.about import AboutRouter
+from api.routers.accounts import AccountsRouter
+from api.routers.history import HistoryRouter
+from api.routers.workspace import WorkspaceRouter
+from api.routers.workspace_tables import WorkspaceTablesRouter
+from api.web.sessions import install_access_pages
 from api.routers.analysis import AnalysisRouter
 from api.routers.context import ContextRouter
 from api.routers.context_items import ContextItemsRouter
@@ -109,6 +114,14 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app.include_router(analysis)
     app.include_router(ExploreRouter(store, settings, views=analysis.views))  # /explore shares the projections
     app.include_router(ContextRouter(store, settings))  # /kontext: reconciliation with Wikidata (api/routers/context.py)
+    # The editing workspace (only with editing = true): sign-in and accounts, the forms and the review, the
+    # spreadsheet upload. The public history of published changes is there either way (empty without editing).
+    if settings.editing:
+        install_access_pages(app)  # 401/403 as pages or JSON; a locked state database → 503 (api/web/sessions.py)
+        app.include_router(AccountsRouter(settings))  # /login, /logout, /arbeitsbereich/konten
+        app.include_router(WorkspaceTablesRouter(settings))  # /arbeitsbereich/tabellen
+        app.include_router(WorkspaceRouter(settings, dist_dir))  # /arbeitsbereich …
+    app.include_router(HistoryRouter(settings, dist_dir))  # /history
     # Last: the home page, dereferencing of /id/…, /scheme/…, /def, pages for people, VoID/DCAT.
     linked_data = LinkedDataRouter(store, settings, dist_dir)
     app.include_router(linked_data)
@@ -120,12 +133,12 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app.include_router(ProfileRouter(store, settings, catalogue=linked_data.views.catalogue))
     document_errors(app)  # the error answers every operation can give, in /openapi.json (api/web/error_docs.py)
 
-    @app.get("/downloads/{name}", include_in_schema=False)
+    @app.get("/downloads/{name:path}", include_in_schema=False)
     def download(name: str) -> FileResponse:
         files = {d["name"]: d for d in _downloads(dist_dir)}
-        if name not in files:  # only the files listed in SHA256SUMS: no path ever reaches the disk
+        if name not in files:  # only the files listed in SHA256SUMS (releases/<n>/… too): no other path reaches the disk
             raise HTTPException(404, f"no download named {name!r}; available: {', '.join(sorted(files)) or 'none'}")
-        return FileResponse(dist_dir / name, media_type=file_media_type(name), filename=name,
+        return FileResponse(dist_dir / name, media_type=file_media_type(name), filename=name.replace("/", "-"),
                             headers={"ETag": '"' + files[name]["sha256"] + '"'})
 
     return app
@@ -276,6 +289,20 @@ RELOAD_WARM_UP_PATHS = ("/", "/list", "/api/search?q=a")
 def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None,
                      owns_store: bool | None = None) -> LiveSite:
     """`create_app`, switched to the new data after each publication (`LiveSite`)."""
-    first = create_app(settings, dist_dir, kstore=kstore, owns_store=owns_store)
+    if settings.editing and kstore is None:
+        from graph.workspace.publication import check_published_data, recover
+        from graph.workspace.releases import published_settings
+        from graph.workspace.state import open_state
+
+        state = open_state(settings)
+        outcome = recover(settings, state, dist_dir.resolve())  # a publication a crash cut off: completed or undone
+        if outcome:
+            log.warning("an interrupted publication was %s before serving", outcome)
+        # checked whole once, so that publications check only the entries they change (graph/workspace/publication.py)
+        threading.Thread(target=check_published_data, args=(settings, state), name="hki-check-data", daemon=True).start()
+    served = published_settings(settings, dist_dir) if settings.editing else settings  # the release's dates
+    first = create_app(served, dist_dir, kstore=kstore, owns_store=owns_store)
     first.state.owns_store = kstore is None if owns_store is None else owns_store
-    return LiveSite(settings, dist_dir.resolve(), first, lambda fresh: create_app(fresh, dist_dir))
+    factory = (lambda fresh: create_app(published_settings(fresh, dist_dir), dist_dir)) if settings.editing \
+        else (lambda fresh: create_app(fresh, dist_dir))
+    return LiveSite(settings, dist_dir.resolve(), first, factory)

@@ -45,6 +45,10 @@ def serve(
     try:
         if settings.web_workers > 1:
             require_assets()  # before loading: each web process would refuse to start without them
+            if settings.editing:  # a publication a crash cut off is completed or undone before the data is loaded
+                from graph.workspace.publication import recover
+                from graph.workspace.state import open_state
+                recover(settings, open_state(settings), dist.resolve())
             kstore = open_knowledge_store(settings, read_only=read_only)
             try:
                 out.print(f"hki serving at http://{host}:{port}/", highlight=False)

@@ -610,6 +610,214 @@ def init(
     out.print(f"next: cd {result.folder} && kg validate && kg build && kg serve", highlight=False)
 
 
+# ---------------------------------------------------------------- kg users: the workspace's accounts (graph.workspace)
+users_app = typer.Typer(no_args_is_help=True, help="The accounts of the editing workspace (setting editing = true): "
+                                                   "roles viewer < editor < reviewer < admin.")
+app.add_typer(users_app, name="users")
+
+
+def _state_or_exit(config: Path | None):
+    from graph.workspace.state import StateUnavailable, open_state
+
+    settings = _settings(config)
+    try:
+        return settings, open_state(settings)
+    except StateUnavailable as exc:
+        err.print(f"[red]state database unavailable:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _read_password(prompt: str = "Password") -> str:
+    """The password from standard input: asked twice (not shown) on a terminal, else its first line."""
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        if first != getpass.getpass(f"{prompt} again: "):
+            err.print("the two passwords differ; nothing was changed")
+            raise typer.Exit(2)
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.rstrip("\r\n")
+
+
+def _account_command(action):
+    """Run an account change: an AccountError or an unavailable state database is one clear line (exit 2 or 1)."""
+    from graph.workspace.accounts import AccountError
+    from graph.workspace.state import StateUnavailable
+
+    try:
+        return action()
+    except AccountError as exc:
+        err.print(f"[red]refused:[/red] {exc}; nothing was changed", highlight=False)
+        raise typer.Exit(2) from None
+    except StateUnavailable as exc:
+        err.print(f"[red]state database unavailable:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _editing_hint(settings: Settings) -> None:
+    if not settings.editing:
+        out.print("editing is off: set editing = true in hki.toml (or HKI_EDITING=true) and restart kg serve, so that "
+                  "accounts can sign in at /login", highlight=False)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="The username (letters a-z, digits, . _ @ -; stored in lower case).")],
+    role: Annotated[str, typer.Option(help="viewer, editor, reviewer or admin.")],
+    display_name: Annotated[str, typer.Option("--name", help="The name pages show (default: the username).")] = "",
+    config: ConfigOption = None,
+) -> None:
+    """Add an account. The password is read from standard input (asked twice on a terminal); there is no default."""
+    from graph.workspace import accounts
+
+    settings, state = _state_or_exit(config)
+    password = _read_password()
+    account = _account_command(lambda: accounts.add_user(state, username, password, role, display_name, actor="kg"))
+    out.print(f"added {account.username} ({account.role}) to {state.url.split('@')[-1]}", highlight=False)
+    _editing_hint(settings)
+
+
+@users_app.command("list")
+def users_list(
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    config: ConfigOption = None,
+) -> None:
+    """The accounts: username, name, role, how they sign in, whether disabled."""
+    from graph.workspace import accounts
+
+    if fmt not in ("table", "json"):
+        err.print("valid: --format table or json")
+        raise typer.Exit(2)
+    _, state = _state_or_exit(config)
+    found = _account_command(lambda: accounts.list_users(state))
+    if fmt == "json":
+        sys.stdout.write(json.dumps([{"username": a.username, "display_name": a.display_name, "role": a.role,
+                                      "disabled": a.disabled, "password": a.has_password,
+                                      "single_sign_on": a.single_sign_on, "created": a.created_at.isoformat() + "Z"}
+                                     for a in found], ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(found)} account(s)", show_lines=False)
+    for column in ("username", "name", "role", "signs in with", "status", "created (UTC)"):
+        table.add_column(column, overflow="fold")
+    for a in found:
+        methods = ", ".join(m for m, on in (("password", a.has_password), ("single sign-on", a.single_sign_on)) if on)
+        table.add_row(a.username, a.display_name, a.role, methods, "disabled" if a.disabled else "active",
+                      a.created_at.strftime("%Y-%m-%d %H:%M"))
+    out.print(table, highlight=False)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: Annotated[str, typer.Argument(help="The account.")],
+    role: Annotated[str, typer.Argument(help="viewer, editor, reviewer or admin.")],
+    config: ConfigOption = None,
+) -> None:
+    """Give an account another role; its sessions end (it signs in again)."""
+    from graph.workspace import accounts
+
+    _, state = _state_or_exit(config)
+    account = _account_command(lambda: accounts.set_role(state, username, role, actor="kg"))
+    out.print(f"{account.username} is now {account.role}; its sessions ended", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(
+    username: Annotated[str, typer.Argument(help="The account.")],
+    config: ConfigOption = None,
+) -> None:
+    """Disable an account: it cannot sign in, and its sessions end."""
+    from graph.workspace import accounts
+
+    _, state = _state_or_exit(config)
+    account = _account_command(lambda: accounts.disable(state, username, actor="kg"))
+    out.print(f"{account.username} is disabled; its sessions ended", highlight=False)
+
+
+@users_app.command("enable")
+def users_enable(
+    username: Annotated[str, typer.Argument(help="The account.")],
+    config: ConfigOption = None,
+) -> None:
+    """Let a disabled account sign in again."""
+    from graph.workspace import accounts
+
+    _, state = _state_or_exit(config)
+    account = _account_command(lambda: accounts.enable(state, username, actor="kg"))
+    out.print(f"{account.username} may sign in again", highlight=False)
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="The account.")],
+    config: ConfigOption = None,
+) -> None:
+    """A new password for an account, read from standard input (asked twice on a terminal); its sessions end."""
+    from graph.workspace import accounts
+
+    _, state = _state_or_exit(config)
+    password = _read_password("New password")
+    account = _account_command(lambda: accounts.set_password(state, username, password, actor="kg"))
+    out.print(f"{account.username} has a new password; its sessions ended", highlight=False)
+
+
+# ---------------------------------------------------------------- kg release, kg history: publication (graph.workspace)
+
+@app.command("release")
+def release(
+    dist: Annotated[Path, typer.Option("--dist", help="The dist folder the server serves /downloads from.")] = Path("dist"),
+    lang: Annotated[str, typer.Option(help="Language of the messages and the notes shown: de or en.")] = "en",
+    config: ConfigOption = None,
+) -> None:
+    """Publish every approved change set of the workspace as one numbered release (publish_mode = "release")."""
+    from graph.workspace.publication import PublicationError
+    from graph.workspace.releases import pending, release_pending
+
+    settings, state = _state_or_exit(config)
+    waiting = pending(state)
+    if not waiting:
+        out.print("nothing to publish: no change set is approved", highlight=False)
+        return
+    try:
+        done = release_pending(settings, state, "kg", dist)
+    except PublicationError as exc:
+        err.print(f"[red]not published:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"release {done.release}: {len(done.change_sets)} change set(s) published "
+              f"({', '.join(f'#{c}' for c in done.change_sets)}) in {done.seconds:.2f} s; history {done.commit[:10]}",
+              highlight=False)
+    out.print(done.notes.get(lang, done.notes.get("en", "")), highlight=False, markup=False)
+
+
+@app.command("history")
+def history(
+    entry: Annotated[Optional[str], typer.Argument(help="Only the versions that changed this entry (its IRI).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many versions, newest first.")] = 20,
+    config: ConfigOption = None,
+) -> None:
+    """The published versions of the data (the history repository in the state folder), newest first."""
+    from rich.markup import escape
+
+    from graph.workspace.history import HistoryError, open_history
+
+    settings, _ = _state_or_exit(config)
+    try:
+        repository = open_history(settings)
+        versions = repository.entry_history(entry) if entry else repository.log()
+    except HistoryError as exc:
+        err.print(f"[red]history unavailable:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    table = Table(title=f"{len(versions)} version(s)" + (f" of {entry}" if entry else ""))
+    for column in ("commit", "published (UTC)", "change set", "release", "by", "reviewed by", "title"):
+        table.add_column(column, overflow="fold")
+    for v in versions[: max(1, limit)]:
+        cells = (v.short, v.committed.isoformat(sep=" "), str(v.change_set or ""), str(v.release or ""),
+                 v.author.name, v.reviewer.name if v.reviewer else "", v.title)
+        table.add_row(*(escape(cell) for cell in cells))  # names and titles are people's text, never markup
+    out.print(table, highlight=False)
+
+
 def main() -> None:
     """`kg` without `kg serve` (the console script is api.cli:main, which adds it: graph never imports api)."""
     app()

@@ -30,6 +30,7 @@ from api.web.negotiation import choose
 from api.web.maps import svg_map
 from api.web.site import CONTEXT_ITEM_PATH
 from graph import __version__
+from graph.workspace.releases import current_release
 from graph.publish.catalogue import DEFAULT_PROFILE, PROFILES, Profile, dataset_metadata, licence_name
 from graph.publish.dumps import read_distributions
 from graph.config import Settings
@@ -375,7 +376,10 @@ class LinkedDataRouter(APIRouter):
         key = (self.store.fingerprint, sums.stat().st_mtime_ns if sums.is_file() else None)
         cached = self._metadata_cache.get(profile.key)
         if cached is None or cached[0] != key:
-            cached = (key, sorted(dataset_metadata(self.store, read_distributions(self.dist_dir), profile, self.settings), key=str))
+            # the release the dist folder holds (published by the workspace): version, notes, issue and change dates
+            release = current_release(self.settings, self.dist_dir)
+            cached = (key, sorted(dataset_metadata(self.store, read_distributions(self.dist_dir), profile, self.settings,
+                                                   release=release), key=str))
             self._metadata_cache[profile.key] = cached
         return cached[1]
 

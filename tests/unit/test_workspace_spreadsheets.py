@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
