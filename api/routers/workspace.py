@@ -509,6 +509,10 @@ class WorkspaceRouter(APIRouter):
                 sources = [source]
         added, removed = forms.proposed_change(fields, iri, current, triples,
                                                new_type=None if existing else kind.new_type, sources=sources)
+        if kind.slug == "membership":  # the dates also in the membership's period (org:memberDuring)
+            added, removed = forms.membership_dates(data, iri, added, removed)
+        if not existing and kind.slug == "event":
+            added = [*added, *forms.event_link(data, iri)]  # on the action concept's timeline, like the others
         context = dict(data=data, kind=kind, fields=fields, values=values, subject=subject, revision=revision,
                        action=action, comment=comment, change_id=draft.id if draft is not None else None, focus=iri)
         violations = data.check(added, removed, lang) if added or removed else []

@@ -38,7 +38,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from graph.load.validation import Violation, compact_iri
-from graph.vocabulary import CV, DCT, ORG, RDF, RDFS, SCHEMA, SKOS, XSD
+from graph.vocabulary import CV, DCT, ORG, RDF, RDFS, SCHEMA, SKOS, TIME, XSD
 from graph.workspace.changes import CurrentData
 from graph.workspace.wording import property_name
 from ontology import HKI, SHAPES_FILE
@@ -695,3 +695,77 @@ __all__ = [
     "statements_from",
     "values_of",
 ]
+
+
+def event_link(data: CurrentData, event: str) -> list[ox.Triple]:
+    """The statement that puts a new event on the action concept's timeline (`<concept> hki:milestone <event>`), as
+    the shipped events are: when the data has exactly one action concept. A link added to the concept needs no
+    revision of it (adding commutes with other changes), so the change set's entries stay the event alone."""
+    concepts = {q.subject.value for q in data.store.quads_for_pattern(None, ox.NamedNode(RDF + "type"),
+                                                                      ox.NamedNode(str(HKI.ActionConcept)))}
+    if len(concepts) != 1:
+        return []
+    return [ox.Triple(ox.NamedNode(concepts.pop()), ox.NamedNode(str(HKI.milestone)), ox.NamedNode(event))]
+
+
+_IN_XSD = {"gYear": "inXSDgYear", "gYearMonth": "inXSDgYearMonth", "date": "inXSDDate"}
+
+
+def membership_dates(data: CurrentData, membership: str, added: Sequence[ox.Triple], removed: Sequence[ox.Triple],
+                     ) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """A membership's `schema:startDate` / `schema:endDate` changed in the form, carried into its period
+    (`org:memberDuring` → `time:Interval` with `time:hasBeginning` / `time:hasEnd` → `time:Instant`, docs/modelling.md),
+    so the shortcut dates and the period never disagree: a new date adds the instant (and the period), a changed
+    date changes it, a removed date removes it. Returns the change with these statements added."""
+    m = ox.NamedNode(membership)
+    period, parts = ox.NamedNode(membership + "/period"), {"start": SCHEMA + "startDate", "end": SCHEMA + "endDate"}
+    current = data.statements(membership)
+    removed_set = set(removed)
+    after = [t for t in current if t not in removed_set] + list(added)
+    extra_added: list[ox.Triple] = []
+    extra_removed: list[ox.Triple] = []
+
+    def t(s, p, o) -> ox.Triple:
+        return ox.Triple(s, ox.NamedNode(p), o)
+
+    name_de = next((x.object.value for x in after if x.subject == m and x.predicate.value == RDFS + "label"
+                    and isinstance(x.object, ox.Literal) and x.object.language == "de"), membership)
+    name_en = next((x.object.value for x in after if x.subject == m and x.predicate.value == RDFS + "label"
+                    and isinstance(x.object, ox.Literal) and x.object.language == "en"), name_de)
+    for part, predicate in parts.items():
+        old = next((x.object for x in current if x.subject == m and x.predicate.value == predicate), None)
+        new = next((x.object for x in after if x.subject == m and x.predicate.value == predicate), None)
+        if old == new:
+            continue
+        instant = ox.NamedNode(f"{membership}/{part}")
+        link = TIME + ("hasBeginning" if part == "start" else "hasEnd")
+        instant_statements = [x for x in current if x.subject == instant]
+        if new is None:  # the date was taken out: its instant goes with it
+            extra_removed.extend(instant_statements)
+            extra_removed.extend(x for x in current if x.subject == period and x.predicate.value == link)
+            continue
+        kind = new.datatype.value.rsplit("#", 1)[-1] if isinstance(new, ox.Literal) else ""
+        if kind not in _IN_XSD:
+            continue  # not a date the period can hold; the shapes say so at the field
+        value = t(instant, TIME + _IN_XSD[kind], new)
+        if instant_statements:  # the instant is there: only its value changes
+            extra_removed.extend(x for x in instant_statements if x.predicate.value.startswith(TIME + "inXSD"))
+            extra_added.append(value)
+            continue
+        words = {"start": ("Beginn", "Start"), "end": ("Ende", "End")}[part]
+        extra_added += [t(instant, RDF + "type", ox.NamedNode(TIME + "Instant")),
+                        t(instant, RDFS + "label", ox.Literal(f"{words[0]}: {name_de}", language="de")),
+                        t(instant, RDFS + "label", ox.Literal(f"{words[1]}: {name_en}", language="en")),
+                        value, t(period, link, instant)]
+    has_period = any(x.subject == m and x.predicate.value == ORG + "memberDuring" for x in current)
+    if extra_added and not has_period:
+        extra_added += [t(m, ORG + "memberDuring", period), t(period, RDF + "type", ox.NamedNode(TIME + "Interval")),
+                        t(period, RDFS + "label", ox.Literal(f"Zeitraum: {name_de}", language="de")),
+                        t(period, RDFS + "label", ox.Literal(f"Period: {name_en}", language="en"))]
+    left = [x for x in after + extra_added if x not in set(extra_removed)]
+    if has_period and not any(x.subject == period and x.predicate.value in (TIME + "hasBeginning", TIME + "hasEnd")
+                              for x in left):  # neither date is left: the period goes too
+        extra_removed.extend(x for x in current if x.subject == period or
+                             (x.subject == m and x.predicate.value == ORG + "memberDuring"))
+    return ([*added, *(x for x in extra_added if x not in current)],
+            [*removed, *(x for x in dict.fromkeys(extra_removed) if x not in removed_set)])

@@ -136,3 +136,22 @@ def test_viewers_anonymous_clients_and_requests_without_the_token_may_not_upload
         answer = eva.post("/arbeitsbereich/tabellen", data={"comment": "x"}, files={"file": ("t.xlsx", workbook, XLSX)},
                           headers=PAGE)
         assert answer.status_code == 403
+
+
+def test_a_new_event_is_put_on_the_action_concepts_timeline(office):
+    """An event (a delegation visit) recorded in the form is linked from the action concept, as the shipped events
+    are, so that it shows on the timeline once published — without blocking other changes of the concept."""
+    app, settings, state = office
+    with signed_in(app, "eva") as eva:
+        page = eva.get("/arbeitsbereich/neu/event", headers=PAGE)
+        assert page.status_code == 200, page.text[:300]
+        form = page.text.split('class="entry-form"', 1)[1]
+        sent = eva.post("/arbeitsbereich/neu/event", headers=PAGE, data={
+            "csrf_token": _token(form), "revision": re.search(r'name="revision" value="([^"]*)"', page.text)[1],
+            "rdfs-label-de": "Delegationsbesuch aus Poznań", "rdfs-label-en": "Delegation visit from Poznań",
+            "schema-startDate": "2026-11", "dct-source": "https://www.hannover.de/", "comment": "Besuch", "do": "draft"})
+        assert sent.status_code == 303, sent.text[:2000]
+    change = changes.get(state, int(sent.headers["location"].split("/")[-1].split("?")[0]))
+    assert "<https://w3id.org/hki/id/action-concept/internationale-stadt> <https://w3id.org/hki/def#milestone> " \
+           f"<{next(iter(change.entries))}>" in change.added
+    assert list(change.entries) == [e for e in change.entries if "/milestone/" in e]
