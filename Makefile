@@ -81,6 +81,7 @@ bench: install
 	$(BIN)/python bench/context_bench.py
 	$(BIN)/python bench/world_analysis_bench.py
 	$(BIN)/python bench/world_pages_bench.py
+	$(BIN)/python bench/workspace_bench.py
 
 # 50 clients for 60 s against kg serve on loopback (cheap, heavy and pathological queries, pages, API);
 # prints p50/p99 per class, statuses, memory, a health check after; exits 1 when a target is missed

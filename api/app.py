@@ -233,7 +233,11 @@ class LiveSite:
             app = self._factory(replace(self.settings, store=None))  # in memory: the old store's folder stays its own
             self._install(app)
             app.state.store.wait_until_started()
-            asyncio.run(warm_up(app, RELOAD_WARM_UP_PATHS))
+            # in a thread of its own: the caller may be inside a running event loop (asyncio.run would refuse)
+            warming = threading.Thread(target=lambda: asyncio.run(warm_up(app, RELOAD_WARM_UP_PATHS)),
+                                       name="hki-warm-up", daemon=True)
+            warming.start()
+            warming.join()
             with self._counting:
                 self._retired.append(self.current)
                 self.current = app

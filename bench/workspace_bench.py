@@ -40,7 +40,7 @@ def _token(html: str) -> str:
 
 
 def _sign_in(url: str, name: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, follow_redirects=False, timeout=120)
+    client = httpx.Client(base_url=url, follow_redirects=False, timeout=900)
     form = client.get("/login", headers=PAGE).text
     token = _token(form.split('action="/login"', 1)[1])
     answer = client.post("/login", data={"username": name, "password": PASSWORD[name], "csrf_token": token}, headers=PAGE)
@@ -72,8 +72,8 @@ def _round(url: str, eva: httpx.Client, rita: httpx.Client, n: int) -> tuple[flo
         visible = httpx.get(url + "/sparql", params={"query": ask}, headers={"Accept": "application/json"}).json()["boolean"]
         if visible and label in httpx.get(url + entry, headers=PAGE).text:
             return answered, time.perf_counter() - started
-        if time.perf_counter() - started > 300:
-            raise RuntimeError("the approved change was not visible after 300 s")
+        if time.perf_counter() - started > 900:
+            raise RuntimeError("the approved change was not visible after 900 s")
         time.sleep(0.02)
 
 

@@ -7,6 +7,7 @@ workers or needs other data opens a store of its own. Live servers: tests/suppor
 """
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,10 @@ from api.app import create_app
 from graph.config import PACKAGE_DATA_DIR, Settings
 from graph.build import open_store
 from graph.store import KnowledgeStore
+
+# The kg command prints through rich, which wraps at the terminal's width (80 columns without one): a test run spread
+# over processes has longer temporary paths (…/popen-gw1/…), which must not be cut by a line break in a message.
+os.environ["COLUMNS"] = "200"
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

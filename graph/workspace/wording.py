@@ -27,7 +27,7 @@ from babel.dates import format_date
 from rdflib.namespace import SH
 
 from graph.vocabulary import DCT, RDF, RDFS, SKOS, TERM_NAMES, XSD
-from ontology import DEFAULT_BASE, ONTOLOGY_FILE, SHAPES_FILE, VOCABULARY_FILE
+from ontology import DEFAULT_BASE, ONTOLOGY_FILE, SHAPES_FILE, VOCABULARY_FILE, PREFIXES
 
 SENTENCES = {
     "changed": {"de": "{property} geändert von {old} auf {new}", "en": "{property} changed from {old} to {new}"},
@@ -49,11 +49,8 @@ _NAME_SUFFIX = re.compile(r"\s*\([^()]*:[^()]*\)\s*$")
 _IRI = re.compile(r"<(https?://[^<>\s]+)>")
 _TYPED = re.compile(r'("[^"]*")\^\^[a-z]+:[A-Za-z]+')
 _COMPACT = re.compile(r"(?<![\w/])(hkis?|rdfs?|skos|dct|schema|org|owl|wgs|geo|cv|foaf|xsd|time|sh):([A-Za-z][\w-]*)")
-_PREFIXES = {"hki": "https://w3id.org/hki/def#", "hkis": "https://w3id.org/hki/scheme/", "rdf": RDF, "rdfs": RDFS,
-             "skos": SKOS, "dct": DCT, "schema": "http://schema.org/", "org": "http://www.w3.org/ns/org#",
-             "owl": "http://www.w3.org/2002/07/owl#", "wgs": "http://www.w3.org/2003/01/geo/wgs84_pos#",
-             "geo": "http://www.opengis.net/ont/geosparql#", "cv": "http://data.europa.eu/m8g/",
-             "foaf": "http://xmlns.com/foaf/0.1/", "xsd": XSD, "time": "http://www.w3.org/2006/time#"}
+_PREFIXES = {name: PREFIXES[name] for name in ("hki", "hkis", "rdf", "rdfs", "skos", "dct", "schema", "org", "owl",
+                                               "wgs", "geo", "cv", "foaf", "xsd", "time")}
 
 
 def property_name(name: str) -> str:

@@ -225,6 +225,7 @@ def test_a_long_query_moves_to_a_heavy_slot_at_the_lowest_cpu_priority(pool):
     assert pool.worker_stats().heavy == 1
 
 
+@pytest.mark.serial  # measures time: run alone (make test), not beside other tests
 def test_cheap_queries_stay_fast_while_every_heavy_slot_is_taken(pool):
     threads = [threading.Thread(target=_stopped, args=(pool, RUNAWAY + f" # {i}", 3.0, f"10.0.0.{i}"))
                for i in range(4)]
