@@ -257,6 +257,10 @@ def describe_change(added: str | Iterable[ox.Triple | ox.Quad], removed: str | I
     named = _labels(labels).with_statements(minus).with_statements(plus)
     subjects = sorted({t.subject.value for t in plus + minus if isinstance(t.subject, ox.NamedNode)},
                       key=lambda iri: (named.name(iri, lang) or "", iri))
+    # an entry's parts (<entry>/period, <entry>/start …) changed with it say again what the entry says (its dates):
+    # they are not told apart, only shown under "technical details"
+    parts = {s for s in subjects if any(s.startswith(other + "/") for other in subjects if other != s)}
+    subjects = [s for s in subjects if s not in parts]
     sentences: list[str] = []
     for subject in subjects:
         mine_plus = [t for t in plus if t.subject.value == subject]
