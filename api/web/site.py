@@ -20,6 +20,7 @@ from api.web import sessions
 from api.web.i18n import N_, other_language, translate
 from api.web.templates import templates
 from graph import __version__
+from graph.context.importer import CC0 as CONTEXT_LICENCE
 from graph.publish.catalogue import licence_name
 from graph.publish.ontology_docs import Frame as OntologyFrame, ontology_html
 
@@ -43,6 +44,8 @@ def site(request: Request, lang: str) -> dict:
     return {"other_lang": other_language(lang), "switch_url": switch_url(request, lang), "path": request.url.path,
             "title": settings.title_de if lang == "de" else settings.title_en,
             "licence": settings.licence, "licence_name": licence_name(settings.licence), "version": __version__,
+            # the Wikidata context's licence, as its import records it (graph/context/importer.py)
+            "context_licence": CONTEXT_LICENCE, "context_licence_name": licence_name(CONTEXT_LICENCE),
             "accessibility_url": ACCESSIBILITY_PATH, "easy_read_url": EASY_READ_PATH, **account_menu(request)}
 
 
