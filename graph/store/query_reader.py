@@ -5,9 +5,19 @@ CONSTRUCT, DESCRIBE, ASK — which decides the result formats), whether it is an
 whether it would reach out to the network (SERVICE, LOAD — refused), its dataset clauses (FROM /
 FROM NAMED) and, for an external endpoint, the prefixes it leaves undeclared and the IRIs it names.
 
-The parser is rdflib's implementation of the W3C SPARQL 1.1 grammar, including `\\u` escapes and
-escaped characters in prefixed names (`ex:a\\#` is a name, not a comment): a hand-written scanner
-was fooled by exactly that. Anything the parser cannot read is refused, never passed on.
+Two real parsers read the text, never a hand-written scanner (one was fooled by `ex:a\\#`, a name, not a
+comment):
+- first tree-sitter's SPARQL grammar (`tree-sitter-sparql`, compiled C: a query in tens of microseconds). Its
+  reading is taken only when the tree is complete (no error or missing node), is exactly one query (no
+  update) and the text does not contain the words SERVICE or LOAD anywhere (those are left to the second
+  parser, which refuses them and says where);
+- else rdflib's implementation of the W3C SPARQL 1.1 grammar (pyparsing: milliseconds), which decides
+  everything the first did not take and words every refusal. Anything it cannot read is refused, never
+  passed on.
+Both give the same reading for the same text: `tests/unit/test_query_reader_agreement.py` compares them on
+every query of the project and a corpus of the W3C test suite's syntax cases. Whatever the readers decide, the
+engine runs the query in a worker that cannot open a network connection (`graph.store.sandbox`) and
+Oxigraph's own parser reads it again before it runs (it refuses updates in a query).
 
 Parsing is bounded before it starts: a text nested deeper than `MAX_NESTING` brackets is refused
 with its depth (Oxigraph's own parser overflows its stack at a few thousand levels and takes the
@@ -18,6 +28,8 @@ crash or a slow parse cannot hurt the server: hki does it in its killable query 
 from __future__ import annotations
 
 import re
+import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -165,6 +177,15 @@ def read_query(sparql: str, base_iri: str | None = None) -> QueryReading:
         text = sparql_grammar.expandUnicodeEscapes(sparql)  # SPARQL 1.1 §19.2: before parsing
     except ValueError as exc:
         raise UnreadableQuery(f"syntax error: {exc}") from None
+    reading = tree_reading(text, base_iri or "")
+    if reading is not None:
+        return reading
+    return grammar_reading(text, base_iri or "")
+
+
+def grammar_reading(text: str, base_iri: str = "") -> QueryReading:
+    """The reading by rdflib's SPARQL grammar of a text whose escapes are expanded (`read_query` checks the
+    rest first); raises what `read_query` raises."""
     try:
         prologue, query = sparql_grammar.Query.parse_string(text, parse_all=True)
     except RecursionError:
@@ -172,10 +193,12 @@ def read_query(sparql: str, base_iri: str | None = None) -> QueryReading:
     except ParseBaseException as exc:
         _refuse_update(text)
         raise _syntax_error(exc, text) from None
+    except (TypeError, ValueError) as exc:  # rdflib's parse actions give up on a term (e.g. `-1.0` after an IRI)
+        raise UnreadableQuery(f"the query cannot be read here: {exc}") from None
     reaching_out = _network_operation(text, query)
     if reaching_out is not None:
         raise reaching_out
-    return _reading(prologue, query, base_iri or "")
+    return _reading(prologue, query, base_iri)
 
 
 def _refuse_update(text: str) -> None:
@@ -226,6 +249,135 @@ def _reading(prologue, query: CompValue, base: str) -> QueryReading:
     if isinstance(modifier, CompValue) and _field(modifier, "limit") is not None:
         limit = int(_field(modifier, "limit"))
     return QueryReading(QUERY_FORMS[query.name], tuple(defaults), tuple(named), tuple(sorted(undeclared)),
+                        frozenset(iris), repeatable, limit)
+
+
+TREE_QUERY_FORMS = {"select_query": "SELECT", "construct_query": "CONSTRUCT", "describe_query": "DESCRIBE",
+                    "ask_query": "ASK"}
+TREE_CHANGING_FUNCTIONS = frozenset({"RAND", "NOW", "UUID", "STRUUID", "BNODE"})  # keywords, as CHANGING_FUNCTIONS
+LEFT_TO_THE_GRAMMAR = ("service", "load")  # words whose every use rdflib's grammar judges (and places in its refusal)
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"  # the keyword `a`
+_LOCAL_ESCAPE = re.compile(r"\\(.)")  # PN_LOCAL_ESC (SPARQL 1.1 §19.8): `ex:a\\#` names `a#`
+_parsers = threading.local()  # a tree-sitter parser is not to be shared by threads
+
+
+def _tree_parser():
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        try:
+            import tree_sitter
+            import tree_sitter_sparql
+        except ImportError:  # pragma: no cover - a dependency; without it every text goes to the grammar
+            return None
+        with warnings.catch_warnings():  # the grammar package hands its language over in the older form
+            warnings.simplefilter("ignore", DeprecationWarning)
+            language = tree_sitter.Language(tree_sitter_sparql.language())
+        parser = _parsers.parser = tree_sitter.Parser(language)
+    return parser
+
+
+def _iri(node) -> str:
+    return node.text.decode("utf-8")[1:-1]  # <…>
+
+
+def _prefixed(node) -> tuple[str, str]:
+    prefix = local = ""
+    for part in node.named_children:
+        if part.type == "namespace":
+            prefix = part.text.decode("utf-8")[:-1]  # without its ':'
+        elif part.type == "pn_local":
+            local = _LOCAL_ESCAPE.sub(r"\1", part.text.decode("utf-8"))
+    return prefix, local
+
+
+def tree_reading(text: str, base: str = "") -> QueryReading | None:
+    """The reading by tree-sitter's SPARQL grammar, or None when it leaves the text to rdflib's grammar: the tree
+    is incomplete, is not exactly one query, or the text says SERVICE or LOAD anywhere (even in a string: those
+    are judged by the grammar that refuses them)."""
+    lowered = text.lower()
+    if any(word in lowered for word in LEFT_TO_THE_GRAMMAR):
+        return None
+    parser = _tree_parser()
+    if parser is None:
+        return None
+    try:
+        source = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. from an escape: the grammar refuses it and says where
+        return None
+    root = parser.parse(source).root_node
+    if root.has_error or root.type != "unit":
+        return None
+    prologue = query = None
+    for child in root.named_children:
+        if child.type == "prologue" and prologue is None and query is None:
+            prologue = child
+        elif child.type in TREE_QUERY_FORMS and query is None:
+            query = child
+        elif child.type == "comment" or (child.type == "values_clause" and query is not None):
+            continue
+        else:  # an update, two queries, a prologue after the query: the grammar says what it is
+            return None
+    if query is None:
+        return None
+    prefixes: dict[str, str] = {}
+    iris: set[str] = set()
+    for declaration in prologue.named_children if prologue is not None else ():
+        iri = next((n for n in declaration.named_children if n.type == "iri_reference"), None)
+        if iri is None:
+            continue
+        if declaration.type == "prefix_declaration":
+            namespace = next(n for n in declaration.named_children if n.type == "namespace")
+            prefixes[namespace.text.decode("utf-8")[:-1]] = urljoin(base, _iri(iri))
+        elif declaration.type == "base_declaration":
+            base = urljoin(base, _iri(iri))
+            iris.add(base)
+    undeclared: set[str] = set()
+    repeatable = True
+    defaults: list[str] = []
+    named: list[str] = []
+    limit = None
+    stack = list(query.children)
+    stack.extend(n for n in root.named_children if n.type == "values_clause")
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if kind == "iri_reference":
+            iris.add(urljoin(base, _iri(node)))
+        elif kind == "prefixed_name":
+            prefix, local = _prefixed(node)
+            if prefix in prefixes:
+                iris.add(prefixes[prefix] + local)
+            else:
+                undeclared.add(prefix)
+        elif kind == "a" and not node.is_named:
+            iris.add(RDF_TYPE)
+        elif kind == "comment":
+            continue
+        else:
+            if kind == "build_in_function" and node.child_count and node.children[0].type in TREE_CHANGING_FUNCTIONS:
+                repeatable = False
+            stack.extend(node.children)
+    iris.update(prefixes.values())
+    for part in query.named_children:
+        if part.type == "dataset_clause":
+            for clause in part.named_children:
+                source = clause.child_by_field_name("source_selector")
+                if source is None:
+                    continue
+                if source.type == "iri_reference":
+                    iri = urljoin(base, _iri(source))
+                else:
+                    prefix, local = _prefixed(source)
+                    iri = prefixes[prefix] + local if prefix in prefixes else ""
+                (named if clause.type == "named_graph_clause" else defaults).append(iri)
+        elif part.type == "solution_modifier":
+            for clauses in part.named_children:
+                if clauses.type == "limit_offset_clauses":
+                    for clause in clauses.named_children:
+                        if clause.type == "limit_clause":
+                            number = next((n for n in clause.named_children if n.type == "integer"), None)
+                            limit = int(number.text) if number is not None else None
+    return QueryReading(TREE_QUERY_FORMS[query.type], tuple(defaults), tuple(named), tuple(sorted(undeclared)),
                         frozenset(iris), repeatable, limit)
 
 
@@ -292,5 +444,6 @@ def warm_up() -> None:
     Once per process (a forked process inherits the warmed parser)."""
     global _warmed
     if not _warmed:
-        read_query.__wrapped__(_WARM_UP)
+        grammar_reading(_WARM_UP)
+        tree_reading(_WARM_UP)
         _warmed = True
