@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -112,7 +113,8 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app.include_router(EntityRouter(store, settings))
     analysis = AnalysisRouter(store, settings)
     app.include_router(analysis)
-    app.include_router(ExploreRouter(store, settings, views=analysis.views))  # /explore shares the projections
+    app.include_router(ExploreRouter(store, settings, views=analysis.views,  # /explore shares the projections
+                                     world_network=analysis.world))  # and the world network (candidates)
     app.include_router(ContextRouter(store, settings))  # /kontext: reconciliation with Wikidata (api/routers/context.py)
     # The editing workspace (only with editing = true): sign-in and accounts, the forms and the review, the
     # spreadsheet upload. The public history of published changes is there either way (empty without editing).
@@ -162,14 +164,16 @@ class LiveSite:
     warms its pages up, and then switches: requests that arrive after the switch go to the new site, requests in
     flight finish on the old one, whose store is closed when the last of them has ended.
 
-    With editing on, a watcher thread also notices a data folder replaced by another process (a publication by
-    `kg release`, or by another web process): it compares the folder's identity (inode, change time) every
-    `WATCH_SECONDS` and reloads when the inputs' fingerprint differs from the served store's.
+    With the setting `watch_data` (on by default) or editing on, a watcher thread also notices a data or context
+    folder changed by another process (`kg context import`, a publication by `kg release` or by another web
+    process, a file edited by hand): it compares the folders' identities (inode, change time) every
+    `WATCH_SECONDS` and reloads when the inputs' fingerprint differs from the served store's. A folder that
+    cannot be loaded keeps the previous data served (and says why in the log).
     """
 
-    WATCH_SECONDS = 0.5
+    WATCH_SECONDS = 0.25
 
-    def __init__(self, settings: Settings, dist_dir: Path, first: FastAPI, factory):
+    def __init__(self, settings: Settings, dist_dir: Path, first: FastAPI, factory, watch: bool | None = None):
         self.settings = settings
         self.dist_dir = dist_dir
         self._factory = factory  # settings → FastAPI over a new store
@@ -183,7 +187,8 @@ class LiveSite:
         self._install(first)
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
-        if settings.editing:
+        watch = settings.editing if watch is None else watch
+        if watch:
             self._watcher = threading.Thread(target=self._watch, name="hki-data-watch", daemon=True)
             self._watcher.start()
 
@@ -230,9 +235,12 @@ class LiveSite:
                 return False
             if not force and fingerprint_inputs(self.settings) == self.current.state.store.fingerprint:
                 return False
+            started = time.perf_counter()
             app = self._factory(replace(self.settings, store=None))  # in memory: the old store's folder stays its own
             self._install(app)
+            loaded = time.perf_counter()
             app.state.store.wait_until_started()
+            workers = time.perf_counter()
             # in a thread of its own: the caller may be inside a running event loop (asyncio.run would refuse)
             warming = threading.Thread(target=lambda: asyncio.run(warm_up(app, RELOAD_WARM_UP_PATHS)),
                                        name="hki-warm-up", daemon=True)
@@ -242,8 +250,14 @@ class LiveSite:
                 self._retired.append(self.current)
                 self.current = app
             self.reloads += 1
-            log.info("serving the new data (%s statements)", sum(app.state.store.triple_counts().values()))
+            log.info("serving the new data (%s statements) after %.2f s: loading %.2f s, query workers %.2f s, "
+                     "warm-up %.2f s", sum(app.state.store.triple_counts().values()), time.perf_counter() - started,
+                     loaded - started, workers - loaded, time.perf_counter() - workers)
         self._close_retired()
+        # The heavier pages are warmed on the new site right after the switch (a visitor who comes first shares the
+        # one computation: the indexes are built under locks), so that new data is not held back for them.
+        threading.Thread(target=lambda: asyncio.run(warm_up(app, AFTER_RELOAD_WARM_UP_PATHS)),
+                         name="hki-warm-up-after", daemon=True).start()
         return True
 
     def _close_retired(self) -> None:
@@ -256,12 +270,19 @@ class LiveSite:
         if stores:  # stopping query workers takes a moment: never in the way of the request that switched
             threading.Thread(target=lambda: [store.close() for store in stores], name="hki-retire", daemon=True).start()
 
-    def _identity(self) -> tuple[int, int] | None:
-        try:
-            info = os.stat(self.settings.data_dir)
-        except OSError:
-            return None
-        return info.st_ino, info.st_ctime_ns
+    def _identity(self) -> tuple | None:
+        """The data folder's and the context folder's (inode, change time); None while the data folder is missing."""
+        seen = []
+        for folder in (self.settings.data_dir, self.settings.context_folder()):
+            try:
+                info = os.stat(folder)
+            except OSError:
+                if folder == self.settings.data_dir:
+                    return None
+                seen.append(None)  # no context (yet): an import creates the folder
+                continue
+            seen.append((info.st_ino, info.st_ctime_ns, info.st_mtime_ns))
+        return tuple(seen)
 
     def _watch(self) -> None:
         seen = self._identity()
@@ -286,8 +307,11 @@ class LiveSite:
             self._retired.clear()
 
 
-# What a reload warms before the switch: the pages the approver and the public look at first.
-RELOAD_WARM_UP_PATHS = ("/", "/list", "/api/search?q=a")
+# What a reload warms before the switch: the start page (it answers, its templates are read) …
+RELOAD_WARM_UP_PATHS = ("/",)
+# … and right after it: the search index, the lists and the world network (the home city's page, the explorer and the
+# analysis API share it), which take seconds with Wikidata's world network loaded
+AFTER_RELOAD_WARM_UP_PATHS = ("/api/search?q=a", "/list", "/list/cities", "/api/analysis/world/candidates?top=1")
 
 
 def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None,
@@ -309,4 +333,6 @@ def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: 
     first.state.owns_store = kstore is None if owns_store is None else owns_store
     factory = (lambda fresh: create_app(published_settings(fresh, dist_dir), dist_dir)) if settings.editing \
         else (lambda fresh: create_app(fresh, dist_dir))
-    return LiveSite(settings, dist_dir.resolve(), first, factory)
+    # watched only where this process loads the folders itself (not a replica's store, not an external endpoint)
+    watch = kstore is None and not settings.endpoint and (settings.editing or settings.watch_data)
+    return LiveSite(settings, dist_dir.resolve(), first, factory, watch=watch)

@@ -4,6 +4,8 @@ Side by side, in one run (seconds, wall clock):
 1. `kg context import relations.tsv --names names.tsv` (a process of its own, as an admin runs it);
 2. opening the store with the context in this process (graph.build.open_store: parse, load, derive, describe);
 3. `kg serve` with the context: start to the first SPARQL answer from the context graph;
+3a. `kg serve` already running (without context), then `kg context import` into its context folder: from the import's
+    start to the running server's first answer from the context (the watcher reloads, api/app.py LiveSite);
 4. the reference: Oxigraph's bulk loader on the same N-Triples file (pyoxigraph.Store().bulk_load) and a first query.
 Goal (issue 17): import into a served store in at most 5 s.
 
@@ -100,6 +102,49 @@ def timed_serve(context: Path, folder: Path, query: str = ASK) -> float:
             process.kill()
 
 
+def timed_import_into_running_server(world: Path, context: Path, folder: Path, query: str = ASK) -> tuple[float, float]:
+    """`kg serve` running without context; then `kg context import` into its context folder: seconds of the import
+    alone, and from the import's start to the running server's first (true) answer from the context."""
+    port = free_port()
+    with open(folder / "serve-running.log", "w") as log:
+        process = subprocess.Popen([str(KG), "serve", "--port", str(port), "--dist", str(folder / "dist")],
+                                   stdout=log, stderr=subprocess.STDOUT, cwd=folder, env=environment(context))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.perf_counter() + 600
+        while True:  # ready: serving, warm (the server's own start is not what this row measures)
+            if process.poll() is not None:
+                sys.exit(f"kg serve ended ({process.returncode}): {(folder / 'serve-running.log').read_text()[-2000:]}")
+            try:
+                if httpx.get(url + "/ready", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.perf_counter() > deadline:
+                sys.exit("kg serve was not ready within 600 s")
+            time.sleep(0.1)
+        time.sleep(2)  # settled
+        started = time.perf_counter()
+        imported = timed_import(world, context)
+        while True:
+            try:
+                answer = httpx.post(url + "/sparql", data={"query": query}, timeout=5,
+                                    headers={"Accept": "application/sparql-results+json"})
+                if answer.status_code == 200 and answer.json().get("boolean") is True:
+                    return imported, time.perf_counter() - started
+            except httpx.HTTPError:
+                pass
+            if time.perf_counter() - started > 600:
+                sys.exit("the running server did not answer from the imported context within 600 s")
+            time.sleep(0.05)
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def timed_bulk_load(nt: Path) -> tuple[float, float]:
     started = time.perf_counter()
     store = ox.Store()
@@ -128,7 +173,11 @@ def main() -> None:
         rows.append(("kg serve without context: start → first answer", baseline, "today's baseline"))
         served = timed_serve(context, folder)
         rows.append(("kg serve: start → first answer from the context", served, ""))
-        rows.append(("import + kg serve to first answer", imported + served, f"goal ≤ {GOAL:g} s"))
+        rows.append(("import, then kg serve to first answer", imported + served, "a server started after the import"))
+        live_context = folder / "live-context"
+        live_import, live = timed_import_into_running_server(world, live_context, folder)
+        rows.append(("kg serve running; import → its first answer", live, f"goal ≤ {GOAL:g} s (import alone "
+                                                                           f"{live_import:.2f} s)"))
         loaded, answered = timed_bulk_load(nt)
         rows.append(("Oxigraph bulk_load of the same .nt", loaded, "reference"))
         rows.append(("Oxigraph bulk_load + first answer", answered, "reference"))
@@ -137,8 +186,8 @@ def main() -> None:
     print(f"{'step'.ljust(width)}  {'seconds':>8}  note")
     for label, seconds, note in rows:
         print(f"{label.ljust(width)}  {seconds:8.2f}  {note}")
-    total = imported + served
-    print(f"\n{'met' if total <= GOAL else 'MISSED'}: import into a served store {total:.1f} s (goal ≤ {GOAL:g} s)")
+    print(f"\n{'met' if live <= GOAL else 'MISSED'}: import into a served store {live:.1f} s (goal ≤ {GOAL:g} s); "
+          f"import and a fresh start {imported + served:.1f} s")
 
 
 if __name__ == "__main__":

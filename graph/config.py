@@ -85,6 +85,10 @@ class Settings:
     issued: str = ""  # date the dataset was first published (dct:issued); empty: the same as `modified`
     # The editing workspace (issue 16: accounts, forms, review, history, releases). Off unless editing = true.
     editing: bool = False
+    # kg serve notices a changed data or context folder (a `kg context import`, a publication, files edited by
+    # hand) and serves the new data without a restart (api/app.py LiveSite). Only where it loads the folder
+    # itself: not for --read-only replicas, an external endpoint or several web processes.
+    watch_data: bool = True
     # Where the workspace keeps its state: the state database (SQLite by default), the session key, the history of
     # published changes (a git repository), the publication journal. None: ./.hki-state in the working directory.
     state_dir: Path | None = None

@@ -199,10 +199,18 @@ def configure_access_log(stream=None) -> None:
     ACCESS_LOG.handlers[:] = [handler]
     ACCESS_LOG.setLevel(logging.INFO)
     ACCESS_LOG.propagate = False
+    events = logging.getLogger("hki.api")  # what the server does by itself (a reload of changed data), on stderr
+    if not events.handlers:
+        said = logging.StreamHandler(sys.stderr)
+        said.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        events.addHandler(said)
+        events.setLevel(logging.INFO)
+        events.propagate = False
 
 
 WARM_UP_PATHS = ("/", "/list", "/list/cities", "/sdgs", "/sparql", "/ontology?lang=de", "/ontology?lang=en",
-                 "/api/search?q=a", "/api/analysis/hubs?top=1", "/catalog")
+                 "/api/search?q=a", "/api/analysis/hubs?top=1", "/catalog",
+                 "/api/analysis/world/candidates?top=1")  # the world network (home city's page, explorer), if loaded
 
 
 async def warm_up(app, paths: Iterable[str] = WARM_UP_PATHS) -> dict[str, int]:

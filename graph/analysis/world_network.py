@@ -14,6 +14,8 @@ Nothing here writes to the store; the context's facts stay the context's.
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -88,8 +90,28 @@ def _put_label(data: dict, term) -> None:
     data.setdefault("label", term.value)
 
 
+# id(store) → (a weak reference to it, the data version read, the network); a closed store's entry goes with it
+_read: dict[int, tuple[weakref.ref, str, WorldNetwork]] = {}
+_reading = threading.Lock()
+
+
 def read_world_network(store: "KnowledgeStore") -> WorldNetwork:
-    """The merged network from the store's context graph and data graph (three queries)."""
+    """The merged network from the store's context graph and data graph (three queries), read once per store and
+    data version: the home city's page, the explorer, the analysis API and `kg analyze` share it (with the world
+    extract loaded, reading it takes seconds). Treat it as read-only."""
+    with _reading:
+        for key, (ref, _, _) in list(_read.items()):
+            if ref() is None:
+                del _read[key]
+        kept = _read.get(id(store))
+        if kept is not None and kept[0]() is store and kept[1] == store.fingerprint:
+            return kept[2]
+        network = _read_world_network(store)
+        _read[id(store)] = (weakref.ref(store), store.fingerprint, network)
+        return network
+
+
+def _read_world_network(store: "KnowledgeStore") -> WorldNetwork:
     base = store.settings.base
     context, data = _iri(graph_iri(base, "context")), _iri(graph_iri(base, "data"))
     links = store.select(f"""

@@ -193,8 +193,10 @@ def context_triples(imp: ContextImport, base: str = DEFAULT_BASE) -> Iterator[ox
 
 def ntriples(triples: Iterable[ox.Triple]) -> bytes:
     """N-Triples, one statement a line, lines sorted and unique (byte-identical for the same statements)."""
-    body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
-    lines = sorted(set(body.splitlines()))  # UTF-8 bytes sort as their code points do
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    lines = body.splitlines()
+    lines.sort()  # UTF-8 bytes sort as their code points do
+    lines = list(dict.fromkeys(lines))  # each statement once (sorted: equal lines stand together)
     return b"\n".join(lines) + b"\n" if lines else b""
 
 

@@ -82,3 +82,50 @@ def test_a_query_in_flight_finishes_on_the_old_data_during_a_switch(live):
     thread.join(60)
     assert answers and answers[0].status_code == 200, answers and answers[0].text
     assert _ask(url, ASK_NEW.replace("(neu)", "(neuer)"))
+
+
+HANNOVER_BRISTOL_PER_WIKIDATA = ("ASK { GRAPH <https://w3id.org/hki/graph/context> { <http://www.wikidata.org/entity/Q1715> "
+                                 "<http://www.wikidata.org/prop/direct/P190> <http://www.wikidata.org/entity/Q23154> } }")
+
+
+def test_a_context_import_reaches_the_running_server_without_editing_or_a_restart(tmp_path):
+    """`kg context import` while `kg serve` runs (editing off): the watcher notices the new context folder."""
+    from graph.context.importer import import_files
+
+    data = tmp_path / "data"
+    shutil.copytree(PACKAGE_DATA_DIR, data, ignore=shutil.ignore_patterns("context"))
+    relations, names = tmp_path / "relations.tsv", tmp_path / "names.tsv"
+    relations.write_text("Q1715\tQ23154\nQ23154\tQ1715\n", encoding="utf-8")
+    names.write_text("Q1715\tHannover\nQ23154\tBristol\n", encoding="utf-8")
+    settings = replace(Settings(), data_dir=data, query_workers=1)
+    assert settings.watch_data and not settings.editing
+    site = create_live_site(settings, dist_dir=tmp_path / "dist")
+    try:
+        with serve_app(site) as url:
+            assert not _ask(url, HANNOVER_BRISTOL_PER_WIKIDATA)
+            import_files([relations], names, settings.context_folder())
+            deadline = time.monotonic() + 20
+            while not _ask(url, HANNOVER_BRISTOL_PER_WIKIDATA):
+                assert time.monotonic() < deadline, "the imported context was not served within 20 s"
+                time.sleep(0.1)
+            assert site.reloads == 1
+    finally:
+        site.close()
+
+
+def test_a_site_over_a_store_it_did_not_load_does_not_watch_folders(tmp_path):
+    """A replica serving a store filled before (kg serve --read-only) keeps what it serves: no watcher."""
+    from graph.build import open_store
+
+    settings = replace(Settings(), query_workers=1)
+    store = open_store(settings)
+    site = create_live_site(settings, dist_dir=tmp_path / "dist", kstore=store, owns_store=True)
+    try:
+        assert site._watcher is None
+    finally:
+        site.close()
+    quiet = create_live_site(replace(settings, watch_data=False), dist_dir=tmp_path / "dist")
+    try:
+        assert quiet._watcher is None
+    finally:
+        quiet.close()
