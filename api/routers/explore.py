@@ -30,13 +30,14 @@ from api.web.errors import explain
 from api.web.maps import land_rings
 from graph import __version__
 from graph.analysis import Projections, projections
+from graph.analysis.world_network import WorldNetwork, read_world_network
 from graph.analysis.export import edge_table, exportable, node_table
 from graph.publish.catalogue import licence_name
 from graph.config import Settings
 from graph.views.describe import Describer
 from graph.views.entities import EntityCatalogue, EntityError, sparql_iri
 from graph.views.context import ContextLayer
-from graph.views.explorer import DIRECTIONS, Explorer, world_view
+from graph.views.explorer import DIRECTIONS, Explorer, world_map_places, world_view
 from graph.store import KnowledgeStore
 from graph.views.pages import PageViews, capitalised, month_name, optional
 from graph.views.tables import csv_bytes, xlsx_bytes
@@ -68,6 +69,8 @@ STATEMENT_SAYINGS = {
     "hki:annualGoal": N_("explore.say_annual_goal"), "dct:references": N_("explore.say_references"),
     "dct:spatial": N_("explore.say_spatial"), "dct:relation": N_("explore.say_relation"),
 }
+# Why a world candidate is one (candidate_reason): the home city page's sentences, with or without "laut Wikidata"
+REASONS = {True: N_("world.reason_wikidata"), False: N_("world.reason")}
 QUOTED_GROUPS = {"partnership", "membership", "goal", "measure", "concept", "milestone", "document", "other"}
 
 
@@ -109,17 +112,20 @@ class ExploreRouter(APIRouter):
 
     def __init__(self, store: KnowledgeStore, settings: Settings,
                  views: Callable[[], Projections] | None = None, catalogue: EntityCatalogue | None = None,
-                 context: ContextLayer | None = None):
+                 context: ContextLayer | None = None, world_network: Callable[[], WorldNetwork] | None = None):
         super().__init__(tags=["Explorer"])
         self.store = store
         self.settings = settings
         self._views = views or (lambda: projections(store))
+        # the merged twin-city network of graph.analysis (read once per store and data version, shared with the
+        # home city's page and the analysis API): the world layer's candidates are theirs and `kg analyze candidates`'
+        self._world_network = world_network or (lambda: read_world_network(store))
         self._explorer: Explorer | None = None
         self._lock = threading.Lock()
         self.pages = PageViews(store, catalogue or EntityCatalogue(store))
         self.describer = Describer(store)
         self.context = context or ContextLayer(store)
-        self._world: dict[tuple[str, str], bytes] = {}
+        self._world: dict[tuple[str, str, str], bytes] = {}
         self.add_api_route("/explore", self.page, methods=["GET", "HEAD"], response_class=HTMLResponse,
                            include_in_schema=False)
         api = [("/graph", self.graph, "The whole network (or its best-linked part), with positions and filters"),
@@ -132,8 +138,11 @@ class ExploreRouter(APIRouter):
                ("/start", self.start, "The first view: the home city, its partner cities by kind of partnership "
                                       "and the city networks its administration belongs to"),
                ("/world", self.world, "The world layer: Wikidata's twin-city network (the context graph), every "
-                                      "item with its name, twin count, curated entry and position, and the "
-                                      "twinnings as index pairs; empty without a context layer"),
+                                      "item with its name, twin count, curated entry and position, the "
+                                      "twinnings as index pairs, the home city's twin cities and the candidate "
+                                      "partners with the reason in `lang`; empty without a context layer"),
+               ("/world/map", self.world_map, "The context layer's places with coordinates that are no curated "
+                                              "entry, for the map: QID, name, latitude, longitude, twin count"),
                ("/connection", self.connection, "How two entries are connected: the most meaningful route "
                                                 "(partnerships, memberships, projects before administrative hubs), "
                                                 "told in plain sentences in `lang`")]
@@ -145,17 +154,33 @@ class ExploreRouter(APIRouter):
 
     def world(self, lang: Annotated[Literal["de", "en"] | None, Query(description="de or en: the names")] = None) -> Response:
         """The world layer, laid out once per data version and language and kept as JSON bytes."""
-        language = lang or self.settings.lang
-        key = (self.store.fingerprint, language)
+        return self._world_json("layer", lang or self.settings.lang, self._world_layer)
+
+    def world_map(self, lang: Annotated[Literal["de", "en"] | None, Query(description="de or en: the names")] = None) -> Response:
+        """The world layer's places for the map, once per data version and language."""
+        return self._world_json("map", lang or self.settings.lang, lambda language: world_map_places(
+            self.context.world(), language))
+
+    def _world_json(self, what: str, language: str, make: Callable[[str], dict]) -> Response:
+        key = (self.store.fingerprint, what, language)
         with self._lock:
             body = self._world.get(key)
         if body is None:
-            body = json.dumps(world_view(self.context.world(), language), ensure_ascii=False,
-                              separators=(",", ":")).encode("utf-8")
+            body = json.dumps(make(language), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             with self._lock:
                 self._world = {k: v for k, v in self._world.items() if k[0] == self.store.fingerprint}
                 self._world[key] = body
         return Response(body, media_type="application/json", headers={"Cache-Control": "public, max-age=300"})
+
+    def _world_layer(self, language: str) -> dict:
+        """The layer with the candidates' reasons worded from the catalogues (the home city page's words)."""
+        world = self.context.world()
+        network = self._world_network() if world else None
+        view = world_view(world, language, network=network)
+        home = network.label(network.home, language) if network is not None and network.home else ""
+        view["candidates"] = [{"node": c["node"], "rank": c["rank"], "count": c["count"],
+                               "reason": candidate_reason(c, home, language)} for c in view["candidates"]]
+        return view
 
     def explorer(self) -> Explorer:
         with self._lock:
@@ -350,6 +375,17 @@ def tell(clause: dict, lang: str) -> str:
     return sentence
 
 
+def candidate_reason(candidate: dict, home: str, lang: str) -> str:
+    """Why a candidate of the world layer (graph.views.explorer.world_candidates) is one, as the home city's page
+    says it: "Barcelona ist laut Wikidata Partnerstadt von Montreal (nur laut Wikidata Partnerstadt von
+    Hannover) und Perpignan." (msgids world.reason*, world.partner_only_wikidata, world.and)."""
+    names = [translate(lang, "world.partner_only_wikidata", partner=p["label"], home=home) if p["only_wikidata"]
+             else p["label"] for p in candidate["partners"]]
+    joiner = translate(lang, "world.and")
+    partners = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+    return translate(lang, REASONS[bool(candidate["wikidata"])], candidate=candidate["label"], partners=partners)
+
+
 def spoken_date(value: str, lang: str) -> str:
     """A start as the data gives it, in words: "1968", "Juni 2019", "29. Oktober 1979" (Babel's CLDR data)."""
     from babel.dates import format_date
@@ -403,4 +439,4 @@ def _land(scale: float) -> list[list[float]]:
     return _LAND[scale]
 
 
-__all__ = ["ExploreRouter", "MODES", "spoken_date", "tell"]
+__all__ = ["ExploreRouter", "MODES", "candidate_reason", "spoken_date", "tell"]

@@ -1,38 +1,90 @@
 // The explorer's world layer (api/templates/explore.html, #ex-world): Wikidata's twin-city network — the
 // context graph, ten thousand places and more — drawn with WebGL by sigma.js over a graphology graph.
 // Positions come from the server (/api/explore/world: a seeded layout, the same network always looks the
-// same), so nothing is computed here before the first frame. "Welt-Netzwerk (Wikidata)" switches the layer
-// on and off (?world=1 in the address keeps it on); the city's own view (vis-network, explore.js) is
-// untouched and comes back when it is switched off. Keyboard and screen readers: the list below the picture
-// holds the best-linked places and the home city's twins as links. Every name from the data is drawn on the
-// canvas or set with textContent; the page's CSP allows no inline script.
+// same), and so do the home city's twin cities and the candidate partners (cities twinned with two or more
+// of them) with the reason as a sentence, the home city page's. "Welt-Netzwerk (Wikidata)" switches the
+// layer on and off (?world=1 in the address keeps it on); the city's own view (vis-network, explore.js) is
+// untouched and comes back when it is switched off, or when one of its modes is chosen.
+//
+// While the layer is on: a search for its places (both languages' names, accents and case ignored, instant),
+// a click or a chosen hit shows the place and its twin cities in the picture and its details in the details
+// panel; the filter column holds the layer's filters (the whole network or only the home city's; candidates
+// highlighted); the list below the picture (candidates, the home city's twin cities, the best-linked places)
+// is the way in for the keyboard and screen readers. In map mode a checkbox adds the places only Wikidata
+// names, where it gives coordinates, to the explorer's Leaflet map (/api/explore/world/map), clustered and muted.
+// Every name from the data is drawn on the canvas or set with textContent; the page's CSP allows no inline script.
 "use strict";
 
 (function () {
   const toggle = document.getElementById("ex-world-toggle");
   const panel = document.getElementById("ex-world");
   if (!toggle || !panel) return;
-  const view = document.getElementById("ex-view");
-  const canvas = document.getElementById("ex-world-canvas");
-  const status = document.getElementById("ex-world-status");
-  const listBody = document.getElementById("ex-world-list-body");
-  const words = JSON.parse(document.getElementById("explore-text").textContent);
-  const lang = document.getElementById("explorer").dataset.lang || "de";
+  const $ = (id) => document.getElementById(id);
+  const root = $("explorer");
+  const view = $("ex-view");
+  const canvas = $("ex-world-canvas");
+  const status = $("ex-world-status");
+  const listBody = $("ex-world-list-body");
+  const filters = $("ex-world-filters");
+  const details = { heading: $("ex-details-heading"), body: $("ex-details-body") };
+  const words = JSON.parse($("explore-text").textContent);
+  const lang = root.dataset.lang || "de";
+  const locale = lang === "de" ? "de-DE" : "en-GB";
   const base = panel.dataset.base || "";
-  const COLORS = { home: "#c0392b", curated: "#1f5fa8", context: "#8a939e" };
-  const LISTED = 150;
-  let renderer = null;
-  let loading = null;
+  const COLORS = { home: "#c0392b", curated: "#1f5fa8", context: "#8a939e", candidate: "#178a4a", faded: "#e8ebef",
+                   edge: "#d5dae0", edgeHome: "#7fa3cc", edgeCandidate: "#4fae78", edgeChosen: "#1d2733", edgeFaded: "#eef1f4" };
+  const LISTED = 150;  // rows of the list below the picture
+  const HITS = 12;  // search hits shown
+  const TWINS_SHOWN = 80;  // twin cities listed in the details (all of them on the place's page)
+  const WIKIDATA = "http://www.wikidata.org/entity/";
+  // sigma's label grid: names per cell of `cell` pixels grow with the square of the zoom; sparse over the whole
+  // network (its middle is thousands of names deep), denser when only a chosen place's twin cities have names
+  const LABELS = { density: 0.08, chosen: 0.6, cell: 120 };
 
+  let renderer = null;
+  let graph = null;
+  let loading = null;
+  let rows = [];  // one per place: {i, qid, label, other, twins, kind, curated, neighbours, partner, candidate}
+  let byQid = new Map();
+  let homes = [];
+  let candidates = [];  // {node, rank, count, reason}, by rank
+  let homeName = "";
+  const state = { chosen: -1, around: null, scope: "all", inScope: null, highlight: true, on: false };
+  let cityDetails = null;  // the details panel as the city's own view left it: put back when the layer goes off
+
+  // ------------------------------------------------------------------ small helpers
   function _(key, values) {
-    let text = words[key] || key;
+    let text = Object.prototype.hasOwnProperty.call(words, key) ? words[key] : key;
     for (const [name, value] of Object.entries(values || {})) text = text.split("{" + name + "}").join(String(value));
     return text;
   }
+  const number = (n) => Number(n).toLocaleString(locale);
 
-  function href(qid, curated) {
-    if (curated && curated.startsWith(base)) return "/" + curated.slice(base.length);
-    return "/kontext/" + encodeURIComponent(qid);
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "class") node.className = value;
+      else if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function href(r) {
+    if (r.curated && r.curated.startsWith(base)) return "/" + r.curated.slice(base.length);
+    return "/kontext/" + encodeURIComponent(r.qid);
+  }
+
+  function announce(text) {  // the explorer's live region (explore.js owns it; the layer speaks through it too)
+    const live = $("ex-live");
+    if (!live) return;
+    live.textContent = "";
+    window.setTimeout(() => { live.textContent = text; }, 60);
   }
 
   function remember(on) {
@@ -41,72 +93,532 @@
     window.history.replaceState(window.history.state, "", url.toString());
   }
 
-  function fillList(rows, home) {
-    // the home city's twins first (as Wikidata states them), then the best-linked places
-    const byQid = new Map(rows.map((r) => [r.qid, r]));
-    const chosen = [];
-    const seen = new Set();
-    for (const qid of home) {
-      const h = byQid.get(qid);
-      if (!h) continue;
-      for (const r of [h, ...h.neighbours.map((i) => rows[i])]) {
-        if (!seen.has(r.qid)) { seen.add(r.qid); chosen.push(r); }
+  // Names compared without case and accents, so "sao", "São" and "SAO" find São Paulo, "poznan" Poznań
+  // letters NFD leaves whole: sharp s, l with stroke, o with stroke, ae, oe, d with stroke, dotless i, thorn
+  const FOLDED = { "\u00df": "ss", "\u0142": "l", "\u00f8": "o", "\u00e6": "ae", "\u0153": "oe", "\u0111": "d", "\u0131": "i", "\u00fe": "th" };
+  function fold(text) {
+    return String(text || "").toLocaleLowerCase(locale).normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[\u00df\u0142\u00f8\u00e6\u0153\u0111\u0131\u00fe]/g, (c) => FOLDED[c]).replace(/[\u2019\u0060]/g, "'").replace(/[\u2010-\u2015]/g, "-");
+  }
+
+  // ------------------------------------------------------------------ drawing
+  function drawData(data) {
+    const f = Object.fromEntries(data.fields.map((name, i) => [name, i]));
+    rows = data.nodes.map((n, i) => ({ i, qid: n[f.qid], label: n[f.label], other: f.other === undefined ? "" : n[f.other] || "",
+                                       twins: n[f.twins], kind: n[f.kind], curated: n[f.curated], neighbours: [],
+                                       partner: "", candidate: null }));
+    byQid = new Map(rows.map((r) => [r.qid, r]));
+    homes = data.home.map((q) => byQid.get(q)).filter(Boolean);
+    for (const [i, source] of data.partners || []) if (rows[i]) rows[i].partner = source;
+    candidates = (data.candidates || []).filter((c) => rows[c.node]);
+    for (const c of candidates) rows[c.node].candidate = c;
+    homeName = homes.length ? homes[0].label : "";
+    for (const r of rows) { r.key = fold(r.label); r.otherKey = r.other ? fold(r.other) : ""; r.aliasKeys = []; }
+    for (const [i, alias] of data.aliases || []) if (rows[i]) rows[i].aliasKeys.push(fold(alias));  // Wikidata's names of a city
+    graph = new graphology.Graph({ type: "undirected", multi: false, allowSelfLoops: false });
+    for (const r of rows) {
+      const n = data.nodes[r.i];
+      // by twin count; the home city and its twin cities a little larger, so they are found among thousands
+      const least = r.kind === "home" ? 7 : r.partner ? 3.5 : 0;
+      r.x0 = n[f.x]; r.y0 = -n[f.y];  // the whole network's layout (Hannover's network alone is drawn as rings)
+      graph.addNode(r.qid, { label: r.label, x: r.x0, y: r.y0, size: Math.max(least, Math.min(10, 0.8 + 0.6 * Math.sqrt(r.twins))),
+                             color: COLORS[r.kind] || COLORS.context, zIndex: r.kind === "context" ? 0 : 1,
+                             forceLabel: r.kind === "home", row: r.i });
+    }
+    for (const [a, b] of data.edges) {
+      const near = rows[a].kind !== "context" || rows[b].kind !== "context";
+      graph.addEdge(rows[a].qid, rows[b].qid, { color: near ? COLORS.edgeHome : COLORS.edge, size: near ? 0.8 : 0.3, a, b });
+      rows[a].neighbours.push(b);
+      rows[b].neighbours.push(a);
+    }
+  }
+
+  // What the filters and the choice make of a place and a twinning, every time the picture is drawn
+  function shown(i) { return !state.inScope || state.inScope.has(i); }
+  function isCandidateLink(a, b) {
+    return (rows[a].candidate && rows[b].partner) || (rows[b].candidate && rows[a].partner);
+  }
+
+  // Names: the home city's always; the others where sigma's label grid finds room (more of them the closer the
+  // camera comes: forced, the city's twenty entries and candidates would cover each other in the middle of the
+  // whole network); every one in Hannover's network alone, a few dozen names on rings.
+  function nodeReducer(key, attributes) {
+    const i = attributes.row;
+    const r = rows[i];
+    if (!shown(i)) return { ...attributes, hidden: true };
+    const out = { ...attributes };
+    if (state.highlight && r.candidate) {
+      out.color = COLORS.candidate; out.size = attributes.size + 2.5; out.zIndex = 2;
+    }
+    if (state.inScope) out.forceLabel = true;
+    if (state.around) {
+      if (i === state.chosen) {
+        out.highlighted = true; out.forceLabel = true; out.zIndex = 4; out.size = Math.max(out.size, 8);
+      } else if (state.around.has(i)) {  // its twin cities: the city's own entries and candidates named always
+        out.zIndex = 3;
+        out.forceLabel = out.forceLabel || r.kind !== "context" || Boolean(r.partner) || Boolean(state.highlight && r.candidate);
+      } else {  // pale, and in the whole network small: the chosen place's twinnings are drawn under them
+        // (no name: null, not "", which would still take a place in the label grid from a twin city's name)
+        out.color = COLORS.faded; out.label = null; out.forceLabel = false; out.zIndex = 0;
+        if (!state.inScope) out.size = Math.min(attributes.size, 1.2);
       }
     }
-    for (const r of [...rows].sort((a, b) => b.twins - a.twins || a.label.localeCompare(b.label))) {
-      if (chosen.length >= LISTED) break;
-      if (!seen.has(r.qid)) { seen.add(r.qid); chosen.push(r); }
+    return out;
+  }
+
+  function edgeReducer(key, attributes) {
+    const { a, b } = attributes;
+    if (!shown(a) || !shown(b)) return { ...attributes, hidden: true };
+    if (state.around) {
+      if (a === state.chosen || b === state.chosen) return { ...attributes, color: COLORS.edgeChosen, size: 1.6, zIndex: 2 };
+      return { ...attributes, color: COLORS.edgeFaded, size: 0.2, zIndex: 0 };
     }
-    listBody.textContent = "";
-    for (const r of chosen) {
-      const li = document.createElement("li");
-      const a = document.createElement("a");
-      a.href = href(r.qid, r.curated);
-      a.textContent = r.label;
-      li.append(a, document.createTextNode(" – " + _("explore.world_twins", { n: r.twins }) +
-        (r.kind === "context" ? " – " + _("explore.world_only") : "")));
-      listBody.append(li);
-    }
+    if (state.highlight && isCandidateLink(a, b)) return { ...attributes, color: COLORS.edgeCandidate, size: 1.3, zIndex: 1 };
+    return attributes;
   }
 
   function draw(data) {
     const started = performance.now();
-    const f = Object.fromEntries(data.fields.map((name, i) => [name, i]));
-    const graph = new graphology.Graph({ type: "undirected", multi: false, allowSelfLoops: false });
-    const rows = data.nodes.map((n) => ({ qid: n[f.qid], label: n[f.label], twins: n[f.twins], kind: n[f.kind],
-                                          curated: n[f.curated], neighbours: [] }));
-    data.nodes.forEach((n, i) => {
-      const kind = n[f.kind];
-      graph.addNode(n[f.qid], { label: n[f.label], x: n[f.x], y: -n[f.y], size: Math.min(10, 0.8 + 0.6 * Math.sqrt(n[f.twins])),
-                                color: COLORS[kind] || COLORS.context, zIndex: kind === "context" ? 0 : 1,
-                                forceLabel: kind !== "context" });
-    });
-    for (const [a, b] of data.edges) {
-      const home = rows[a].kind !== "context" || rows[b].kind !== "context";
-      graph.addEdge(rows[a].qid, rows[b].qid, { color: home ? "#7fa3cc" : "#d5dae0", size: home ? 0.8 : 0.3 });
-      rows[a].neighbours.push(b);
-      rows[b].neighbours.push(a);
-    }
-    renderer = new Sigma(graph, canvas, { hideEdgesOnMove: true, labelRenderedSizeThreshold: 7, labelDensity: 0.6,
-                                          zIndex: true, defaultEdgeType: "line",
+    drawData(data);
+    renderer = new Sigma(graph, canvas, { hideEdgesOnMove: true, labelRenderedSizeThreshold: 7, labelDensity: LABELS.density,
+                                          labelGridCellSize: LABELS.cell,
+                                          zIndex: true, defaultEdgeType: "line", nodeReducer, edgeReducer,
+                                          // zoomed in, dots grow a little (sigma's default: with the square root),
+                                          // so that close neighbours come apart instead of covering each other
+                                          zoomToSizeRatioFunction: (ratio) => Math.pow(ratio, 0.25),
                                           allowInvalidContainer: true });  // hidden while switched off
     renderer.on("clickNode", ({ node }) => {
-      const r = rows.find((row) => row.qid === node);
-      if (r) window.location.href = href(r.qid, r.curated);
+      const r = byQid.get(node);
+      if (r) choose(r.i, { zoom: false, tell: true });
     });
+    renderer.on("clickStage", () => { if (state.chosen >= 0) clearChoice(); });
     renderer.on("enterNode", () => { canvas.style.cursor = "pointer"; });
     renderer.on("leaveNode", () => { canvas.style.cursor = ""; });
-    fillList(rows, data.home);
+    fillFilters();
+    fillList();
     window.requestAnimationFrame(() => {
       const ms = performance.now() - started;
       panel.dataset.firstDraw = String(Math.round(ms));
       panel.dataset.ready = "true";
-      status.textContent = _("explore.world_status", { nodes: data.total_nodes.toLocaleString(lang),
-                                                         edges: data.total_edges.toLocaleString(lang) });
+      tellStatus();
     });
-    window.hkiWorld = { renderer, graph, rows };
+    window.hkiWorld = { renderer, graph, rows, candidates, choose: (qid) => { const r = byQid.get(qid); if (r) choose(r.i, { zoom: true }); },
+                        state: () => ({ chosen: state.chosen >= 0 ? rows[state.chosen].qid : "", scope: state.scope,
+                                        highlight: state.highlight,
+                                        hidden: rows.filter((r) => !shown(r.i)).length }) };
   }
 
+  function tellStatus() {
+    const total = { nodes: number(rows.length), edges: number(graph.size) };
+    let text = _("explore.world_status", total);
+    if (state.inScope) {
+      text += " " + _("explore.world_status_scope", { shown: number(state.inScope.size), nodes: total.nodes, home: homeName });
+    }
+    status.textContent = text;
+    return text;
+  }
+
+  // ------------------------------------------------------------------ the camera
+  function fitCamera(indices, animate) {
+    const camera = renderer.getCamera();
+    const points = indices.map((i) => renderer.getNodeDisplayData(rows[i].qid)).filter(Boolean);
+    if (!points.length) return;
+    const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
+    const left = Math.min(...xs), right = Math.max(...xs), top = Math.min(...ys), bottom = Math.max(...ys);
+    const ratio = Math.min(1.05, Math.max(0.04, 1.35 * Math.max(right - left, bottom - top)));
+    const target = { x: (left + right) / 2, y: (top + bottom) / 2, ratio };
+    if (animate) camera.animate(target, { duration: 500 });
+    else camera.setState(target);
+  }
+
+  // ------------------------------------------------------------------ choosing a place
+  function choose(i, options) {
+    const r = rows[i];
+    if (!r) return;
+    if (state.inScope && !state.inScope.has(i)) {  // a place outside Hannover's network: the whole network again
+      $("ex-world-scope-all").checked = true;
+      setScope("all");
+    }
+    state.chosen = i;
+    state.around = new Set([i, ...r.neighbours]);
+    panel.dataset.chosen = r.qid;
+    renderer.setSetting("labelDensity", LABELS.chosen);  // only its twin cities have names to show: most of them
+    renderer.refresh();
+    if (options.zoom) fitCamera([...state.around], true);
+    for (const b of listBody.querySelectorAll("button[data-qid]")) {
+      if (b.dataset.qid === r.qid) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
+    }
+    showDetails(r);
+    if (options.tell) announce(_("explore.world_told_choice", { name: r.label, n: number(r.neighbours.length) }));
+  }
+
+  function clearChoice() {
+    state.chosen = -1;
+    state.around = null;
+    delete panel.dataset.chosen;
+    for (const b of listBody.querySelectorAll("button[aria-current]")) b.removeAttribute("aria-current");
+    renderer.setSetting("labelDensity", LABELS.density);
+    renderer.refresh();
+    showHint();
+  }
+
+  // ------------------------------------------------------------------ the details panel
+  function keepCityDetails() {
+    if (cityDetails) return;
+    cityDetails = { heading: details.heading.textContent, nodes: [...details.body.childNodes] };
+  }
+
+  function restoreCityDetails() {
+    if (!cityDetails) return;
+    details.heading.textContent = cityDetails.heading;
+    details.body.replaceChildren(...cityDetails.nodes);
+    cityDetails = null;
+  }
+
+  function showHint() {
+    keepCityDetails();
+    details.heading.textContent = _("explore.details");
+    details.body.replaceChildren(el("p", { class: "muted", text: _("explore.world_details_hint") }));
+  }
+
+  function kindText(r) {
+    if (r.kind === "home") return _("explore.world_kind_home");
+    if (r.kind === "curated") return _("explore.world_kind_curated");
+    return _("explore.world_kind_context");
+  }
+
+  function partnerText(source) {
+    if (source === "both") return _("explore.world_partner_both", { home: homeName });
+    if (source === "wikidata") return _("explore.world_partner_wikidata", { home: homeName });
+    return _("explore.world_partner_curated", { home: homeName });
+  }
+
+  function showDetails(r) {
+    keepCityDetails();
+    const body = el("div", {});
+    body.append(el("h3", { id: "ex-details-label", text: r.label }));
+    if (r.other) body.append(el("p", { class: "other-label", lang: lang === "de" ? "en" : "de", text: r.other }));
+    body.append(el("p", {}, el("span", { class: "kind" + (r.kind === "context" ? " wikidata" : ""), text: kindText(r) })));
+    if (r.partner) body.append(el("p", { class: "ex-world-partner", text: partnerText(r.partner) }));
+    if (r.candidate) {
+      body.append(el("div", { class: "ex-world-reason" },
+        el("p", { class: "ex-world-rank", text: _("explore.world_candidate", { rank: r.candidate.rank, total: candidates.length }) }),
+        el("p", { text: r.candidate.reason })));
+    }
+    const actions = el("div", { class: "actions" });
+    actions.append(el("a", { class: "primary", href: href(r), text: _("explore.open_page") }));
+    const act = (text, handler) => { const b = el("button", { type: "button", text }); b.addEventListener("click", handler); actions.append(b); };
+    act(_("explore.world_show"), () => { if (!state.on) show(true); fitCamera([...state.around], true); });
+    act(_("explore.world_clear"), () => clearChoice());
+    body.append(actions);
+    const twins = r.neighbours.map((i) => rows[i])
+      .sort((a, b) => (a.kind === "context") - (b.kind === "context") || a.label.localeCompare(b.label, lang));
+    body.append(el("h4", { text: _("explore.world_twins_heading", { n: number(twins.length) }) }));
+    if (twins.length) {
+      const list = el("ul", { class: "ex-world-twins" });
+      for (const t of twins.slice(0, TWINS_SHOWN)) {
+        const li = el("li", {}, el("a", { href: href(t), text: t.label }));
+        if (t.kind === "home") li.append(" – " + _("explore.world_kind_home"));
+        else if (t.partner) li.append(" – " + _("explore.world_is_partner", { home: homeName }));
+        if (t.candidate && state.highlight) li.append(" – " + _("explore.world_key_candidate"));
+        list.append(li);
+      }
+      body.append(list);
+      if (twins.length > TWINS_SHOWN) body.append(el("p", { class: "muted ex-small", text: _("explore.world_twins_more", { n: number(twins.length - TWINS_SHOWN) }) }));
+    } else {
+      body.append(el("p", { class: "muted", text: _("explore.world_twins_none") }));
+    }
+    const tech = el("dl", {},
+      el("dt", { text: _("explore.world_tech_qid") }), el("dd", { text: r.qid }),
+      el("dt", { text: _("explore.world_tech_iri") }), el("dd", { text: WIKIDATA + r.qid }));
+    if (r.curated) tech.append(el("dt", { text: _("explore.world_tech_curated") }), el("dd", { text: r.curated }));
+    body.append(el("details", { class: "ex-tech" }, el("summary", { text: _("explore.technical") }), tech));
+    details.body.replaceChildren(...body.childNodes);
+    details.heading.textContent = _("explore.details_of", { name: r.label });
+  }
+
+  // ------------------------------------------------------------------ filters (the filter column)
+  function fillFilters() {
+    const home = $("ex-world-scope-home");
+    if (homeName) {
+      $("ex-world-scope-home-name").textContent = _("explore.world_scope_home", { home: homeName });
+      $("ex-world-scope-hint").textContent = _("explore.world_scope_hint", { home: homeName });
+      $("ex-world-candidates-hint").textContent = _("explore.world_highlight_hint", { home: homeName, n: number(candidates.length) });
+    } else {
+      home.disabled = true;  // no home city in the data: no network of its own to show
+    }
+    if (!candidates.length) {
+      $("ex-world-candidates").disabled = true;
+      $("ex-world-key-candidate").hidden = true;
+      $("ex-world-key-candidate-link").hidden = true;
+    }
+    for (const radio of document.querySelectorAll('input[name="ex-world-scope"]')) {
+      radio.addEventListener("change", () => { if (radio.checked) setScope(radio.value); });
+    }
+    $("ex-world-candidates").addEventListener("change", (e) => {
+      state.highlight = e.target.checked;
+      $("ex-world-key-candidate").hidden = !state.highlight || !candidates.length;
+      $("ex-world-key-candidate-link").hidden = !state.highlight || !candidates.length;
+      renderer.refresh();
+      panel.dataset.highlight = String(state.highlight);
+    });
+    panel.dataset.highlight = String(state.highlight);
+  }
+
+  function homeNetwork() {
+    const set = new Set(homes.map((h) => h.i));
+    for (const r of rows) if (r.partner) set.add(r.i);
+    for (const c of candidates) set.add(c.node);
+    return set;
+  }
+
+  // Hannover's network on its own, drawn as rings: the city in the middle, its twin cities around it (in the
+  // directions the whole network's layout gives them), the candidates outside, each between the twin cities it
+  // is twinned with. In the whole network's layout they sit on top of each other; here every link can be read.
+  function ringPositions(scope) {
+    const home = homes[0];
+    const centre = { x: rows[home.i].x0, y: rows[home.i].y0 };
+    const partners = rows.filter((r) => r.partner && scope.has(r.i) && r !== home);
+    const angle = (r) => Math.atan2(r.y0 - centre.y, r.x0 - centre.x);
+    partners.sort((a, b) => angle(a) - angle(b) || a.label.localeCompare(b.label, lang));
+    const inner = 90, outer = 190;
+    const placed = new Map([[home.i, [centre.x, centre.y]]]);
+    const angles = new Map();
+    partners.forEach((r, k) => {
+      const t = (2 * Math.PI * k) / Math.max(1, partners.length);
+      angles.set(r.i, t);
+      placed.set(r.i, [centre.x + inner * Math.cos(t), centre.y + inner * Math.sin(t)]);
+    });
+    const outside = candidates.map((c) => rows[c.node]).filter((r) => scope.has(r.i) && !placed.has(r.i)).map((r) => {
+      const mine = r.neighbours.filter((n) => angles.has(n)).map((n) => angles.get(n));  // its twin cities' directions
+      const sx = mine.reduce((sum, t) => sum + Math.cos(t), 0), sy = mine.reduce((sum, t) => sum + Math.sin(t), 0);
+      return { r, t: mine.length ? Math.atan2(sy, sx) : 0 };
+    }).sort((a, b) => a.t - b.t);
+    const gap = (2 * Math.PI) / Math.max(outside.length * 1.15, 12);  // candidates in one direction move apart
+    for (let k = 1; k < outside.length; k++) outside[k].t = Math.max(outside[k].t, outside[k - 1].t + gap);
+    outside.forEach(({ r, t }, k) => {
+      const radius = outer + (outside.length > 36 ? (k % 3) * 45 : 0);
+      placed.set(r.i, [centre.x + radius * Math.cos(t), centre.y + radius * Math.sin(t)]);
+    });
+    for (const [i, [x, y]] of placed) { graph.setNodeAttribute(rows[i].qid, "x", x); graph.setNodeAttribute(rows[i].qid, "y", y); }
+  }
+
+  function wholePositions() {
+    for (const r of rows) { graph.setNodeAttribute(r.qid, "x", r.x0); graph.setNodeAttribute(r.qid, "y", r.y0); }
+  }
+
+  function setScope(scope) {
+    state.scope = scope === "home" && homeName ? "home" : "all";
+    state.inScope = state.scope === "home" ? homeNetwork() : null;
+    panel.dataset.scope = state.scope;
+    if (state.chosen >= 0 && state.inScope && !state.inScope.has(state.chosen)) clearChoice();
+    if (state.inScope) ringPositions(state.inScope); else wholePositions();
+    renderer.refresh();
+    if (state.inScope) fitCamera([...state.inScope], true);
+    else if (state.around) fitCamera([...state.around], true);
+    else renderer.getCamera().animatedReset({ duration: 500 });
+    announce(tellStatus());
+  }
+
+  // ------------------------------------------------------------------ the list below the picture
+  function fillList() {
+    listBody.textContent = "";
+    const listed = new Set();
+    const entry = (r, ...after) => {
+      listed.add(r.i);
+      const button = el("button", { type: "button", class: "ex-link", "data-qid": r.qid, text: r.label });
+      button.addEventListener("click", () => choose(r.i, { zoom: true, tell: true }));
+      return el("li", {}, button, ...after);
+    };
+    if (homes.length) {
+      listBody.append(el("h4", { text: _("explore.world_list_candidates", { n: number(candidates.length), home: homeName }) }));
+      if (candidates.length) {
+        const ol = el("ol", { class: "ex-world-candidates" });
+        for (const c of candidates.slice(0, LISTED)) ol.append(entry(rows[c.node], " – " + c.reason));
+        listBody.append(ol);
+      } else {
+        listBody.append(el("p", { class: "muted", text: _("explore.world_list_candidates_none", { home: homeName }) }));
+      }
+      const twins = [...homes, ...rows.filter((r) => r.partner)];
+      const seen = new Set();
+      const ul = el("ul", { class: "ex-world-partners" });
+      for (const r of twins) {
+        if (seen.has(r.i)) continue;
+        seen.add(r.i);
+        const meta = r.kind === "home" ? _("explore.world_kind_home") : partnerText(r.partner);
+        ul.append(entry(r, " – " + _("explore.world_twins", { n: number(r.twins) }) + " – " + meta));
+      }
+      listBody.append(el("h4", { text: _("explore.world_list_partners", { home: homeName, n: number(seen.size - homes.length) }) }), ul);
+    }
+    const best = el("ol", { class: "ex-world-best" });
+    let count = 0;
+    for (const r of [...rows].sort((a, b) => b.twins - a.twins || a.label.localeCompare(b.label, lang))) {
+      if (count >= LISTED) break;
+      if (listed.has(r.i)) continue;
+      count += 1;
+      best.append(entry(r, " – " + _("explore.world_twins", { n: number(r.twins) }) + (r.kind === "context" ? " – " + _("explore.world_only") : "")));
+    }
+    listBody.append(el("h4", { text: _("explore.world_list_best") }), best);
+  }
+
+  // ------------------------------------------------------------------ the search (instant, in the browser)
+  const WORD_START = new Set([" ", "-", "'", "(", "/", ".", ","]);
+  function match(key, q) {
+    if (!key) return 9;
+    if (key === q) return 0;
+    if (key.startsWith(q)) return 1;
+    const at = key.indexOf(q);
+    if (at < 0) return 9;
+    return WORD_START.has(key[at - 1]) ? 2 : 3;  // the start of a word in the name, else anywhere in it
+  }
+
+  function find(text) {
+    const q = fold(text.trim());
+    if (!q) return [];
+    const found = [];
+    for (const r of rows) {
+      const score = Math.min(match(r.key, q), match(r.otherKey, q), ...r.aliasKeys.map((key) => match(key, q)));
+      if (score < 9) found.push([score, r]);
+    }
+    const weight = (r) => (r.kind === "home" ? 0 : r.candidate ? 1 : r.partner ? 2 : r.kind === "curated" ? 3 : 4);
+    found.sort((x, y) => x[0] - y[0] || weight(x[1]) - weight(y[1]) || y[1].twins - x[1].twins
+      || x[1].label.localeCompare(y[1].label, lang));
+    return found.slice(0, HITS).map(([, r]) => r);
+  }
+
+  function bindSearch() {
+    const input = $("ex-world-search");
+    const list = $("ex-world-hits");
+    let hits = [];
+    let active = -1;
+    const close = () => {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    };
+    const mark = () => {
+      [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
+      if (active >= 0 && list.children[active]) {
+        input.setAttribute("aria-activedescendant", list.children[active].id);
+        list.children[active].scrollIntoView({ block: "nearest" });
+      }
+    };
+    const pick = (r) => {
+      close();
+      input.value = r.label;
+      choose(r.i, { zoom: true, tell: true });
+    };
+    function lookup() {
+      const text = input.value;
+      if (!text.trim() || !rows.length) { close(); hits = []; return; }
+      hits = find(text);
+      list.textContent = "";
+      if (!hits.length) {
+        list.append(el("li", { class: "none", role: "option", "aria-disabled": "true", id: "ex-world-hits-none", text: _("explore.world_hits_none") }));
+      }
+      hits.forEach((r, i) => {
+        const meta = r.kind === "home" ? _("explore.world_kind_home") : r.candidate ? _("explore.world_key_candidate")
+          : r.partner ? _("explore.world_is_partner", { home: homeName }) : _("explore.world_twins", { n: number(r.twins) });
+        const li = el("li", { role: "option", id: `ex-world-hits-${i}`, "data-qid": r.qid },
+          el("span", { class: "label", text: r.label }),
+          r.other ? el("span", { class: "other", text: r.other }) : null,
+          el("span", { class: "kind", text: meta }));
+        li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(r); });
+        list.append(li);
+      });
+      active = hits.length ? 0 : -1;
+      mark();
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      announce(hits.length ? _("explore.world_told_hits", { n: hits.length }) : _("explore.world_hits_none"));
+    }
+    input.addEventListener("input", lookup);
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowDown" && hits.length) { if (list.hidden) lookup(); else { active = (active + 1) % hits.length; mark(); } e.preventDefault(); }
+      else if (e.key === "ArrowUp" && hits.length) { active = (active - 1 + hits.length) % hits.length; mark(); e.preventDefault(); }
+      else if (e.key === "Enter") {
+        e.preventDefault();
+        if (list.hidden) lookup();
+        if (hits[active >= 0 ? active : 0]) pick(hits[active >= 0 ? active : 0]);
+      } else if (e.key === "Escape") close();
+    });
+    input.addEventListener("blur", () => setTimeout(close, 150));
+  }
+
+  // ------------------------------------------------------------------ the map: places only Wikidata names
+  const wikidataMap = { box: $("ex-world-map-box"), check: $("ex-world-map"), count: $("ex-world-map-count"),
+                        places: null, layer: null, map: null, fetching: null };
+
+  async function mapPlaces() {
+    if (!wikidataMap.fetching) {
+      wikidataMap.fetching = fetch("/api/explore/world/map?lang=" + encodeURIComponent(lang), { headers: { Accept: "application/json" } })
+        .then((response) => { if (!response.ok) throw new Error(response.status + " " + response.statusText); return response.json(); })
+        .catch((error) => { wikidataMap.fetching = null; throw error; });
+    }
+    return wikidataMap.fetching;
+  }
+
+  function mapLayer(data) {
+    const f = Object.fromEntries(data.fields.map((name, i) => [name, i]));
+    const m = wikidataMap.map;
+    if (!m.getPane("hki-wikidata")) m.createPane("hki-wikidata").style.zIndex = "590";  // under the city's own places (600)
+    const clusters = L.markerClusterGroup({
+      clusterPane: "hki-wikidata", maxClusterRadius: 50, showCoverageOnHover: false, chunkedLoading: true,
+      spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true,
+      iconCreateFunction(cluster) {
+        const icon = el("div", { title: _("explore.world_map_cluster", { n: number(cluster.getChildCount()) }) },
+          el("span", { class: "count", text: number(cluster.getChildCount()) }));
+        return L.divIcon({ html: icon, className: "ex-wd-cluster", iconSize: [28, 28] });
+      },
+    });
+    const markers = data.places.map((p) => {
+      const place = { qid: p[f.qid], label: p[f.label], twins: p[f.twins] };
+      const icon = L.divIcon({ html: el("span", { class: "dot" }), className: "ex-wd-pin", iconSize: [10, 10] });
+      const marker = L.marker([p[f.lat], p[f.lon]], { icon, pane: "hki-wikidata", keyboard: false, title: place.label + " – " + _("explore.world_only") });
+      marker.bindPopup(() => el("div", { class: "ex-wd-popup" },
+        el("strong", { text: place.label }), el("br"),
+        el("span", { text: _("explore.world_only") + " – " + _("explore.world_twins", { n: number(place.twins) }) }), el("br"),
+        el("a", { href: "/kontext/" + encodeURIComponent(place.qid), text: _("explore.open_page") })));
+      return marker;
+    });
+    clusters.addLayers(markers);
+    return clusters;
+  }
+
+  async function showOnMap(on) {
+    const m = window.hkiExplorer && window.hkiExplorer.map ? window.hkiExplorer.map() : null;
+    if (!m) return;
+    if (wikidataMap.map !== m) { wikidataMap.map = m; wikidataMap.layer = null; }
+    if (!on) {
+      if (wikidataMap.layer && m.hasLayer(wikidataMap.layer)) m.removeLayer(wikidataMap.layer);
+      wikidataMap.box.dataset.shown = "0";
+      return;
+    }
+    let data;
+    try {
+      data = await mapPlaces();
+    } catch (error) {
+      wikidataMap.count.textContent = _("explore.world_failed");
+      return;
+    }
+    if (!wikidataMap.check.checked) return;  // switched off again while the places came
+    wikidataMap.count.textContent = data.total ? `(${number(data.total)})` : _("explore.world_map_none");
+    if (!wikidataMap.layer) wikidataMap.layer = mapLayer(data);
+    if (!m.hasLayer(wikidataMap.layer)) m.addLayer(wikidataMap.layer);
+    wikidataMap.box.dataset.shown = String(data.total);
+  }
+
+  function onModeChange() {
+    const map = root.dataset.mode === "map";
+    wikidataMap.box.hidden = !map || state.on;
+    if (map && !state.on) showOnMap(wikidataMap.check.checked);
+  }
+
+  wikidataMap.check.addEventListener("change", () => showOnMap(wikidataMap.check.checked));
+  new MutationObserver(onModeChange).observe(root, { attributes: true, attributeFilter: ["data-mode"] });
+
+  // ------------------------------------------------------------------ on and off
   async function load() {
     status.textContent = _("explore.loading");
     const response = await fetch("/api/explore/world?lang=" + encodeURIComponent(lang), { headers: { Accept: "application/json" } });
@@ -115,12 +627,22 @@
   }
 
   async function show(on) {
+    state.on = on;
     toggle.setAttribute("aria-pressed", on ? "true" : "false");
     panel.hidden = !on;
     if (view) view.hidden = on;
-    const hint = document.getElementById("ex-hint");  // the hint of the city's own view (explore.js)
+    filters.hidden = !on;
+    root.classList.toggle("ex-world-active", on);
+    const hint = $("ex-hint");  // the hint of the city's own view (explore.js)
     if (hint) hint.classList.toggle("ex-world-on", on);
     remember(on);
+    if (on) {
+      wikidataMap.check.checked = true;  // the layer on: its places on the map too, until switched off there
+      if (state.chosen >= 0) showDetails(rows[state.chosen]); else showHint();
+    } else {
+      restoreCityDetails();
+    }
+    onModeChange();
     if (!on || renderer) {
       if (on && renderer) renderer.refresh();  // its container had no size while hidden
       return;
@@ -135,16 +657,20 @@
     await loading;
   }
 
+  bindSearch();
   toggle.addEventListener("click", () => show(toggle.getAttribute("aria-pressed") !== "true"));
+  // a mode of the city's own view chosen while the layer is on: that view, in place of the layer
+  for (const tab of document.querySelectorAll(".ex-mode")) {
+    tab.addEventListener("click", () => { if (state.on) show(false); });
+  }
   if (new URLSearchParams(window.location.search).get("world") === "1") {
     // after the city's own view has drawn once (vis-network cannot fit itself into a hidden box)
-    const explorer = document.getElementById("explorer");
-    if (explorer.dataset.ready === "true") show(true);
+    if (root.dataset.ready === "true") show(true);
     else {
       const watch = new MutationObserver(() => {
-        if (explorer.dataset.ready === "true") { watch.disconnect(); show(true); }
+        if (root.dataset.ready === "true") { watch.disconnect(); show(true); }
       });
-      watch.observe(explorer, { attributes: true, attributeFilter: ["data-ready"] });
+      watch.observe(root, { attributes: true, attributeFilter: ["data-ready"] });
     }
   }
 })();

@@ -31,6 +31,7 @@ from graph.analysis.sdg import home_city
 from graph.vocabulary import CV, FOAF, HKI, ORG, SCHEMA
 
 if TYPE_CHECKING:
+    from graph.analysis.world_network import WorldNetwork as TwinNetwork
     from graph.views.context import WorldNetwork
 
 SEED = 42
@@ -675,13 +676,23 @@ class Explorer:
 # ------------------------------------------------------------------------------------------ the world layer
 
 WORLD_LAYOUT_ITERATIONS = 200  # Fruchterman–Reingold on a grid: 10k items, 17k twinnings in well under a second
+WORLD_FIELDS = ["qid", "label", "x", "y", "twins", "kind", "curated", "other"]
+WORLD_MAP_FIELDS = ["qid", "label", "lat", "lon", "twins"]
 
 
-def world_view(world: "WorldNetwork", lang: str, seed: int = SEED) -> dict:
+def world_view(world: "WorldNetwork", lang: str, seed: int = SEED, network: "TwinNetwork | None" = None) -> dict:
     """The context layer (Wikidata's twin-city network, graph/views/context.py) as the explorer's world layer:
-    every item with its name, number of twin cities, whether it is a curated entry (and which) or the home city,
-    positions from a seeded layout (the same network always looks the same), and the twinnings as index
-    pairs (each pair once, whichever side states it). Compact rows, for ten thousand items."""
+    every item with its name (and its name in the other language where that differs, for the search), number
+    of twin cities, whether it is a curated entry (and which) or the home city, positions from a seeded layout
+    (the same network always looks the same), and the twinnings as index pairs (each pair once, whichever side
+    states it). Compact rows, for ten thousand items.
+
+    With `network` (graph.analysis's merged network: Wikidata's twinnings and the city's own) a curated entry
+    carries the city's own names (as on its page and in the candidates' reasons; Wikidata's other names of it
+    as `aliases`, [row, name], for the search), and the view also
+    names the home city's twin cities (`partners`: [item index, how the twinning is known]) and the candidate
+    partners (`candidates`, `world_candidates`), so that the explorer shows the same ones as the home city's page.
+    """
     import random
 
     import igraph as ig
@@ -701,18 +712,86 @@ def world_view(world: "WorldNetwork", lang: str, seed: int = SEED) -> dict:
     coords = [tuple(c) for c in layout]
     if coords:
         xs, ys = [c[0] for c in coords], [c[1] for c in coords]
-        span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-        coords = [(round((x - min(xs)) / span * 1000, 1), round((y - min(ys)) / span * 1000, 1)) for x, y in coords]
+        left, top = min(xs), min(ys)  # once: inside the loop they made the view quadratic (5 s for 10k items)
+        span = max(max(xs) - left, max(ys) - top) or 1.0
+        coords = [(round((x - left) / span * 1000, 1), round((y - top) / span * 1000, 1)) for x, y in coords]
     degree = graph.degree() if iris else []
+    other_lang = "en" if lang == "de" else "de"
     nodes = []
+    aliases: list[list] = []
     for i, iri in enumerate(iris):
         item = world.items[iri]
         kind = "home" if iri in world.home_items else "curated" if item.curated else "context"
-        nodes.append([item.qid, item.label(lang), coords[i][0], coords[i][1], degree[i], kind, item.curated or ""])
-    return {"fields": ["qid", "label", "x", "y", "twins", "kind", "curated"], "nodes": nodes,
-            "edges": [list(p) for p in pairs], "home": [world.items[h].qid for h in sorted(world.home_items)],
-            "total_nodes": len(nodes), "total_edges": len(pairs)}
+        name, other = item.label(lang), item.label(other_lang)
+        if network is not None and item.curated in network.graph:  # one entry per city: the city's own names first
+            wikidata = {name, other}
+            name, other = network.label(item.curated, lang), network.label(item.curated, other_lang)
+            aliases.extend([i, alias] for alias in sorted(wikidata - {name, other}))  # "Posen": found by the search too
+        nodes.append([item.qid, name, coords[i][0], coords[i][1], degree[i], kind, item.curated or "",
+                      other if other != name else ""])
+    view = {"fields": list(WORLD_FIELDS), "nodes": nodes, "edges": [list(p) for p in pairs],
+            "home": [world.items[h].qid for h in sorted(world.home_items)],
+            "total_nodes": len(nodes), "total_edges": len(pairs), "aliases": aliases, "partners": [],
+            "candidates": [], "candidates_total": 0}
+    if network is not None:
+        view["partners"] = world_partners(world, network, index)
+        found = world_candidates(world, network, index, lang)
+        view["candidates"], view["candidates_total"] = found, len(found)
+    return view
+
+
+def _layer_index(world: "WorldNetwork", index: dict[str, int], node: str) -> int | None:
+    """The row of the world layer that a node of the merged network is: a curated city's row is its Wikidata
+    item's (one entry per city), any other node is an item itself."""
+    return index.get(world.item_of.get(node, node))
+
+
+def world_partners(world: "WorldNetwork", network: "TwinNetwork", index: dict[str, int]) -> list[list]:
+    """The home city's twin cities that are rows of the layer, as [row, how the twinning is known: "curated"
+    (only the city's own data), "wikidata" (only Wikidata) or "both"], by row."""
+    found = []
+    for node, source in network.partners().items():
+        row = _layer_index(world, index, node)
+        if row is not None:
+            found.append([row, source])
+    return sorted(found)
+
+
+def world_candidates(world: "WorldNetwork", network: "TwinNetwork", index: dict[str, int], lang: str) -> list[dict]:
+    """The candidate partners (graph.analysis.world_measures.candidates: twinned with two or more of the home
+    city's twin cities, ranked) that are rows of the layer, as plain values from which a page words the reason:
+    the row, rank, name, how many partners, whether any of its twinnings is known only from Wikidata, and the
+    partners (row or None, name, whether only Wikidata says it is the home city's twin city)."""
+    from graph.analysis.world_measures import candidates
+
+    if network.home is None or not network.has_context:
+        return []
+    rows = []
+    for c in candidates(network):
+        row = _layer_index(world, index, c.iri)
+        if row is None:
+            continue  # a candidate the context does not name (only the city's own data twins it): not drawn
+        rows.append({"node": row, "rank": c.rank, "count": c.count, "label": c.label_de if lang == "de" else c.label_en,
+                     "wikidata": any(s == "wikidata" for s in c.links_from.values()),
+                     "partners": [{"node": _layer_index(world, index, p.iri),
+                                   "label": p.label_de if lang == "de" else p.label,
+                                   "only_wikidata": p.partner_source == "wikidata"} for p in c.shared]})
+    return rows
+
+
+def world_map_places(world: "WorldNetwork", lang: str) -> dict:
+    """The items of the context layer with coordinates that no curated entry is (those are on the map as the
+    city's own places already), for the explorer's map: [QID, name, latitude, longitude, twin count], by QID."""
+    places = []
+    for iri in sorted(world.items):
+        item = world.items[iri]
+        if item.curated or item.lat is None or item.lon is None:
+            continue
+        if not (-90.0 <= item.lat <= 90.0 and -180.0 <= item.lon <= 180.0):
+            continue  # no place on Earth: left off rather than drawn somewhere
+        places.append([item.qid, item.label(lang), round(item.lat, 5), round(item.lon, 5), len(item.twins)])
+    return {"fields": list(WORLD_MAP_FIELDS), "places": places, "total": len(places)}
 
 
 __all__ = ["DIRECTIONS", "Explorer", "GROUPS", "GROUP_KEYS", "SHOWN_AT_MOST", "layout_positions", "node_group",
-           "world_view"]
+           "world_candidates", "world_map_places", "world_partners", "world_view"]

@@ -76,13 +76,16 @@ def test_the_world_layer_draws_ten_thousand_places_and_switches_off_again(browse
           f"ms to draw), frames while zooming: median {median:.1f} ms, p90 {sorted(frames)[int(len(frames) * 0.9)]:.1f} ms")
     page.screenshot(path=str(artifacts / "world-layer.png"))
     assert median < 100, frames  # software WebGL in a headless test browser; a real GPU is far faster
-    # the keyboard's way in: the home city's twins according to Wikidata, as links to their pages
-    page.locator("#ex-world-list summary").click()
-    links = page.locator("#ex-world-list-body a")
-    names = [links.nth(i).text_content() for i in range(min(12, links.count()))]
-    assert "Hannover" in names and "Kansas City" in names
-    assert page.locator("#ex-world-list-body a", has_text="Kansas City").first.get_attribute("href") == "/kontext/Q41819"
-    assert page.locator("#ex-world-list-body a", has_text="Bristol").first.get_attribute("href") == "/id/city/bristol"
+    # the keyboard's way in: the candidate partners with their reason, then the home city's twins according to
+    # Wikidata; each shows the place in the picture and its details, which link its page
+    listed = page.locator("#ex-world-list-body")
+    assert listed.locator("ol.ex-world-candidates > li").first.text_content().startswith(
+        "Barcelona – Barcelona ist laut Wikidata Partnerstadt von Montreal")
+    names = [b.text_content() for b in listed.locator("ul.ex-world-partners button").all()]
+    assert names[0] == "Hannover" and "Kansas City" in names and len(names) == 11
+    for name, page_href in (("Kansas City", "/kontext/Q41819"), ("Bristol", "/id/city/bristol")):
+        listed.locator("ul.ex-world-partners button", has_text=name).click()
+        assert page.locator("#ex-details-body a", has_text="Ganze Seite öffnen").get_attribute("href") == page_href
     toggle.focus()
     page.keyboard.press("Enter")  # off again: the city's own view is back
     assert page.locator("#ex-world").is_hidden() and page.locator("#ex-view").is_visible() and "world=1" not in page.url
@@ -108,6 +111,6 @@ def test_the_world_s_pages_have_no_accessibility_violation(browser, world_server
     page.goto(world_server + path + ("&" if "?" in path else "?") + "lang=de")
     if path.startswith("/explore"):
         page.wait_for_selector('#ex-world[data-ready="true"]', state="attached", timeout=120_000)
-        page.locator("#ex-world-list summary").click()
+        page.locator("#ex-world-list-body button", has_text="Barcelona").first.click()  # a candidate in the details
     assert_no_violations(page, path)
     context.close()

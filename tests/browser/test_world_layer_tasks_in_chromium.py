@@ -1,0 +1,214 @@
+"""The explorer's world layer as a staff member uses it, in Chromium: which cities are twinned with several of
+Hannover's twin cities, and why — found with the layer's own search by keyboard, told in the details panel,
+seen alone with "nur das Netz von Hannover", listed below the picture for the keyboard and screen readers,
+and the places only Wikidata names on the explorer's map; axe-core finds no violation with the layer on.
+
+One server over a small context (tests/fixtures/context/wdqs-world-layer.json: Hannover's twinnings in the
+shared extract, those of its five candidate partners there, coordinates as test values) beside the shipped
+data. Not serial: nothing here measures time (tests/browser/test_world_explorer_in_chromium.py does, on the
+whole extract).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from api.app import create_app
+from graph.build import open_store
+from support.live_server import serve_app
+
+WORLD_LAYER = Path(__file__).resolve().parents[1] / "fixtures" / "context" / "wdqs-world-layer.json"
+BARCELONA_DE = ("Barcelona ist laut Wikidata Partnerstadt von Montreal (nur laut Wikidata Partnerstadt von Hannover) "
+                "und Perpignan.")
+
+
+@pytest.fixture(scope="module")
+def small_world(tmp_path_factory, settings):
+    from graph.context.importer import import_files
+
+    folder = tmp_path_factory.mktemp("world-layer")
+    import_files([WORLD_LAYER], None, folder)
+    config = replace(settings, context_dir=folder, lang="de", query_timeout=5.0)
+    store = open_store(config)
+    with serve_app(create_app(config, kstore=store)) as url:
+        yield url
+    store.close()
+
+
+@pytest.fixture
+def page(browser, small_world):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="de-DE")
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(str(e)))
+    yield tab
+    assert not problems, problems  # no script error and no CSP violation
+    context.close()
+
+
+def open_world(page, url: str, lang: str = "de") -> None:
+    page.goto(f"{url}/explore?lang={lang}&world=1")
+    page.wait_for_selector('#ex-world[data-ready="true"]', state="attached", timeout=60_000)
+
+
+def test_a_candidate_is_found_by_keyboard_and_its_reason_is_in_the_details(page, small_world, artifacts):
+    open_world(page, small_world)
+    page.locator("#ex-world-search").focus()
+    page.keyboard.type("barc")
+    hits = page.locator("#ex-world-hits li[role=option]")
+    assert page.locator("#ex-world-search").get_attribute("aria-expanded") == "true"
+    assert hits.first.locator(".label").text_content() == "Barcelona"
+    assert hits.first.get_attribute("aria-selected") == "true"
+    page.keyboard.press("Enter")
+    assert page.locator("#ex-world").get_attribute("data-chosen") == "Q1492"
+    details = page.locator("#ex-details-body")
+    assert details.locator("h3").text_content() == "Barcelona"
+    assert page.locator("#ex-details-heading").text_content() == "Zum Eintrag: Barcelona"
+    assert "Nur laut Wikidata" in details.locator(".kind").text_content()
+    assert "Mögliche neue Partnerstadt, Nr. 1 von 5" in details.text_content()
+    assert details.locator(".ex-world-reason").text_content().endswith(BARCELONA_DE)
+    # its twin cities according to Wikidata, linked: a curated one to its page, the others to /kontext/Q…
+    assert details.locator("a", has_text="Perpignan").get_attribute("href") == "/id/city/perpignan"
+    assert details.locator("a", has_text="Montreal").get_attribute("href") == "/kontext/Q340"
+    assert details.locator("a", has_text="Ganze Seite öffnen").get_attribute("href") == "/kontext/Q1492"
+    # addresses only behind "Technische Angaben"
+    tech = details.locator("details.ex-tech")
+    assert not tech.locator("dd").first.is_visible()
+    assert "http://www.wikidata.org/entity/Q1492" in tech.text_content()
+    assert "wikidata.org/entity" not in details.inner_text()
+    # in the picture: Barcelona and its twin cities stand out, the camera has come close
+    chosen = page.evaluate("""() => { const w = window.hkiWorld, r = w.renderer;
+        const data = (q) => r.getNodeDisplayData(q);
+        return { barcelona: data("Q1492").highlighted, perpignan: data("Q6730").color,
+                 faded: data("Q1479").color, label: data("Q1479").label }; }""")
+    assert chosen["barcelona"] is True and chosen["faded"] == "#e8ebef" and chosen["label"] is None
+    assert chosen["perpignan"] != "#e8ebef"
+    page.wait_for_function("window.hkiWorld.renderer.getCamera().getState().ratio < 1")
+    page.wait_for_timeout(600)  # the camera's flight
+    page.screenshot(path=str(artifacts / "world-layer-candidate.png"))
+    # a search by the other language's name, without accents: "brno" finds Brünn, "sao" São Paulo
+    box = page.locator("#ex-world-search")
+    box.fill("")
+    box.type("brno")
+    assert hits.first.locator(".label").text_content() == "Brünn"
+    assert hits.first.locator(".other").text_content() == "Brno"
+    box.fill("")
+    box.type("SAO")
+    assert hits.first.locator(".label").text_content() == "São Paulo"
+    box.fill("")
+    box.type("posen")  # Wikidata's German name of a city the city's own data calls Poznań
+    assert hits.first.locator(".label").text_content() == "Poznań"
+    box.fill("")
+    box.type("nirgendwo")
+    assert page.locator("#ex-world-hits li").first.text_content() == "Kein Ort im Welt-Netzwerk trägt diesen Namen."
+    page.keyboard.press("Escape")
+    assert page.locator("#ex-world-hits").is_hidden()
+
+
+def test_a_click_on_a_place_shows_its_details_instead_of_leaving_the_explorer(page, small_world):
+    open_world(page, small_world)
+    page.evaluate("document.getElementById('ex-world-canvas').scrollIntoView({ block: 'center' })")
+    at = page.evaluate("""() => { const r = window.hkiWorld.renderer; const d = r.getNodeDisplayData("Q41819");
+        const p = r.framedGraphToViewport(d); const box = document.getElementById("ex-world-canvas").getBoundingClientRect();
+        return { x: box.left + p.x, y: box.top + p.y }; }""")
+    page.mouse.click(at["x"], at["y"])
+    page.wait_for_selector("#ex-world[data-chosen='Q41819']", state="attached")
+    assert "/explore" in page.url
+    details = page.locator("#ex-details-body")
+    assert details.locator("h3").text_content() == "Kansas City"
+    assert "Partnerstadt von Hannover nur laut Wikidata" in details.text_content()
+    assert details.locator("a", has_text="Hannover").get_attribute("href") == "/id/city/hannover"
+
+
+def test_filtered_to_hannover_s_network_only_the_city_its_twins_and_the_candidates_remain(page, small_world):
+    open_world(page, small_world)
+    assert page.locator("#ex-world-filters").is_visible() and page.locator("#ex-filter-box").is_hidden()
+    page.get_by_label("nur das Netz von Hannover").check()
+    page.wait_for_selector("#ex-world[data-scope='home']", state="attached")
+    hidden = page.evaluate("""() => window.hkiWorld.rows.filter((r) => window.hkiWorld.renderer.getNodeDisplayData(r.qid).hidden)
+        .map((r) => r.label).sort()""")
+    assert hidden == ["Bordeaux", "Figueres", "Köln", "Norwich", "Porto"]  # no twin city of Hannover, no candidate
+    assert "Gezeigt: 16 von 21 Orten, das Netz von Hannover." in page.locator("#ex-world-status").text_content()
+    page.get_by_label("das ganze Netzwerk").check()
+    assert page.evaluate("window.hkiWorld.state().hidden") == 0
+    # "Kandidaten hervorheben": the candidates in their own colour, with a legend entry, until switched off
+    colour = "window.hkiWorld.renderer.getNodeDisplayData('Q14960').color"
+    assert page.evaluate(colour) == "#178a4a" and page.locator("#ex-world-key-candidate").is_visible()
+    page.get_by_label("Kandidaten hervorheben").uncheck()
+    assert page.evaluate(colour) == "#8a939e" and page.locator("#ex-world-key-candidate").is_hidden()
+    # off again: the city's own filters and view are back
+    page.locator("#ex-world-toggle").click()
+    assert page.locator("#ex-filter-box").is_visible() and page.locator("#ex-world-filters").is_hidden()
+
+
+def test_the_list_below_the_picture_names_the_candidates_first_then_the_twins_then_the_best_linked(page, small_world):
+    open_world(page, small_world)
+    lists = page.locator("#ex-world-list-body")
+    headings = [lists.locator("h4").nth(i).text_content() for i in range(3)]
+    assert headings[0].startswith("Mögliche neue Partnerstädte") and headings[0].endswith("(5)")
+    assert headings[1] == "Partnerstädte von Hannover (10)" and headings[2] == "Die am besten vernetzten Orte"
+    candidates = lists.locator("ol.ex-world-candidates > li")
+    assert [candidates.nth(i).locator("button").text_content() for i in range(5)] == [
+        "Barcelona", "Brünn", "Honolulu", "Plowdiw", "São Paulo"]
+    assert candidates.first.text_content() == "Barcelona – " + BARCELONA_DE
+    twins = lists.locator("ul.ex-world-partners button")
+    assert twins.first.text_content() == "Hannover" and twins.count() == 11
+    # with the keyboard: Tab to a candidate, Enter shows it in the picture and in the details
+    lists.locator("button", has_text="Honolulu").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#ex-details-body h3").text_content() == "Honolulu"
+    assert page.locator("#ex-world-list-body button[aria-current='true']").text_content() == "Honolulu"
+    page.wait_for_function("document.getElementById('ex-live').textContent.startsWith('Honolulu gewählt')")
+
+
+def test_places_only_wikidata_names_are_on_the_map_clustered_muted_and_marked(page, small_world, artifacts):
+    page.goto(small_world + "/explore?lang=de&mode=map")
+    page.wait_for_selector('#explorer[data-mode="map"]', state="attached", timeout=60_000)
+    box = page.locator("#ex-world-map-box")
+    assert box.is_visible() and not page.locator("#ex-world-map").is_checked()
+    curated = page.locator("#ex-map .ex-pin").count() + page.locator("#ex-map .ex-cluster").count()
+    assert page.locator("#ex-map .ex-wd-pin, #ex-map .ex-wd-cluster").count() == 0
+    page.get_by_label("Orte nur laut Wikidata auf der Karte").check()
+    page.wait_for_selector("#ex-world-map-box[data-shown='12']", state="attached")
+    assert page.locator("#ex-world-map-count").text_content() == "(12)"
+    page.wait_for_selector("#ex-map .ex-wd-pin, #ex-map .ex-wd-cluster")
+    # the city's own places as they were: in their own layer, above the muted ones
+    assert page.locator("#ex-map .ex-pin").count() + page.locator("#ex-map .ex-cluster").count() == curated
+    pane = page.evaluate("getComputedStyle(document.querySelector('#ex-map .leaflet-hki-wikidata-pane')).zIndex")
+    assert int(pane) < 600
+    # zoomed in on Barcelona: its own pin, its popup says "nur laut Wikidata" and links its page
+    page.evaluate("() => { window.hkiExplorer.map().setView([41.3874, 2.1686], 9, { animate: false }); }")
+    pin = page.locator("#ex-map .ex-wd-pin[title^='Barcelona']")
+    pin.wait_for()
+    assert pin.get_attribute("title") == "Barcelona – nur laut Wikidata"
+    pin.click()
+    popup = page.locator("#ex-map .ex-wd-popup")
+    assert "nur laut Wikidata" in popup.text_content() and "4 Partnerstädte" in popup.text_content()
+    assert popup.locator("a").get_attribute("href") == "/kontext/Q1492"
+    page.evaluate("() => { window.hkiExplorer.map().setView([30, 10], 1.5, { animate: false }); }")
+    page.screenshot(path=str(artifacts / "world-layer-map.png"))
+    page.get_by_label("Orte nur laut Wikidata auf der Karte").uncheck()
+    assert page.locator("#ex-map .ex-wd-pin, #ex-map .ex-wd-cluster").count() == 0
+
+
+def test_the_world_layer_switched_on_turns_its_places_on_for_the_map_too(page, small_world):
+    open_world(page, small_world, "en")
+    page.locator("#mode-map").click()  # a mode of the city's own view: the layer gives way to it
+    page.wait_for_selector('#explorer[data-mode="map"]', state="attached")
+    assert page.locator("#ex-world").is_hidden() and page.locator("#ex-world-toggle").get_attribute("aria-pressed") == "false"
+    assert page.locator("#ex-world-map").is_checked()
+    page.wait_for_selector("#ex-map .ex-wd-pin, #ex-map .ex-wd-cluster")
+    assert page.get_by_label("Places according to Wikidata only on the map").is_visible()
+
+
+def test_axe_finds_no_violation_in_the_explorer_with_the_world_layer_on_and_a_candidate_chosen(page, small_world):
+    from browser.test_accessibility import assert_no_violations
+
+    open_world(page, small_world)
+    page.locator("#ex-world-list-body button", has_text="Barcelona").click()
+    page.locator("#ex-world-search").fill("p")
+    page.wait_for_selector("#ex-world-hits li[role=option]")
+    assert_no_violations(page, "/explore?world=1 with Barcelona chosen and search hits open")
