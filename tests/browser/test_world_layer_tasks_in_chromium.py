@@ -10,14 +10,26 @@ whole extract).
 """
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from api.app import create_app
 from graph.build import open_store
 from support.live_server import serve_app
+
+
+def until(page, predicate: str, seconds: float = 10) -> None:
+    """Wait until the page's `predicate` holds, asked with page.evaluate: wait_for_function would compile the text
+    in the page, which the pages' CSP (no 'unsafe-eval') refuses once it has to poll."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, f"{predicate} did not hold within {seconds:g} s"
+        page.wait_for_timeout(50)
 
 WORLD_LAYER = Path(__file__).resolve().parents[1] / "fixtures" / "context" / "wdqs-world-layer.json"
 BARCELONA_DE = ("Barcelona ist laut Wikidata Partnerstadt von Montreal (nur laut Wikidata Partnerstadt von Hannover) "
@@ -86,7 +98,7 @@ def test_a_candidate_is_found_by_keyboard_and_its_reason_is_in_the_details(page,
                  faded: data("Q1479").color, label: data("Q1479").label }; }""")
     assert chosen["barcelona"] is True and chosen["faded"] == "#e8ebef" and chosen["label"] is None
     assert chosen["perpignan"] != "#e8ebef"
-    page.wait_for_function("window.hkiWorld.renderer.getCamera().getState().ratio < 1")
+    until(page, "() => window.hkiWorld.renderer.getCamera().getState().ratio < 1")
     page.wait_for_timeout(600)  # the camera's flight
     page.screenshot(path=str(artifacts / "world-layer-candidate.png"))
     # a search by the other language's name, without accents: "brno" finds Brünn, "sao" São Paulo
@@ -161,7 +173,7 @@ def test_the_list_below_the_picture_names_the_candidates_first_then_the_twins_th
     page.keyboard.press("Enter")
     assert page.locator("#ex-details-body h3").text_content() == "Honolulu"
     assert page.locator("#ex-world-list-body button[aria-current='true']").text_content() == "Honolulu"
-    page.wait_for_function("document.getElementById('ex-live').textContent.startsWith('Honolulu gewählt')")
+    expect(page.locator("#ex-live")).to_have_text(re.compile(r"^Honolulu gewählt"))
 
 
 def test_places_only_wikidata_names_are_on_the_map_clustered_muted_and_marked(page, small_world, artifacts):
