@@ -311,7 +311,7 @@ class LiveSite:
 RELOAD_WARM_UP_PATHS = ("/",)
 # … and right after it: the search index, the lists and the world network (the home city's page, the explorer and the
 # analysis API share it), which take seconds with Wikidata's world network loaded
-AFTER_RELOAD_WARM_UP_PATHS = ("/api/search?q=a", "/list", "/list/cities", "/api/analysis/world/candidates?top=1")
+AFTER_RELOAD_WARM_UP_PATHS = ("/api/search?q=a", "/list", "/list/cities", "/api/analysis/world/candidates?limit=1")
 
 
 def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None,

@@ -210,7 +210,7 @@ def configure_access_log(stream=None) -> None:
 
 WARM_UP_PATHS = ("/", "/list", "/list/cities", "/sdgs", "/sparql", "/ontology?lang=de", "/ontology?lang=en",
                  "/api/search?q=a", "/api/analysis/hubs?top=1", "/catalog",
-                 "/api/analysis/world/candidates?top=1")  # the world network (home city's page, explorer), if loaded
+                 "/api/analysis/world/candidates?limit=1")  # the world network (home city's page, explorer), if loaded
 
 
 async def warm_up(app, paths: Iterable[str] = WARM_UP_PATHS) -> dict[str, int]:
