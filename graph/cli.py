@@ -708,6 +708,16 @@ def users_list(
     out.print(table, highlight=False)
 
 
+def _change_account(config: Path | None, change, said: str) -> None:
+    """Open the state database, make one account change (`change(accounts, state)` → the account) and say what
+    happened (`said`, formatted with the account)."""
+    from graph.workspace import accounts
+
+    _, state = _state_or_exit(config)
+    account = _account_command(lambda: change(accounts, state))
+    out.print(said.format(account=account), highlight=False)
+
+
 @users_app.command("set-role")
 def users_set_role(
     username: Annotated[str, typer.Argument(help="The account.")],
@@ -715,11 +725,8 @@ def users_set_role(
     config: ConfigOption = None,
 ) -> None:
     """Give an account another role; its sessions end (it signs in again)."""
-    from graph.workspace import accounts
-
-    _, state = _state_or_exit(config)
-    account = _account_command(lambda: accounts.set_role(state, username, role, actor="kg"))
-    out.print(f"{account.username} is now {account.role}; its sessions ended", highlight=False)
+    _change_account(config, lambda accounts, state: accounts.set_role(state, username, role, actor="kg"),
+                    "{account.username} is now {account.role}; its sessions ended")
 
 
 @users_app.command("disable")
@@ -728,11 +735,8 @@ def users_disable(
     config: ConfigOption = None,
 ) -> None:
     """Disable an account: it cannot sign in, and its sessions end."""
-    from graph.workspace import accounts
-
-    _, state = _state_or_exit(config)
-    account = _account_command(lambda: accounts.disable(state, username, actor="kg"))
-    out.print(f"{account.username} is disabled; its sessions ended", highlight=False)
+    _change_account(config, lambda accounts, state: accounts.disable(state, username, actor="kg"),
+                    "{account.username} is disabled; its sessions ended")
 
 
 @users_app.command("enable")
@@ -741,11 +745,8 @@ def users_enable(
     config: ConfigOption = None,
 ) -> None:
     """Let a disabled account sign in again."""
-    from graph.workspace import accounts
-
-    _, state = _state_or_exit(config)
-    account = _account_command(lambda: accounts.enable(state, username, actor="kg"))
-    out.print(f"{account.username} may sign in again", highlight=False)
+    _change_account(config, lambda accounts, state: accounts.enable(state, username, actor="kg"),
+                    "{account.username} may sign in again")
 
 
 @users_app.command("set-password")
@@ -754,12 +755,10 @@ def users_set_password(
     config: ConfigOption = None,
 ) -> None:
     """A new password for an account, read from standard input (asked twice on a terminal); its sessions end."""
-    from graph.workspace import accounts
-
-    _, state = _state_or_exit(config)
-    password = _read_password("New password")
-    account = _account_command(lambda: accounts.set_password(state, username, password, actor="kg"))
-    out.print(f"{account.username} has a new password; its sessions ended", highlight=False)
+    # the password is asked once the state database has opened, as for kg users add
+    _change_account(config, lambda accounts, state: accounts.set_password(state, username,
+                                                                          _read_password("New password"), actor="kg"),
+                    "{account.username} has a new password; its sessions ended")
 
 
 # ---------------------------------------------------------------- kg release, kg history: publication (graph.workspace)
