@@ -14,15 +14,13 @@ import sys
 import time
 import types
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from support.workspace_app import mount_accounts
+from support import workspace_app
+from support.workspace_app import cheap_hashing, mount_accounts  # noqa: F401 - cheap_hashing: a fixture
 
 from api.app import create_app
 from api.routers.workspace import WorkspaceRouter
@@ -31,7 +29,6 @@ from graph.workspace import accounts, audit, changes
 from graph.workspace.models import ChangeSet
 from graph.workspace.state import open_state
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORD = "correct horse battery"
 PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 BASE = "https://w3id.org/hki/"
@@ -55,12 +52,6 @@ def mount_workspace(app: FastAPI, settings: Settings, dist_dir) -> WorkspaceRout
     return router
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cheap_hashing():
-    shipped = accounts.password_hasher
-    accounts.password_hasher = CHEAP
-    yield
-    accounts.password_hasher = shipped
 
 
 @pytest.fixture(scope="module")
@@ -96,19 +87,11 @@ def people(state) -> dict[str, str]:
     return names
 
 
-_addresses = iter(range(1, 250))
 
 
-@contextmanager
-def signed_in(app: FastAPI, username: str | None) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False, client=(f"198.51.100.{next(_addresses)}", 40000)) as browser:
-        if username is not None:
-            form = browser.get("/login", headers=PAGE)
-            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text.split('action="/login"', 1)[1])[1]
-            done = browser.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-                                headers=PAGE)
-            assert done.status_code == 303, done.text
-        yield browser
+def signed_in(app, username: str | None):
+    """A browser signed in as `username` (None: anonymous), from an address of its own."""
+    return workspace_app.signed_in(app, username, PASSWORD, PAGE)
 
 
 def token_of(html: str) -> str:

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 import pyoxigraph as ox
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.routers.history import HistoryRouter
@@ -28,9 +24,9 @@ from graph.workspace.changes import get, ntriples
 from graph.workspace.models import ChangeSet, utcnow
 from graph.workspace.publication import publish_approved
 from graph.workspace.state import open_state
-from support.workspace_app import mount_accounts
+from support import workspace_app
+from support.workspace_app import cheap_hashing, mount_accounts  # noqa: F401 - cheap_hashing: a fixture
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORD = "correct horse battery"
 PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 HOSTILE = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>"
@@ -41,12 +37,6 @@ START, NOTE = N("http://schema.org/startDate"), N("http://www.w3.org/2004/02/sko
 GYEAR = N("http://www.w3.org/2001/XMLSchema#gYear")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cheap_hashing():
-    shipped = accounts.password_hasher
-    accounts.password_hasher = CHEAP
-    yield
-    accounts.password_hasher = shipped
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +73,11 @@ def app(world, hannover) -> FastAPI:
     return app
 
 
-_addresses = iter(range(1, 250))
 
 
-@contextmanager
-def signed_in(app: FastAPI, username: str | None) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False, client=(f"203.0.113.{next(_addresses)}", 40000)) as browser:
-        if username is not None:
-            form = browser.get("/login", headers=PAGE)
-            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text.split('action="/login"', 1)[1])[1]
-            done = browser.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-                                headers=PAGE)
-            assert done.status_code == 303, done.text
-        yield browser
+def signed_in(app, username: str | None):
+    """A browser signed in as `username` (None: anonymous), from an address of its own."""
+    return workspace_app.signed_in(app, username, PASSWORD, PAGE)
 
 
 def assert_safe(response) -> None:

@@ -8,13 +8,9 @@ from __future__ import annotations
 import io
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
-from argon2 import PasswordHasher
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.app import create_app
@@ -22,17 +18,14 @@ from graph.config import PACKAGE_DATA_DIR, Settings
 from graph.workspace import accounts, changes
 from graph.workspace.state import open_state
 
+from support import workspace_app  # noqa: E402
+from support.workspace_app import cheap_hashing  # noqa: E402,F401 - a fixture
+
 PASSWORD = "tabellen-passwort-2026"
 PAGE = {"Accept": "text/html"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cheap_hashing():
-    shipped = accounts.password_hasher
-    accounts.password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    yield
-    accounts.password_hasher = shipped
 
 
 @pytest.fixture(scope="module")
@@ -46,19 +39,11 @@ def office(tmp_path_factory, hannover):
     return create_app(settings, dist_dir=folder / "dist", kstore=hannover), settings, state
 
 
-_clients = iter(range(1, 250))
 
 
-@contextmanager
-def signed_in(app, name: str | None) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False, client=(f"203.0.113.{next(_clients)}", 5000)) as browser:
-        if name:
-            form = browser.get("/login", headers=PAGE).text
-            token = re.search(r'name="csrf_token" value="([^"]+)"', form.split('action="/login"', 1)[1])[1]
-            done = browser.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token},
-                                headers=PAGE)
-            assert done.status_code == 303, done.text
-        yield browser
+def signed_in(app, name: str | None):
+    """A browser signed in as `name` (None: anonymous), from an address of its own."""
+    return workspace_app.signed_in(app, name, PASSWORD, PAGE)
 
 
 def _token(html: str) -> str:
