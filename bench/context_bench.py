@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.live_server import free_port
+from support.live_server import free_port, kg_serve
 
 from graph.build import open_store
 from graph.config import Settings
@@ -73,27 +73,35 @@ def timed_open(context: Path) -> tuple[float, int]:
     return seconds, count
 
 
+def first_true_answer(url: str, started: float, query: str, what: str, process: subprocess.Popen | None = None,
+                      log: Path | None = None, pause: float = 0.1) -> float:
+    """Seconds since `started` until `url`/sparql answers `query` with true (SystemExit after 600 s, or when
+    `process` ends: with the end of its `log`)."""
+    while True:
+        if process is not None and process.poll() is not None:
+            sys.exit(f"kg serve ended ({process.returncode}): {log.read_text()[-2000:] if log else ''}")
+        try:
+            answer = httpx.post(url + "/sparql", data={"query": query}, timeout=5,
+                                headers={"Accept": "application/sparql-results+json"})
+            if answer.status_code == 200 and answer.json().get("boolean") is True:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        if time.perf_counter() - started > 600:
+            sys.exit(f"{what} gave no answer within 600 s")
+        time.sleep(pause)
+
+
 def timed_serve(context: Path, folder: Path, query: str = ASK) -> float:
     """`kg serve` with the context folder: seconds from start to the first (true) answer to `query`."""
     port = free_port()
     started = time.perf_counter()
-    with open(folder / "serve.log", "w") as log:
+    log = folder / "serve.log"
+    with open(log, "w") as out:
         process = subprocess.Popen([str(KG), "serve", "--port", str(port), "--dist", str(folder / "dist")],
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=folder, env=environment(context))
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=folder, env=environment(context))
     try:
-        while True:
-            if process.poll() is not None:
-                sys.exit(f"kg serve ended ({process.returncode}): {(folder / 'serve.log').read_text()[-2000:]}")
-            try:
-                answer = httpx.post(f"http://127.0.0.1:{port}/sparql", data={"query": query}, timeout=5,
-                                    headers={"Accept": "application/sparql-results+json"})
-                if answer.status_code == 200 and answer.json().get("boolean") is True:
-                    return time.perf_counter() - started
-            except httpx.HTTPError:
-                pass
-            if time.perf_counter() - started > 600:
-                sys.exit("kg serve gave no answer within 600 s")
-            time.sleep(0.1)
+        return first_true_answer(f"http://127.0.0.1:{port}", started, query, "kg serve", process, log)
     finally:
         process.terminate()
         try:
@@ -103,46 +111,15 @@ def timed_serve(context: Path, folder: Path, query: str = ASK) -> float:
 
 
 def timed_import_into_running_server(world: Path, context: Path, folder: Path, query: str = ASK) -> tuple[float, float]:
-    """`kg serve` running without context; then `kg context import` into its context folder: seconds of the import
+    """`kg serve` running without context (started and awaited by tests/support's kg_serve: serving and warm — its own
+    start is not what this row measures); then `kg context import` into its context folder: seconds of the import
     alone, and from the import's start to the running server's first (true) answer from the context."""
-    port = free_port()
-    with open(folder / "serve-running.log", "w") as log:
-        process = subprocess.Popen([str(KG), "serve", "--port", str(port), "--dist", str(folder / "dist")],
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=folder, env=environment(context))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.perf_counter() + 600
-        while True:  # ready: serving, warm (the server's own start is not what this row measures)
-            if process.poll() is not None:
-                sys.exit(f"kg serve ended ({process.returncode}): {(folder / 'serve-running.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(url + "/ready", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.perf_counter() > deadline:
-                sys.exit("kg serve was not ready within 600 s")
-            time.sleep(0.1)
+    with kg_serve(folder / "running", "--dist", str(folder / "dist"),
+                  env={"HKI_CONTEXT_DIR": str(context), "HKI_QUERY_WORKERS": "2"}) as server:
         time.sleep(2)  # settled
         started = time.perf_counter()
         imported = timed_import(world, context)
-        while True:
-            try:
-                answer = httpx.post(url + "/sparql", data={"query": query}, timeout=5,
-                                    headers={"Accept": "application/sparql-results+json"})
-                if answer.status_code == 200 and answer.json().get("boolean") is True:
-                    return imported, time.perf_counter() - started
-            except httpx.HTTPError:
-                pass
-            if time.perf_counter() - started > 600:
-                sys.exit("the running server did not answer from the imported context within 600 s")
-            time.sleep(0.05)
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        return imported, first_true_answer(server.url, started, query, "the running server", pause=0.05)
 
 
 def timed_bulk_load(nt: Path) -> tuple[float, float]:
