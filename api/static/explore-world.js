@@ -60,20 +60,7 @@
   }
   const number = (n) => Number(n).toLocaleString(locale);
 
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (name === "class") node.className = value;
-      else if (name === "text") node.textContent = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
+  const { el } = window.hkiDom;  // static/dom.js
 
   function href(r) {
     if (r.curated && r.curated.startsWith(base)) return "/" + r.curated.slice(base.length);

@@ -41,20 +41,7 @@
   const PATH_COLOUR = "#f0a800";
 
   // ------------------------------------------------------------------ small helpers
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (name === "class") node.className = value;
-      else if (name === "text") node.textContent = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
+  const { el } = window.hkiDom;  // static/dom.js
   const fmt = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
   const number = (n) => Number(n).toLocaleString(lang === "de" ? "de-DE" : "en-GB");
   const label = (r) => (r ? (lang === "de" ? r.label_de : r.label_en) || r.id : "");
