@@ -36,7 +36,7 @@ from api.routers.lists import ListsRouter
 from api.routers.resources import LinkedDataRouter
 from api.routers.operations import ObservabilityMiddleware, Operations, warm_up
 from api.routers.profiles import ProfileRouter
-from api.routers.sparql import SparqlRouter
+from api.routers.sparql import SparqlQueryLane, SparqlRouter
 from api.web.templates import STATIC_DIR
 from graph import __version__
 from graph.assets import require_assets
@@ -97,6 +97,10 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     # /static/vendor/…: the npm packages' files (assets/, built by make install); before /static, which it shadows
     app.mount("/static/vendor", StaticFiles(directory=assets), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Innermost: queries to /sparql are answered before FastAPI's routing (api/routers/sparql.py, the lane); every
+    # middleware below sees them as any route's answers.
+    sparql = SparqlRouter(store, settings)
+    app.add_middleware(SparqlQueryLane, endpoint=sparql)
     # Open data: any web page may query the endpoint and the JSON API (no cookies or credentials involved).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match"], max_age=86400,
@@ -109,7 +113,7 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     app.add_middleware(ObservabilityMiddleware, operations=operations)
     app.include_router(operations.router())  # /health, /ready, /metrics
     app.include_router(AboutRouter(settings))  # /barrierefreiheit, /leichte-sprache (api/routers/about.py)
-    app.include_router(SparqlRouter(store, settings))
+    app.include_router(sparql)
     app.include_router(EntityRouter(store, settings))
     analysis = AnalysisRouter(store, settings)
     app.include_router(analysis)

@@ -32,7 +32,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.web.answer_cache import AnswerCache, CachedAnswer
-from api.web.errors import explain
+from api.web.errors import ERROR_STATUSES, plain_error
 from api.web.i18n import messages, page_language, remember_language, translate
 from api.web.negotiation import choose
 from graph import __version__
@@ -248,18 +248,97 @@ async def read_body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
+async def _receive_body(receive) -> bytes | None:
+    """An ASGI request's body, read no further than one chunk past MAX_BODY_BYTES; None if the client left."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_BODY_BYTES or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _too_large() -> "Answer":
+    return _text_answer(413, f"the request body is larger than {MAX_BODY_BYTES} bytes; a SPARQL query should be far "
+                             "shorter")
+
+
 def _number(value: int, lang: str) -> str:
     """10,000 in English, 10.000 in German."""
     return f"{value:,}".replace(",", ".") if lang == "de" else f"{value:,}"
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What the request says about itself that the protocol reads: its headers of interest and its client."""
+
+    content_type: str | None = None
+    accept: str | None = None
+    if_none_match: str | None = None
+    client: str | None = None
+
+    @classmethod
+    def of_scope(cls, scope: dict) -> "Asked":
+        found: dict[bytes, str] = {}
+        for key, value in scope.get("headers", ()):
+            if key in _ASKED_HEADERS and key not in found:  # the first of a repeated field, as Starlette's get()
+                found[key] = value.decode("latin-1")
+        client = scope.get("client")
+        return cls(found.get(b"content-type"), found.get(b"accept"), found.get(b"if-none-match"),
+                   client[0] if client else None)
+
+    @classmethod
+    def of_request(cls, request: Request) -> "Asked":
+        return cls(request.headers.get("content-type"), request.headers.get("accept"),
+                   request.headers.get("if-none-match"), request.client.host if request.client else None)
+
+
+_ASKED_HEADERS = frozenset({b"content-type", b"accept", b"if-none-match"})
+
+
+@dataclass
+class Answer:
+    """One answer of the endpoint before any framework has it: status, headers (Content-Type among them), body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+
+    def response(self) -> Response:
+        headers = dict(self.headers)
+        media_type = headers.pop("Content-Type", None)
+        return Response(self.body, status_code=self.status, media_type=media_type, headers=headers)
+
+    def asgi_messages(self) -> tuple[dict, dict]:
+        """The two ASGI messages of this answer (no Content-Length on a 304, which has no body)."""
+        raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers.items()]
+        if self.status != 304:
+            raw.append((b"content-length", str(len(self.body)).encode()))
+        return ({"type": "http.response.start", "status": self.status, "headers": raw},
+                {"type": "http.response.body", "body": self.body})
+
+
+def _text_answer(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
+    return Answer(status, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", **(headers or {})},
+                  (message.rstrip() + "\n").encode("utf-8"))
+
+
 def _text_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(message.rstrip() + "\n", status_code=status, media_type="text/plain; charset=utf-8",
-                    headers={"Cache-Control": "no-store", **(headers or {})})
+    return _text_answer(status, message, headers).response()
 
 
 class SparqlRouter(APIRouter):
-    """`/sparql` for one store: queries by the SPARQL 1.1 Protocol, the service description, the query page."""
+    """`/sparql` for one store: queries by the SPARQL 1.1 Protocol, the service description, the query page.
+
+    The protocol itself is `answer` (framework-free: bytes and headers in, an `Answer` out). Two adapters serve it:
+    `query_lane`, a pure ASGI application placed in front of FastAPI's router by `create_app`, which answers every
+    query request to /sparql without routing, request objects or dependency resolution (a third of a cheap query's
+    time in the web process; bench/engine_bench.py); and this router's routes, which answer the service description
+    and the query page, document the endpoint in OpenAPI, and answer queries too when no lane is in front.
+    """
 
     def __init__(self, store: KnowledgeStore, settings: Settings):
         super().__init__(tags=["SPARQL"])
@@ -271,44 +350,82 @@ class SparqlRouter(APIRouter):
         self.add_api_route("/sparql", self.get, methods=["GET", "HEAD"], response_class=Response,
                            summary="SPARQL query (GET), service description or query page",
                            description=_GET_DESCRIPTION, openapi_extra=_GET_OPENAPI)
+        self.query_route = self.routes[-1]  # what the metrics call a request the lane answers (route_name)
         self.add_api_route("/sparql", self.post, methods=["POST"], response_class=Response,
                            summary="SPARQL query (POST: form or application/sparql-query)",
                            description=_POST_DESCRIPTION, openapi_extra=_POST_OPENAPI)
         self.add_api_route("/sparql", self.options, methods=["OPTIONS"], include_in_schema=False)
 
-    # -- handlers (async: reading the request and answering from the cache need no thread; the query itself
+    # -- the routes (async: reading the request and answering from the cache need no thread; the query itself
     # and the pages run in the thread pool, so the event loop never waits for a worker)
     async def get(self, request: Request) -> Response:
-        return await self._handle(request, b"")
+        answer = await self.answer(request.method, request.scope.get("query_string", b""), Asked.of_request(request))
+        if answer is not None:
+            return answer.response()
+        try:
+            operation = read_operation("GET", request.scope.get("query_string", b""), None, b"")
+            return await run_in_threadpool(self._describe, request, operation)
+        except ProtocolError as error:  # a format or Accept the description cannot be given in
+            return _text_response(error.status, error.message, error.headers)
 
     async def post(self, request: Request, body: Annotated[bytes | None, Depends(read_body)]) -> Response:
         if body is None:
-            return _text_response(413, f"the request body is larger than {MAX_BODY_BYTES} bytes; "
-                                       "a SPARQL query should be far shorter")
-        return await self._handle(request, body)
+            return _too_large().response()
+        answer = await self.answer("POST", request.scope.get("query_string", b""), Asked.of_request(request), body)
+        return answer.response() if answer is not None else _too_large().response()
 
     def options(self) -> Response:
         return Response(status_code=204, headers={"Allow": ALLOW})
 
-    # -- the protocol
-    async def _handle(self, request: Request, body: bytes) -> Response:
-        try:
-            operation = read_operation(request.method, request.scope.get("query_string", b""),
-                                       request.headers.get("content-type"), body)
-            if operation.query is None:
-                return await run_in_threadpool(self._describe, request, operation)
-            return await self._query(request, operation)
-        except ProtocolError as error:
-            return _text_response(error.status, error.message, error.headers)
+    # -- the lane
+    def query_lane(self, app):
+        """`app` with query requests to /sparql answered first, by `answer`, as pure ASGI; all else goes to `app`.
 
-    async def _query(self, request: Request, operation: Operation) -> Response:
+        Placed inside the limits, security headers, CORS, access log and metrics (api/app.py), which see its answers
+        as any route's; a GET without a query (the description, the page) and OPTIONS go on to the routes."""
+
+        async def lane(scope, receive, send):
+            if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
+                return await app(scope, receive, send)
+            if scope["method"] == "GET":
+                if not scope.get("query_string"):
+                    return await app(scope, receive, send)
+                body = b""
+            else:
+                body = await _receive_body(receive)
+                if body is None:
+                    return  # the client went away
+            scope["route"] = self.query_route
+            answer = await self.answer(scope["method"], scope.get("query_string", b""), Asked.of_scope(scope), body)
+            if answer is None:  # parameters, but no query (a GET, its receive untouched): the description or the page
+                return await app(scope, receive, send)
+            start, message = answer.asgi_messages()
+            await send(start)
+            await send(message)
+
+        return lane
+
+    # -- the protocol
+    async def answer(self, method: str, query_string: bytes, asked: Asked, body: bytes = b"") -> Answer | None:
+        """The answer to one request to /sparql; None for a GET without a query (the description or the page)."""
+        if len(body) > MAX_BODY_BYTES:
+            return _too_large()
+        try:
+            operation = read_operation(method, query_string, asked.content_type, body)
+            if operation.query is None:
+                return None
+            return await self._query(operation, asked)
+        except ProtocolError as error:
+            return _text_answer(error.status, error.message, error.headers)
+
+    async def _query(self, operation: Operation, asked: Asked) -> Answer:
         # The query's form (and so which formats fit) is known once a worker has read it: offer both kinds,
         # and keep each kind's 406 for a query of that kind (graph.store.NoAcceptableFormat).
         offered: dict[str, str] = {}
         refusals: dict[str, ProtocolError] = {}
         for kind in ("solutions", "graph"):
             try:
-                offered[kind] = negotiate(kind, operation.format, request.headers.get("accept"))
+                offered[kind] = negotiate(kind, operation.format, asked.accept)
             except ProtocolError as error:
                 if error.status != 406:
                     raise
@@ -316,30 +433,30 @@ class SparqlRouter(APIRouter):
         headers = {"Vary": "Accept", "Cache-Control": "public, max-age=300"}
         headers["ETag"] = etag_for(self.store.fingerprint, operation.query, operation.default_graphs,
                                    operation.named_graphs, offered, self.settings.max_rows, self.base_iri)
-        if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
-            return Response(status_code=304, headers=headers)
+        if etag_matches(asked.if_none_match, headers["ETag"]):  # GET and HEAD (a POST's ETag is never matched)
+            return Answer(304, headers)
         cached = self.answers.get(headers["ETag"])
         if cached is not None:  # the same request, answered before from this very store (api/web/answer_cache.py)
-            headers.update(cached.headers)
-            headers["Server-Timing"] = 'cache;desc="hit"'
-            return Response(cached.body, media_type=cached.media_type, headers=headers)
+            return Answer(200, {"Content-Type": cached.media_type, **headers, **dict(cached.headers),
+                                "Server-Timing": 'cache;desc="hit"'}, cached.body)
         query = QueryRequest(
             operation.query or "", media_type=offered.get("solutions"), graph_media_type=offered.get("graph"),
             default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
             base_iri=self.base_iri, max_rows=self.settings.max_rows, timeout=self.settings.query_timeout,
-            max_bytes=self.settings.max_result_mb * 1024 * 1024,
-            client=request.client.host if request.client else None)  # fair shares of the workers per client
-        # The store's errors are answered from the one table (api/web/errors.py: status, Retry-After, text/plain);
-        # these are the endpoint's own words for them.
-        explain(request, {
-            NoAcceptableFormat: lambda exc: refusals[exc.kind].message if exc.kind in refusals else None,
-            UpdateRefused: lambda exc: READ_ONLY,
-            QueryRefused: lambda exc: f"refused before evaluation: {exc}",
-            QueryTimeout: lambda exc: f"query stopped: {exc}",
-            QueryOutOfMemory: lambda exc: (f"query stopped: {exc} (at most {self.settings.query_memory_mb} MiB "
-                                           "per query)"),
-        })
-        outcome = await run_in_threadpool(self.store.run, query)
+            max_bytes=self.settings.max_result_mb * 1024 * 1024, client=asked.client)  # fair shares per client
+        try:
+            outcome = await run_in_threadpool(self.store.run, query)
+        except tuple(ERROR_STATUSES) as error:
+            # Status and headers from the one table (api/web/errors.py); the words are this endpoint's.
+            status, error_headers, text = plain_error(error, {
+                NoAcceptableFormat: lambda exc: refusals[exc.kind].message if exc.kind in refusals else None,
+                UpdateRefused: lambda exc: READ_ONLY,
+                QueryRefused: lambda exc: f"refused before evaluation: {exc}",
+                QueryTimeout: lambda exc: f"query stopped: {exc}",
+                QueryOutOfMemory: lambda exc: (f"query stopped: {exc} (at most {self.settings.query_memory_mb} MiB "
+                                               "per query)"),
+            }, "/sparql")
+            return _text_answer(status, text, error_headers)
         own = {"X-HKI-Rows": str(outcome.rows)}
         if outcome.truncated:
             cap = f"max-bytes={query.max_bytes}" if outcome.cut_by == "bytes" else f"max-rows={self.settings.max_rows}"
@@ -347,9 +464,8 @@ class SparqlRouter(APIRouter):
         media_type = content_type(outcome.media_type)
         if outcome.repeatable:
             self.answers.put(headers["ETag"], CachedAnswer(outcome.body, media_type, tuple(own.items())))
-        headers.update(own)
-        headers["Server-Timing"] = f"query;dur={outcome.seconds * 1000:.1f}"
-        return Response(outcome.body, media_type=media_type, headers=headers)
+        return Answer(200, {"Content-Type": media_type, **headers, **own,
+                            "Server-Timing": f"query;dur={outcome.seconds * 1000:.1f}"}, outcome.body)
 
     def _describe(self, request: Request, operation: Operation) -> Response:
         media = negotiate("description", operation.format, request.headers.get("accept"))
@@ -387,6 +503,16 @@ class SparqlRouter(APIRouter):
         }, headers={"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"})
         # The Content-Security-Policy and the other security headers come from api/web/hardening.py.
         return remember_language(request, response)
+
+
+class SparqlQueryLane:
+    """`SparqlRouter.query_lane` as a Starlette middleware class (app.add_middleware(SparqlQueryLane, endpoint=…))."""
+
+    def __init__(self, app, endpoint: SparqlRouter):
+        self.app = endpoint.query_lane(app)
+
+    async def __call__(self, scope, receive, send):
+        await self.app(scope, receive, send)
 
 
 _GET_DESCRIPTION = """Runs a SPARQL 1.1 query given as `query` (SPARQL 1.1 Protocol §2.1.1).

@@ -87,7 +87,11 @@ def explain(request: Request, words: Mapping[type[Exception], Words]) -> None:
 
 def message_for(request: Request, error: Exception) -> str:
     """The text an answer to `error` carries: the route's words, the table's public text, or the error's own."""
-    words: Mapping[type[Exception], Words] = getattr(request.state, "error_words", {})
+    return worded(getattr(request.state, "error_words", {}), error)
+
+
+def worded(words: Mapping[type[Exception], Words], error: Exception) -> str:
+    """The text for `error`: the first of `words` that has something to say, the table's public text, or its own."""
     for cls in type(error).__mro__:
         if cls in words:
             text = words[cls](error)
@@ -100,14 +104,18 @@ def message_for(request: Request, error: Exception) -> str:
     return str(error)
 
 
-def error_answer(request: Request, error: Exception) -> Response:
-    """The HTTP answer to `error` for this request, from the table (a 500 for an error the table lacks)."""
+def plain_error(error: Exception, words: Mapping[type[Exception], Words], path: str) -> tuple[int, dict[str, str], str]:
+    """Status, headers and text of the answer to `error` at `path`, from the table (500 for an error it lacks)."""
     found = error_status(error)
     status, extra = (found[1].status, dict(found[1].headers)) if found else (500, {})
     if found is not None and found[1].public is not None:
-        logging.getLogger("hki.api").error("%s at %s: %s", type(error).__name__, request.url.path, error)
-    message = message_for(request, error)
-    headers = {"Cache-Control": "no-store", **extra}
+        logging.getLogger("hki.api").error("%s at %s: %s", type(error).__name__, path, error)
+    return status, {"Cache-Control": "no-store", **extra}, worded(words, error)
+
+
+def error_answer(request: Request, error: Exception) -> Response:
+    """The HTTP answer to `error` for this request, from the table (a 500 for an error the table lacks)."""
+    status, headers, message = plain_error(error, getattr(request.state, "error_words", {}), request.url.path)
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": message}, status, headers=headers)
     return Response(message.rstrip() + "\n", status, headers=headers, media_type="text/plain; charset=utf-8")
@@ -124,4 +132,4 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 __all__ = ["ERROR_STATUSES", "ErrorStatus", "error_answer", "error_status", "explain", "install_error_handlers",
-           "message_for"]
+           "message_for", "plain_error", "worded"]
