@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.store.errors import QueryBusy, QueryError, QueryTimeout
 from graph.store.evaluation import Row
+from graph.store.query_reader import is_bounded_lookup
 from graph.store.requests import QueryOutcome, QueryRequest, QueryTally, current_tally
 from graph.vocabulary import HKI, term
 
@@ -83,6 +84,18 @@ class KnowledgeStore:
     def run(self, request: QueryRequest) -> QueryOutcome:
         """Run a query with its limits (time, rows, bytes); raises the errors of graph.store.errors."""
         return self._tallied(self.backend.run, request)
+
+    def run_in_place(self, request: QueryRequest) -> QueryOutcome | None:
+        """The answer of a bounded lookup (graph.store.query_reader.is_bounded_lookup: one triple pattern about one
+        named subject), evaluated at once in the calling thread; None for any other query, or where the backend
+        evaluates nothing itself (then use `run`). No worker round trip: what makes a query cheap is read from its
+        parse, and the row and byte caps bound what it can cost."""
+        in_place = getattr(self.backend, "run_in_place", None)
+        if in_place is None or request.trusted or request.default_graphs is not None or request.named_graphs is not None:
+            return None
+        if not is_bounded_lookup(request.sparql):
+            return None
+        return self._tallied(in_place, request)
 
     def _tallied(self, call, request: QueryRequest):
         started, outcome, failure = time.perf_counter(), None, None

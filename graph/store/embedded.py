@@ -89,6 +89,10 @@ class EmbeddedBackend:
         store = self._open()
         return in_thread(lambda: execute_query(store, request), request.timeout)
 
+    def run_in_place(self, request: QueryRequest) -> QueryOutcome:
+        """Evaluate in this thread, on this process's store (KnowledgeStore.run_in_place: bounded lookups only)."""
+        return execute_query(self._open(), request)
+
     def rows(self, request: QueryRequest) -> list[Row]:
         if self._pool is not None:
             # The answer crosses from the worker process as SPARQL JSON (Oxigraph's writer and parser, in

@@ -23,7 +23,11 @@ Parsing is bounded before it starts: a text nested deeper than `MAX_NESTING` bra
 with its depth (Oxigraph's own parser overflows its stack at a few thousand levels and takes the
 process with it; rdflib's recursion grows with the depth too). Parse untrusted text only where a
 crash or a slow parse cannot hurt the server: hki does it in its killable query workers
-(`graph.store`), which also run with no network access at all (`graph.store.sandbox`).
+(`graph.store`), which also run with no network access at all (`graph.store.sandbox`). The one exception
+is `is_bounded_lookup`, which the web process asks of texts of at most `LOOKUP_TEXT_CHARS` characters:
+tree-sitter's parser (compiled C, linear in the text, no recursion in Python) reads such a text in tens of
+microseconds, and only a query it finds to be one triple pattern about one named subject is then evaluated in
+the web process (`KnowledgeStore.run_in_place`), its cost bounded by that subject's statements.
 """
 from __future__ import annotations
 
@@ -379,6 +383,86 @@ def tree_reading(text: str, base: str = "") -> QueryReading | None:
                             limit = int(number.text) if number is not None else None
     return QueryReading(TREE_QUERY_FORMS[query.type], tuple(defaults), tuple(named), tuple(sorted(undeclared)),
                         frozenset(iris), repeatable, limit)
+
+
+# A bounded lookup (`is_bounded_lookup`): short text, one triple pattern about one named subject.
+LOOKUP_TEXT_CHARS = 2048
+_CONSTANT_TERMS = frozenset({"iri_reference", "prefixed_name"})
+_LOOKUP_OBJECTS = frozenset({"var", "iri_reference", "prefixed_name", "rdf_literal", "integer", "decimal", "double",
+                             "boolean_literal"})
+
+
+def _only(node, *types: str):
+    """The node's one named child if there is exactly one and it is of these types, else None."""
+    named = node.named_children
+    return named[0] if len(named) == 1 and named[0].type in types else None
+
+
+def _constant_predicate(node) -> bool:
+    """`a`, an IRI or a prefixed name: no path operator (`*`, `+`, `?`, `^`, `/`, `|`, `!`)."""
+    if node.type == "var":
+        return True
+    if node.type != "path_element":
+        return False
+    if not node.named_children:
+        return [c.type for c in node.children] == ["a"]
+    return len(node.children) == 1 and node.children[0].type in _CONSTANT_TERMS
+
+
+def is_bounded_lookup(sparql: str) -> bool:
+    """True only for a query whose cost is bounded by one subject's own statements: a SELECT (of variables or `*`,
+    no DISTINCT, aggregate or expression) or an ASK whose pattern is one triple with an IRI as its subject and no
+    property path, with no FROM, FILTER, OPTIONAL, subquery, VALUES, ORDER BY or GROUP BY — at most LIMIT and
+    OFFSET — in at most LOOKUP_TEXT_CHARS characters without escapes. Its evaluation is one prefix scan of an index
+    (subject; subject, predicate; or subject, object), each statement scanned at most one row, so the row and byte
+    caps bound its time and memory. Decided from tree-sitter's parse (a complete tree only); anything else is False.
+    """
+    if len(sparql) > LOOKUP_TEXT_CHARS or "\\" in sparql:
+        return False  # short text, read as written (an escape is expanded first by read_query: left to it)
+    lowered = sparql.lower()
+    if any(word in lowered for word in LEFT_TO_THE_GRAMMAR):
+        return False
+    parser = _tree_parser()
+    if parser is None:
+        return False
+    try:
+        root = parser.parse(sparql.encode("utf-8")).root_node
+    except UnicodeEncodeError:
+        return False
+    if root.has_error or root.type != "unit":
+        return False
+    parts = [child for child in root.named_children if child.type != "comment"]
+    if parts and parts[0].type == "prologue":
+        parts = parts[1:]
+    if len(parts) != 1 or parts[0].type not in ("select_query", "ask_query"):
+        return False
+    query = parts[0]
+    where = None
+    for part in query.named_children:
+        if part.type == "select_clause":
+            if any(c.type not in ("SELECT", "*", "var") for c in part.children):
+                return False
+        elif part.type == "where_clause" and where is None:
+            where = part
+        elif part.type == "solution_modifier":
+            if any(c.type != "limit_offset_clauses" for c in part.named_children):
+                return False
+        elif part.type != "comment":
+            return False  # FROM, VALUES, anything unforeseen
+    group = _only(where, "group_graph_pattern") if where is not None else None
+    block = _only(group, "triples_block") if group is not None else None
+    triple = _only(block, "triples_same_subject") if block is not None else None
+    if triple is None or len(triple.named_children) != 2:
+        return False
+    subject, properties = triple.named_children
+    if subject.type not in _CONSTANT_TERMS or properties.type != "property_list":
+        return False
+    prop = _only(properties, "property")
+    if prop is None or len(prop.named_children) != 2:
+        return False
+    predicate, objects = prop.named_children
+    return _constant_predicate(predicate) and objects.type == "object_list" and \
+        _only(objects, *_LOOKUP_OBJECTS) is not None and not any(c.type == "," for c in objects.children)
 
 
 def _scanner(element):

@@ -1,0 +1,141 @@
+"""Bounded lookups (issue 15): a query about one named subject's own statements is answered in the web process,
+without a worker's round trip; every other query still goes to a worker. What counts as bounded is read from the
+parse (graph.store.query_reader.is_bounded_lookup), and the answer is the same as a worker's, byte for byte."""
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pyoxigraph as ox
+import pytest
+
+from graph.build import open_store
+from graph.store import QueryRequest, QueryTimeout
+from graph.store.query_reader import LOOKUP_TEXT_CHARS, is_bounded_lookup
+
+RDFS = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+HANNOVER = "<https://w3id.org/hki/id/city/hannover>"
+BOUNDED = [
+    RDFS + f"SELECT ?label WHERE {{ {HANNOVER} rdfs:label ?label }}",
+    f"SELECT * {{ {HANNOVER} ?p ?o . }} LIMIT 5",
+    f"ASK {{ {HANNOVER} a ?type }}",
+    f"SELECT ?o {{ {HANNOVER} ?p ?o }} OFFSET 3 LIMIT 2 # a comment",
+    RDFS + f'SELECT ?p {{ {HANNOVER} ?p "Hannover"@de }}',
+    f"select ?o where {{ {HANNOVER} <http://www.w3.org/2000/01/rdf-schema#label> ?o }}",
+]
+UNBOUNDED = {
+    "DISTINCT": f"SELECT DISTINCT ?o {{ {HANNOVER} ?p ?o }}",
+    "a path": f"SELECT ?o {{ {HANNOVER} <http://e/p>* ?o }}",
+    "an inverse path": f"ASK {{ {HANNOVER} ^<http://e/p> ?o }}",
+    "a sequence path": f"SELECT ?o {{ {HANNOVER} <http://e/p>/<http://e/q> ?o }}",
+    "a negated path": f"SELECT ?o {{ {HANNOVER} !<http://e/p> ?o }}",
+    "a grouped path": f"SELECT ?o {{ {HANNOVER} (<http://e/p>) ?o }}",
+    "two objects": f'SELECT ?o {{ {HANNOVER} <http://e/p> "a"@en, 1 }}',
+    "two predicates": f"SELECT ?o {{ {HANNOVER} <http://e/p> ?o ; <http://e/q> ?z }}",
+    "two patterns": f"SELECT ?o {{ {HANNOVER} <http://e/p> ?o . <http://e/y> <http://e/p> ?o }}",
+    "a blank node object": f"SELECT ?o {{ {HANNOVER} <http://e/p> [ <http://e/q> ?o ] }}",
+    "a collection": f"SELECT ?o {{ {HANNOVER} <http://e/p> (1 2) }}",
+    "a variable subject": "SELECT ?o { ?x <http://e/p> ?o }",
+    "a blank node subject": "SELECT ?o { _:b <http://e/p> ?o }",
+    "an aggregate": f"SELECT (COUNT(*) AS ?n) {{ {HANNOVER} ?p ?o }}",
+    "an expression": f"SELECT ?o (1 AS ?z) {{ {HANNOVER} ?p ?o }}",
+    "FILTER": f"SELECT ?o {{ {HANNOVER} ?p ?o FILTER(?o) }}",
+    "BIND": f"SELECT ?o {{ {HANNOVER} ?p ?o BIND(1 AS ?z) }}",
+    "OPTIONAL": f"SELECT ?o {{ {HANNOVER} ?p ?o OPTIONAL {{ ?o ?q ?r }} }}",
+    "MINUS": f"SELECT ?o {{ {HANNOVER} ?p ?o MINUS {{ {HANNOVER} ?q ?o }} }}",
+    "a nested group": f"SELECT ?o {{ {{ {HANNOVER} ?p ?o }} }}",
+    "GRAPH": f"SELECT ?o {{ GRAPH ?g {{ {HANNOVER} ?p ?o }} }}",
+    "ORDER BY": f"SELECT ?o {{ {HANNOVER} ?p ?o }} ORDER BY ?o",
+    "GROUP BY": f"SELECT ?o {{ {HANNOVER} ?p ?o }} GROUP BY ?o",
+    "FROM": f"SELECT ?o FROM <http://e/g> {{ {HANNOVER} ?p ?o }}",
+    "VALUES after the query": f"SELECT ?o {{ {HANNOVER} ?p ?o }} VALUES ?o {{ 1 }}",
+    "SERVICE": f"SELECT ?o {{ SERVICE <http://e/> {{ {HANNOVER} ?p ?o }} }}",
+    "an escape": "SELECT ?o { <http://e/\\u0041> ?p ?o }",
+    "CONSTRUCT": f"CONSTRUCT WHERE {{ {HANNOVER} ?p ?o }}",
+    "DESCRIBE": f"DESCRIBE {HANNOVER}",
+    "two queries": f"SELECT ?o {{ {HANNOVER} ?p ?o }} SELECT ?o {{ {HANNOVER} ?p ?o }}",
+    "an update after it": f"SELECT ?o {{ {HANNOVER} ?p ?o }} ; INSERT DATA {{}}",
+    "broken text": f"SELECT ?o {{ {HANNOVER} ?p ?o",
+    "a long text": f"SELECT ?o {{ {HANNOVER} ?p ?o }} #" + "x" * LOOKUP_TEXT_CHARS,
+}
+
+
+@pytest.mark.parametrize("text", BOUNDED)
+def test_one_pattern_about_one_named_subject_is_a_bounded_lookup(text):
+    assert is_bounded_lookup(text)
+
+
+@pytest.mark.parametrize("text", list(UNBOUNDED.values()), ids=list(UNBOUNDED))
+def test_anything_more_goes_to_a_worker(text):
+    assert not is_bounded_lookup(text)
+
+
+@pytest.fixture(scope="module")
+def served(settings):
+    kstore = open_store(replace(settings, query_timeout=3.0))
+    kstore.start_query_workers(workers=1)
+    yield kstore
+    kstore.close()
+
+
+def _request(text: str, **kwargs) -> QueryRequest:
+    return QueryRequest(text, base_iri="https://w3id.org/hki/sparql", timeout=3.0, **kwargs)
+
+
+def _lines(body: bytes, media_type: str) -> list[str]:
+    """The answer's rows as sorted text lines (SPARQL leaves the order of unordered solutions open; CSV and TSV
+    have one row per line, and JSON and XML are read back by Oxigraph's parser)."""
+    if media_type in ("text/csv", "text/tab-separated-values"):
+        head, *rows = body.decode("utf-8").splitlines()
+        return [head, *sorted(rows)]
+    fmt = ox.QueryResultsFormat.JSON if media_type.endswith("json") else ox.QueryResultsFormat.XML
+    parsed = ox.parse_query_results(body, format=fmt)
+    if isinstance(parsed, ox.QueryBoolean):
+        return [str(bool(parsed))]
+    names = [v.value for v in parsed.variables]
+    return sorted(repr([str(solution[n]) for n in names]) for solution in parsed)
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "application/sparql-results+xml",
+                                        "text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize("text", [t for t in BOUNDED if "LIMIT" not in t])  # LIMIT without ORDER BY: any rows
+def test_a_lookup_answered_in_place_has_the_workers_answer(served, text, media_type):
+    request = _request(text, media_type=media_type)
+    here, there = served.run_in_place(request), served.run(request)
+    assert here is not None
+    assert (here.rows, here.kind, here.media_type) == (there.rows, there.kind, there.media_type)
+    assert _lines(here.body, media_type) == _lines(there.body, media_type)
+    assert here.rows > 0
+
+
+@pytest.mark.parametrize("text, rows", [(BOUNDED[1], 5), (BOUNDED[3], 2)])
+def test_limit_and_offset_are_kept_in_place(served, text, rows):
+    assert served.run_in_place(_request(text)).rows == served.run(_request(text)).rows == rows
+
+
+def test_only_lookups_are_answered_in_place(served):
+    assert served.run_in_place(_request(UNBOUNDED["FILTER"])) is None
+    assert served.run_in_place(_request(BOUNDED[0], trusted=True)) is None  # hki's own queries keep their path
+    assert served.run_in_place(_request(BOUNDED[0], default_graphs=("https://w3id.org/hki/graph/data",))) is None
+
+
+def test_a_lookup_is_answered_while_the_only_worker_is_busy(served):
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    outcome: dict = {}
+
+    def occupy() -> None:
+        try:
+            served.run(_request(runaway))
+        except QueryTimeout as exc:
+            outcome["stopped"] = exc
+
+    busy = threading.Thread(target=occupy)
+    busy.start()
+    try:
+        answer = served.run_in_place(_request(BOUNDED[0] + " # while busy"))
+        still_busy = busy.is_alive()  # the worker is still on the runaway query (3 s) when the lookup is answered
+    finally:
+        busy.join()
+    assert answer is not None and b"Hannover" in answer.body
+    assert still_busy
+    assert "stopped" in outcome
