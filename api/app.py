@@ -62,9 +62,10 @@ def _downloads(dist_dir: Path) -> list[dict]:
 
 
 def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None,
-               owns_store: bool | None = None) -> FastAPI:
+               owns_store: bool | None = None, awaited_workers: int | None = None) -> FastAPI:
     """The application for one loaded store. Opens the store if not given; closes it on shutdown if it opened
-    it (or `owns_store` says so)."""
+    it (or `owns_store` says so). `awaited_workers`: query workers started before this returns (None: one per core;
+    the others start beside the first answers)."""
     # The third-party front-end files are built, not committed (graph/assets.py): without them the pages
     # would load nothing, so refuse to start (AssetsMissing: "front-end assets missing: run make install").
     assets = require_assets()
@@ -72,7 +73,7 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     owned = kstore is None if owns_store is None else owns_store
     store = kstore if kstore is not None else open_knowledge_store(settings, serving=True)  # embedded, or endpoint
     store.triple_counts()  # counted here, before the workers start (an embedded store's counts are kept)
-    store.start_query_workers()
+    store.start_query_workers(awaited=awaited_workers)
     dist_dir = dist_dir.resolve()
 
     @asynccontextmanager
@@ -164,9 +165,10 @@ class LiveSite:
     """The served application, switched to the new data after a publication without downtime.
 
     An ASGI application that hands every request to the current site (a `create_app` application over one loaded
-    store). `reload()` loads the data folder as it is now into a new store in memory, starts its query workers,
-    warms its pages up, and then switches: requests that arrive after the switch go to the new site, requests in
-    flight finish on the old one, whose store is closed when the last of them has ended.
+    store). `reload()` loads the data folder as it is now into a new store in memory, starts its query workers
+    (waiting for the first only: the others start beside the first answers), warms its pages up, and then
+    switches: requests that arrive after the switch go to the new site, requests in flight finish on the old one,
+    whose store is closed when the last of them has ended.
 
     With the setting `watch_data` (on by default) or editing on, a watcher thread also notices a data or context
     folder changed by another process (`kg context import`, a publication by `kg release` or by another web
@@ -242,9 +244,7 @@ class LiveSite:
             started = time.perf_counter()
             app = self._factory(replace(self.settings, store=None))  # in memory: the old store's folder stays its own
             self._install(app)
-            loaded = time.perf_counter()
-            app.state.store.wait_until_started()
-            workers = time.perf_counter()
+            loaded = time.perf_counter()  # the store, one query worker answering (the others start beside), the routes
             # in a thread of its own: the caller may be inside a running event loop (asyncio.run would refuse)
             warming = threading.Thread(target=lambda: asyncio.run(warm_up(app, RELOAD_WARM_UP_PATHS)),
                                        name="hki-warm-up", daemon=True)
@@ -254,9 +254,9 @@ class LiveSite:
                 self._retired.append(self.current)
                 self.current = app
             self.reloads += 1
-            log.info("serving the new data (%s statements) after %.2f s: loading %.2f s, query workers %.2f s, "
+            log.info("serving the new data (%s statements) after %.2f s: loading with a first query worker %.2f s, "
                      "warm-up %.2f s", sum(app.state.store.triple_counts().values()), time.perf_counter() - started,
-                     loaded - started, workers - loaded, time.perf_counter() - workers)
+                     loaded - started, time.perf_counter() - loaded)
         self._close_retired()
         # The heavier pages are warmed on the new site right after the switch (a visitor who comes first shares the
         # one computation: the indexes are built under locks), so that new data is not held back for them.
@@ -335,8 +335,10 @@ def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: 
     served = published_settings(settings, dist_dir) if settings.editing else settings  # the release's dates
     first = create_app(served, dist_dir, kstore=kstore, owns_store=owns_store)
     first.state.owns_store = kstore is None if owns_store is None else owns_store
-    factory = (lambda fresh: create_app(published_settings(fresh, dist_dir), dist_dir)) if settings.editing \
-        else (lambda fresh: create_app(fresh, dist_dir))
+    # A reload waits for one query worker of the new data, not all: the old data is served until the switch, and the
+    # rest start beside the first answers (on two cores, awaiting both doubled the time to the new data).
+    factory = (lambda fresh: create_app(published_settings(fresh, dist_dir), dist_dir, awaited_workers=1)) \
+        if settings.editing else (lambda fresh: create_app(fresh, dist_dir, awaited_workers=1))
     # watched only where this process loads the folders itself (not a replica's store, not an external endpoint)
     watch = kstore is None and not settings.endpoint and (settings.editing or settings.watch_data)
     return LiveSite(settings, dist_dir.resolve(), first, factory, watch=watch)

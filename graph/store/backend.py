@@ -50,8 +50,9 @@ class QueryBackend(Protocol):
     def rows(self, request: QueryRequest) -> list[Row]:
         """The rows of a SELECT query as dicts of variable → term, at most `request.max_rows`."""
 
-    def start_workers(self, workers: int, memory_budget: int) -> None:
-        """From now on, read and evaluate outside queries in killable, network-less worker processes."""
+    def start_workers(self, workers: int, memory_budget: int, awaited: int | None = None) -> None:
+        """From now on, read and evaluate outside queries in killable, network-less worker processes (`awaited` of
+        them started before this returns; None: as many as there are cores)."""
 
     def quads(self, graph: str | None) -> Iterable[ox.Quad]:
         """Every statement (of one named graph), where the backend can list them; else StoreError."""
@@ -149,9 +150,11 @@ class KnowledgeStore:
             raise QueryError(f"expected a CONSTRUCT or DESCRIBE query, got a {outcome.kind} result")
         return list(ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES))
 
-    def start_query_workers(self, workers: int | None = None) -> None:
-        """Serve queries from killable, network-less worker processes (what `kg serve` does)."""
-        self.backend.start_workers(workers or self.settings.query_workers, self.settings.query_memory_mb * 1024 * 1024)
+    def start_query_workers(self, workers: int | None = None, awaited: int | None = None) -> None:
+        """Serve queries from killable, network-less worker processes (what `kg serve` does); `awaited` of them are
+        started before this returns (None: as many as there are cores), the others beside the first answers."""
+        self.backend.start_workers(workers or self.settings.query_workers, self.settings.query_memory_mb * 1024 * 1024,
+                                   awaited)
 
     def wait_until_started(self, timeout: float = 120.0) -> None:
         """Wait until every query worker has started (they start beside the first answers)."""

@@ -115,7 +115,7 @@ class EmbeddedBackend:
     def stats(self) -> ExecutorStats | None:
         return self._pool.stats if self._pool is not None else None
 
-    def start_workers(self, workers: int, memory_budget: int) -> None:
+    def start_workers(self, workers: int, memory_budget: int, awaited: int | None = None) -> None:
         """Serve queries from killable, network-less worker processes.
 
         Workers open a *snapshot* of the store (a RocksDB checkpoint: hard links to finished files), never
@@ -128,20 +128,20 @@ class EmbeddedBackend:
             assert self.path is not None
             folder = self.path
             self._pool = ProcessQueryExecutor(folder, workers, memory_budget=memory_budget,
-                                              refresh_store=lambda: folder)
+                                              refresh_store=lambda: folder, awaited=awaited)
             return
         store = self._open()
         if self._in_memory() and len(store) <= IN_MEMORY_WORKER_QUADS:
             # Loaded in memory here: the workers read one N-Quads copy of it into memory (in Rust, ~0.2 s per 100k
             # statements) — no on-disk store on the way to the first answer; `persist` fills that one beside.
             self._pool = ProcessQueryExecutor(self._copy_file(store), workers, memory_budget=memory_budget,
-                                              refresh_store=lambda: self._copy_file(store))
+                                              refresh_store=lambda: self._copy_file(store), awaited=awaited)
             return
         self._on_disk()
         assert self.path is not None
         remove_abandoned_staging(self.path)  # snapshots of servers that were killed
         self._pool = ProcessQueryExecutor(self._snapshot(), workers, memory_budget=memory_budget,
-                                          refresh_store=self._snapshot)
+                                          refresh_store=self._snapshot, awaited=awaited)
 
     def _in_memory(self) -> bool:
         return self._disk is not None or (self.path is None and not self.is_snapshot)

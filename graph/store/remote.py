@@ -133,11 +133,11 @@ class EndpointBackend:
         return self.server.lower().startswith("virtuoso")
 
     # -- checks made before anything is sent
-    def start_workers(self, workers: int, memory_budget: int) -> None:
+    def start_workers(self, workers: int, memory_budget: int, awaited: int | None = None) -> None:
         """Read outside queries in killable, network-less worker processes from now on (the server does):
         a query that crashes or stalls the parser costs a worker, never this process."""
         if self._readers is None:
-            self._readers = ProcessQueryExecutor(None, workers, memory_budget=memory_budget)
+            self._readers = ProcessQueryExecutor(None, workers, memory_budget=memory_budget, awaited=awaited)
 
     def check(self, request: QueryRequest) -> QueryReading | None:
         """Refuse or reject the query as the embedded store would; its reading (None for hki's own queries)."""

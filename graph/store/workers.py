@@ -242,7 +242,7 @@ class ProcessQueryExecutor:
 
     def __init__(self, store_path: Path | None, workers: int = 2, *, heavy_slots: int | None = None,
                  heavy_after: float = HEAVY_AFTER_SECONDS, heavy_wait: float = 2.0,
-                 memory_budget: int = 0, refresh_store: Callable[[], Path] | None = None):
+                 memory_budget: int = 0, refresh_store: Callable[[], Path] | None = None, awaited: int | None = None):
         self.store_path = store_path  # None: reader workers for an external endpoint (they check, not evaluate)
         self.workers = workers
         self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, workers - workers // 2)
@@ -266,8 +266,9 @@ class ProcessQueryExecutor:
         self._closed = False
         # Started side by side (each waits for its process to open or read the store, not for the others): as many as
         # there are cores are awaited, the others start beside the first answers (reading a copy of the store into
-        # memory is CPU work: more at once than cores would only delay all of them).
-        awaited = min(workers, os.cpu_count() or 1)
+        # memory is CPU work: more at once than cores would only delay all of them). `awaited` awaits fewer: a reload,
+        # whose old store still serves beside it, switches as soon as one worker of the new one answers.
+        awaited = min(workers, awaited or os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=awaited, thread_name_prefix="hki-worker-start") as starting:
             futures = [starting.submit(self._start_worker, WORKER_START_ATTEMPTS) for _ in range(awaited)]
         failures = [f.exception() for f in futures if f.exception() is not None]
