@@ -3,13 +3,15 @@
 // Positions come from the server (/api/explore/world: a seeded layout, the same network always looks the
 // same), and so do the home city's twin cities and the candidate partners (cities twinned with two or more
 // of them) with the reason as a sentence, the home city page's. "Welt-Netzwerk (Wikidata)" switches the
-// layer on and off (?world=1 in the address keeps it on); the city's own view (vis-network, explore.js) is
-// untouched and comes back when it is switched off, or when one of its modes is chosen.
+// layer on and off; the city's own view (vis-network, explore.js) is untouched and comes back when it is switched
+// off, or when one of its modes is chosen. The address keeps the layer's state (world=1, scope=home, highlight=0,
+// world_country=Q…, place=Q…; explore.js writes it beside its own), so a copied link opens the same view.
 //
 // While the layer is on: a search for its places (both languages' names, accents and case ignored, instant),
 // a click or a chosen hit shows the place and its twin cities in the picture and its details in the details
 // panel; the filter column holds the layer's filters (the whole network or only the home city's; candidates
-// highlighted); the list below the picture (candidates, the home city's twin cities, the best-linked places)
+// highlighted; a country, where the import gives countries); the explorer's own search box finds the layer's
+// places too (window.hkiWorld.search: this search's matching); the list below the picture (candidates, the home city's twin cities, the best-linked places)
 // is the way in for the keyboard and screen readers. In map mode a checkbox adds the places only Wikidata
 // names, where it gives coordinates, to the explorer's Leaflet map (/api/explore/world/map), clustered and muted.
 // Every name from the data is drawn on the canvas or set with textContent; the page's CSP allows no inline script.
@@ -31,7 +33,7 @@
   const lang = root.dataset.lang || "de";
   const locale = lang === "de" ? "de-DE" : "en-GB";
   const base = panel.dataset.base || "";
-  const COLORS = { home: "#c0392b", curated: "#1f5fa8", context: "#8a939e", candidate: "#178a4a", faded: "#e8ebef",
+  const COLORS = { home: "#c0392b", curated: "#1f5fa8", context: "#8a939e", candidate: "#178a4a", faded: "#e8ebef", abroad: "#aab4c0",
                    edge: "#d5dae0", edgeHome: "#7fa3cc", edgeCandidate: "#4fae78", edgeChosen: "#1d2733", edgeFaded: "#eef1f4" };
   const LISTED = 150;  // rows of the list below the picture
   const HITS = 12;  // search hits shown
@@ -39,17 +41,22 @@
   const WIKIDATA = "http://www.wikidata.org/entity/";
   // sigma's label grid: names per cell of `cell` pixels grow with the square of the zoom; sparse over the whole
   // network (its middle is thousands of names deep), denser when only a chosen place's twin cities have names
-  const LABELS = { density: 0.08, chosen: 0.6, cell: 120 };
+  const LABELS = { density: 0.08, chosen: 0.6, cell: 120, country: 80 };  // country: every name up to that many places
+  const QID = /^Q[1-9][0-9]{0,11}$/;
 
   let renderer = null;
   let graph = null;
   let loading = null;
-  let rows = [];  // one per place: {i, qid, label, other, twins, kind, curated, neighbours, partner, candidate}
+  let rows = [];  // one per place: {i, qid, label, other, twins, kind, curated, neighbours, partner, candidate, countries}
   let byQid = new Map();
+  let byCurated = new Map();  // a curated entry's IRI → its place (one entry per city)
+  let countries = new Map();  // QID → {qid, label, places: Set of rows}: Wikidata's countries, where the import has them
   let homes = [];
   let candidates = [];  // {node, rank, count, reason}, by rank
   let homeName = "";
-  const state = { chosen: -1, around: null, scope: "all", inScope: null, highlight: true, on: false };
+  // inCountry: the chosen country's places; nearCountry: those and their twin cities (drawn pale)
+  const state = { chosen: -1, around: null, scope: "all", inScope: null, highlight: true, on: false,
+                  country: "", inCountry: null, nearCountry: null };
   let cityDetails = null;  // the details panel as the city's own view left it: put back when the layer goes off
 
   // ------------------------------------------------------------------ small helpers
@@ -74,10 +81,45 @@
     window.setTimeout(() => { live.textContent = text; }, 60);
   }
 
-  function remember(on) {
-    const url = new URL(window.location.href);
-    if (on) url.searchParams.set("world", "1"); else url.searchParams.delete("world");
-    window.history.replaceState(window.history.state, "", url.toString());
+  // ------------------------------------------------------------------ the address
+  // What a copied address asks of the layer, read once; applied when the layer is drawn (applyAddress). Values of
+  // the wrong form are dropped here, places and countries the layer does not have there: none reaches the page.
+  function readAddress() {
+    const q = new URLSearchParams(window.location.search);
+    if (q.get("world") !== "1") return null;
+    const place = q.get("place") || "";
+    return { scope: q.get("scope") === "home" ? "home" : "all", highlight: q.get("highlight") !== "0",
+             country: QID.test(q.get("world_country") || "") ? q.get("world_country") : "", place: QID.test(place) ? place : "" };
+  }
+  let wanted = readAddress();
+
+  // The layer's part of the address, as [name, value] pairs: nothing while it is off
+  function address() {
+    if (!state.on && !wanted) return [];
+    const s = wanted || { scope: state.scope, highlight: state.highlight, country: state.country,
+                          place: state.chosen >= 0 ? rows[state.chosen].qid : "" };
+    const pairs = [["world", "1"]];
+    if (s.scope === "home") pairs.push(["scope", "home"]);
+    if (!s.highlight) pairs.push(["highlight", "0"]);
+    if (s.country) pairs.push(["world_country", s.country]);
+    if (s.place) pairs.push(["place", s.place]);
+    return pairs;
+  }
+
+  function remember() {  // explore.js writes the address (history.replaceState), the city's view and the layer's
+    if (window.hkiExplorer && window.hkiExplorer.keepInAddress) window.hkiExplorer.keepInAddress(address());
+  }
+
+  function applyAddress() {
+    const w = wanted;
+    wanted = null;
+    if (!w) return;
+    if (!w.highlight) setHighlight(false);
+    if (w.scope === "home" && homeName) { $("ex-world-scope-home").checked = true; setScope("home", true); }
+    if (countries.has(w.country)) setCountry(w.country, true);
+    const r = byQid.get(w.place);
+    if (r) choose(r.i, { zoom: true, tell: false });
+    remember();
   }
 
   // Names compared without case and accents, so "sao", "São" and "SAO" find São Paulo, "poznan" Poznań
@@ -102,6 +144,15 @@
     homeName = homes.length ? homes[0].label : "";
     for (const r of rows) { r.key = fold(r.label); r.otherKey = r.other ? fold(r.other) : ""; r.aliasKeys = []; }
     for (const [i, alias] of data.aliases || []) if (rows[i]) rows[i].aliasKeys.push(fold(alias));  // Wikidata's names of a city
+    byCurated = new Map(rows.filter((r) => r.curated).map((r) => [r.curated, r]));
+    countries = new Map();
+    for (const r of rows) r.countries = [];
+    for (const c of data.countries || []) {
+      if (!QID.test(c.qid)) continue;
+      const places = new Set(c.places.filter((i) => rows[i]));
+      countries.set(c.qid, { qid: c.qid, label: c.label, places });
+      for (const i of places) rows[i].countries.push(c.label);
+    }
     graph = new graphology.Graph({ type: "undirected", multi: false, allowSelfLoops: false });
     for (const r of rows) {
       const n = data.nodes[r.i];
@@ -121,7 +172,8 @@
   }
 
   // What the filters and the choice make of a place and a twinning, every time the picture is drawn
-  function shown(i) { return !state.inScope || state.inScope.has(i); }
+  function shown(i) { return (!state.inScope || state.inScope.has(i)) && (!state.nearCountry || state.nearCountry.has(i)); }
+  function abroad(i) { return Boolean(state.inCountry) && !state.inCountry.has(i); }  // a twin city of the country's places
   function isCandidateLink(a, b) {
     return (rows[a].candidate && rows[b].partner) || (rows[b].candidate && rows[a].partner);
   }
@@ -138,6 +190,14 @@
       out.color = COLORS.candidate; out.size = attributes.size + 2.5; out.zIndex = 2;
     }
     if (state.inScope) out.forceLabel = true;
+    if (state.inCountry && !state.around) {  // the country's places named; their twin cities elsewhere small and pale
+      if (!abroad(i)) {
+        out.forceLabel = out.forceLabel || state.inCountry.size <= LABELS.country; out.zIndex = Math.max(out.zIndex, 2);
+        out.size = Math.max(out.size, 4);
+      } else if (r.kind !== "home") {
+        out.color = COLORS.abroad; out.size = 2.5; out.label = null; out.forceLabel = false; out.zIndex = 0;
+      }
+    }
     if (state.around) {
       if (i === state.chosen) {
         out.highlighted = true; out.forceLabel = true; out.zIndex = 4; out.size = Math.max(out.size, 8);
@@ -156,11 +216,13 @@
   function edgeReducer(key, attributes) {
     const { a, b } = attributes;
     if (!shown(a) || !shown(b)) return { ...attributes, hidden: true };
+    if (abroad(a) && abroad(b)) return { ...attributes, hidden: true };  // not a twinning of the country's places
     if (state.around) {
       if (a === state.chosen || b === state.chosen) return { ...attributes, color: COLORS.edgeChosen, size: 1.6, zIndex: 2 };
       return { ...attributes, color: COLORS.edgeFaded, size: 0.2, zIndex: 0 };
     }
     if (state.highlight && isCandidateLink(a, b)) return { ...attributes, color: COLORS.edgeCandidate, size: 1.3, zIndex: 1 };
+    if (state.inCountry) return { ...attributes, color: COLORS.edgeHome, size: 0.8 };
     return attributes;
   }
 
@@ -186,19 +248,25 @@
     window.requestAnimationFrame(() => {
       const ms = performance.now() - started;
       panel.dataset.firstDraw = String(Math.round(ms));
-      panel.dataset.ready = "true";
+      applyAddress();  // after the first frame: the camera flies to a place only once it is drawn
       tellStatus();
+      panel.dataset.ready = "true";
     });
-    window.hkiWorld = { renderer, graph, rows, candidates, choose: (qid) => { const r = byQid.get(qid); if (r) choose(r.i, { zoom: true }); },
-                        state: () => ({ chosen: state.chosen >= 0 ? rows[state.chosen].qid : "", scope: state.scope,
-                                        highlight: state.highlight,
-                                        hidden: rows.filter((r) => !shown(r.i)).length }) };
+    Object.assign(window.hkiWorld, {
+      renderer, graph, rows, candidates, choose: (qid) => { const r = byQid.get(qid); if (r) choose(r.i, { zoom: true }); },
+      state: () => ({ chosen: state.chosen >= 0 ? rows[state.chosen].qid : "", scope: state.scope, highlight: state.highlight,
+                      country: state.country, hidden: rows.filter((r) => !shown(r.i)).length }) });
   }
 
   function tellStatus() {
     const total = { nodes: number(rows.length), edges: number(graph.size) };
     let text = _("explore.world_status", total);
-    if (state.inScope) {
+    if (state.inCountry) {
+      let inside = 0, elsewhere = 0;
+      for (const r of rows) if (shown(r.i)) { if (abroad(r.i)) elsewhere += 1; else inside += 1; }
+      const values = { shown: number(inside), abroad: number(elsewhere), country: countries.get(state.country).label, home: homeName };
+      text += " " + (state.inScope ? _("explore.world_status_country_home", values) : _("explore.world_status_country", values));
+    } else if (state.inScope) {
       text += " " + _("explore.world_status_scope", { shown: number(state.inScope.size), nodes: total.nodes, home: homeName });
     }
     status.textContent = text;
@@ -218,14 +286,21 @@
     else camera.setState(target);
   }
 
+  function fitShown() {  // what the filters leave, or the chosen place and its twin cities, or the whole network
+    if (state.inScope || state.nearCountry) fitCamera(rows.filter((r) => shown(r.i)).map((r) => r.i), true);
+    else if (state.around) fitCamera([...state.around], true);
+    else renderer.getCamera().animatedReset({ duration: 500 });
+  }
+
   // ------------------------------------------------------------------ choosing a place
   function choose(i, options) {
     const r = rows[i];
     if (!r) return;
     if (state.inScope && !state.inScope.has(i)) {  // a place outside Hannover's network: the whole network again
       $("ex-world-scope-all").checked = true;
-      setScope("all");
+      setScope("all", true);
     }
+    if (state.nearCountry && !state.nearCountry.has(i)) setCountry("", true);  // a place the country filter hides
     state.chosen = i;
     state.around = new Set([i, ...r.neighbours]);
     panel.dataset.chosen = r.qid;
@@ -236,6 +311,7 @@
       if (b.dataset.qid === r.qid) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
     }
     showDetails(r);
+    remember();
     if (options.tell) announce(_("explore.world_told_choice", { name: r.label, n: number(r.neighbours.length) }));
   }
 
@@ -247,6 +323,7 @@
     renderer.setSetting("labelDensity", LABELS.density);
     renderer.refresh();
     showHint();
+    remember();
   }
 
   // ------------------------------------------------------------------ the details panel
@@ -286,6 +363,7 @@
     body.append(el("h3", { id: "ex-details-label", text: r.label }));
     if (r.other) body.append(el("p", { class: "other-label", lang: lang === "de" ? "en" : "de", text: r.other }));
     body.append(el("p", {}, el("span", { class: "kind" + (r.kind === "context" ? " wikidata" : ""), text: kindText(r) })));
+    if (r.countries.length) body.append(el("p", { class: "ex-world-country-of", text: _("explore.world_country_of", { country: r.countries.join(", ") }) }));
     if (r.partner) body.append(el("p", { class: "ex-world-partner", text: partnerText(r.partner) }));
     if (r.candidate) {
       body.append(el("div", { class: "ex-world-reason" },
@@ -342,14 +420,47 @@
     for (const radio of document.querySelectorAll('input[name="ex-world-scope"]')) {
       radio.addEventListener("change", () => { if (radio.checked) setScope(radio.value); });
     }
-    $("ex-world-candidates").addEventListener("change", (e) => {
-      state.highlight = e.target.checked;
-      $("ex-world-key-candidate").hidden = !state.highlight || !candidates.length;
-      $("ex-world-key-candidate-link").hidden = !state.highlight || !candidates.length;
-      renderer.refresh();
-      panel.dataset.highlight = String(state.highlight);
-    });
+    $("ex-world-candidates").addEventListener("change", (e) => setHighlight(e.target.checked));
     panel.dataset.highlight = String(state.highlight);
+    // the country filter only where the import gives countries (WDQS answers with country; the 2016 extract has none)
+    const select = $("ex-world-country");
+    $("ex-world-country-box").hidden = !countries.size;
+    const collator = new Intl.Collator(lang);
+    for (const c of [...countries.values()].sort((a, b) => collator.compare(a.label, b.label))) {
+      select.append(el("option", { value: c.qid, text: `${c.label} (${number(c.places.size)})` }));
+    }
+    select.addEventListener("change", () => setCountry(select.value));
+  }
+
+  function setHighlight(on) {
+    state.highlight = on;
+    $("ex-world-candidates").checked = on;
+    $("ex-world-key-candidate").hidden = !on || !candidates.length;
+    $("ex-world-key-candidate-link").hidden = !on || !candidates.length;
+    renderer.refresh();
+    panel.dataset.highlight = String(on);
+    remember();
+  }
+
+  // One country's places and their twinnings; "" for every country
+  function setCountry(qid, quiet) {
+    const c = countries.get(qid);
+    state.country = c ? c.qid : "";
+    state.inCountry = c ? c.places : null;
+    state.nearCountry = null;
+    if (c) {
+      state.nearCountry = new Set(c.places);
+      for (const i of c.places) for (const n of rows[i].neighbours) state.nearCountry.add(n);
+    }
+    $("ex-world-country").value = state.country;
+    panel.dataset.country = state.country;
+    if (state.chosen >= 0 && !shown(state.chosen)) clearChoice();
+    renderer.refresh();
+    fillList();
+    fitShown();
+    remember();
+    const told = tellStatus();
+    if (!quiet) announce(told);
   }
 
   function homeNetwork() {
@@ -394,17 +505,18 @@
     for (const r of rows) { graph.setNodeAttribute(r.qid, "x", r.x0); graph.setNodeAttribute(r.qid, "y", r.y0); }
   }
 
-  function setScope(scope) {
+  function setScope(scope, quiet) {
     state.scope = scope === "home" && homeName ? "home" : "all";
     state.inScope = state.scope === "home" ? homeNetwork() : null;
     panel.dataset.scope = state.scope;
-    if (state.chosen >= 0 && state.inScope && !state.inScope.has(state.chosen)) clearChoice();
+    if (state.chosen >= 0 && !shown(state.chosen)) clearChoice();
     if (state.inScope) ringPositions(state.inScope); else wholePositions();
     renderer.refresh();
-    if (state.inScope) fitCamera([...state.inScope], true);
-    else if (state.around) fitCamera([...state.around], true);
-    else renderer.getCamera().animatedReset({ duration: 500 });
-    announce(tellStatus());
+    if (state.inCountry) fillList();
+    fitShown();
+    remember();
+    const told = tellStatus();
+    if (!quiet) announce(told);
   }
 
   // ------------------------------------------------------------------ the list below the picture
@@ -413,10 +525,23 @@
     const listed = new Set();
     const entry = (r, ...after) => {
       listed.add(r.i);
-      const button = el("button", { type: "button", class: "ex-link", "data-qid": r.qid, text: r.label });
+      const button = el("button", { type: "button", class: "ex-link", "data-qid": r.qid, text: r.label,
+                                    "aria-current": r.i === state.chosen ? "true" : null });
       button.addEventListener("click", () => choose(r.i, { zoom: true, tell: true }));
       return el("li", {}, button, ...after);
     };
+    const byTwins = (a, b) => b.twins - a.twins || a.label.localeCompare(b.label, lang);
+    if (state.inCountry) {  // a country chosen: its places (those the scope leaves), the best-linked first
+      const mine = [...state.inCountry].filter(shown).map((i) => rows[i]).sort(byTwins);
+      const ol = el("ol", { class: "ex-world-country-places" });
+      for (const r of mine.slice(0, LISTED)) {
+        const what = [_("explore.world_twins", { n: number(r.twins) }), r.kind === "context" ? _("explore.world_only") : "",
+                      r.kind === "home" || r.candidate || r.partner ? placeMeta(r) : ""];
+        ol.append(entry(r, " – " + what.filter(Boolean).join(" – ")));
+      }
+      listBody.append(el("h4", { text: _("explore.world_list_country", { country: countries.get(state.country).label, n: number(mine.length) }) }), ol);
+      return;
+    }
     if (homes.length) {
       listBody.append(el("h4", { text: _("explore.world_list_candidates", { n: number(candidates.length), home: homeName }) }));
       if (candidates.length) {
@@ -439,7 +564,7 @@
     }
     const best = el("ol", { class: "ex-world-best" });
     let count = 0;
-    for (const r of [...rows].sort((a, b) => b.twins - a.twins || a.label.localeCompare(b.label, lang))) {
+    for (const r of [...rows].sort(byTwins)) {
       if (count >= LISTED) break;
       if (listed.has(r.i)) continue;
       count += 1;
@@ -471,6 +596,12 @@
     found.sort((x, y) => x[0] - y[0] || weight(x[1]) - weight(y[1]) || y[1].twins - x[1].twins
       || x[1].label.localeCompare(y[1].label, lang));
     return found.slice(0, HITS).map(([, r]) => r);
+  }
+
+  // What a place is, in a few words: in the search hits (the layer's and the explorer's search box) and the lists
+  function placeMeta(r) {
+    return r.kind === "home" ? _("explore.world_kind_home") : r.candidate ? _("explore.world_key_candidate")
+      : r.partner ? _("explore.world_is_partner", { home: homeName }) : _("explore.world_twins", { n: number(r.twins) });
   }
 
   function bindSearch() {
@@ -505,8 +636,7 @@
         list.append(el("li", { class: "none", role: "option", "aria-disabled": "true", id: "ex-world-hits-none", text: _("explore.world_hits_none") }));
       }
       hits.forEach((r, i) => {
-        const meta = r.kind === "home" ? _("explore.world_kind_home") : r.candidate ? _("explore.world_key_candidate")
-          : r.partner ? _("explore.world_is_partner", { home: homeName }) : _("explore.world_twins", { n: number(r.twins) });
+        const meta = placeMeta(r);
         const li = el("li", { role: "option", id: `ex-world-hits-${i}`, "data-qid": r.qid },
           el("span", { class: "label", text: r.label }),
           r.other ? el("span", { class: "other", text: r.other }) : null,
@@ -622,7 +752,8 @@
     root.classList.toggle("ex-world-active", on);
     const hint = $("ex-hint");  // the hint of the city's own view (explore.js)
     if (hint) hint.classList.toggle("ex-world-on", on);
-    remember(on);
+    if (!on) wanted = null;  // switched off before it was drawn: the address asks nothing more of it
+    remember();
     if (on) {
       wikidataMap.check.checked = true;  // the layer on: its places on the map too, until switched off there
       if (state.chosen >= 0) showDetails(rows[state.chosen]); else showHint();
@@ -643,6 +774,18 @@
     }
     await loading;
   }
+
+  // For the explorer's own search box (explore.js): while the layer is on and drawn, it finds the layer's places by this
+  // search's matching (find) and chooses them as this search does; the renderer and rows join for the tests (draw)
+  window.hkiWorld = {
+    on: () => state.on && Boolean(renderer),
+    search: (text) => find(text).map((r) => ({ qid: r.qid, label: r.label, other: r.other, curated: r.curated,
+                                               only: r.kind === "context", meta: placeMeta(r) })),
+    placeOf: (iri) => (byCurated.has(iri) ? byCurated.get(iri).qid : ""),
+    pick: (qid) => { const r = byQid.get(qid); if (r) choose(r.i, { zoom: true, tell: true }); },
+    off: () => show(false),
+  };
+  remember();  // what the address asks of the layer stays in it until the layer is drawn
 
   bindSearch();
   toggle.addEventListener("click", () => show(toggle.getAttribute("aria-pressed") !== "true"));

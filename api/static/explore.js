@@ -1,7 +1,9 @@
 // The visual explorer (/explore). Data comes as JSON from /api/explore/…, /api/analysis/… and
 // /api/search; every text from the data reaches the page through textContent (DOM) or is drawn on the
 // canvas by vis-network. Tooltips are plain strings, which vis-network shows as text (innerText).
-// The view lives in the URL (mode, focus, filters, selection, connection), so a copied link restores it.
+// The view lives in the URL (mode, focus, filters, selection, connection), so a copied link restores it; so does
+// the world layer's (static/explore-world.js hands its part over: keepInAddress). With the layer on, the search
+// box finds its places too (window.hkiWorld.search).
 // The map mode draws with Leaflet (static/map.js); the other modes with vis-network.
 "use strict";
 
@@ -68,6 +70,9 @@
   const DEFAULTS = { mode: "overview", focus: "", depth: 1, dir: "both", hide: [], ptype: "", sdg: "", country: "",
                      from: null, to: null, size: "", sel: "", a: "", b: "", path: false, list: false };
   const problems = [];  // values in the address that are not valid: said in the notice, with what is valid
+  // The world layer's part of the address ([name, value] pairs, static/explore-world.js), written after the view's
+  // own (its country filter is world_country=Q183, apart from this view's country)
+  let worldPairs = [];
 
   function readState() {
     const q = new URLSearchParams(window.location.search);
@@ -79,7 +84,8 @@
     } else if (q.get("focus") || q.get("path")) {
       s.mode = "network";  // links made before the overview existed open the network
     }
-    for (const key of ["focus", "ptype", "sdg", "country", "sel", "a", "b"]) s[key] = q.get(key) || "";
+    for (const key of ["focus", "ptype", "sdg", "sel", "a", "b"]) s[key] = q.get(key) || "";
+    s.country = q.get("country") || "";
     if (q.has("depth")) {
       const depth = Number(q.get("depth"));
       if ([1, 2, 3].includes(depth)) s.depth = depth; else bad("depth", q.get("depth"), "1, 2, 3");
@@ -113,6 +119,7 @@
     if (state.to !== null) q.set("to", String(state.to));
     if (state.path) q.set("path", "1");
     if (state.list) q.set("list", "1");
+    for (const [name, value] of worldPairs) q.append(name, value);
     return q;
   }
 
@@ -912,9 +919,12 @@
     network.on("hoverNode", () => { container.style.cursor = "pointer"; });
     network.on("blurNode", () => { container.style.cursor = "default"; });
     combobox($("ex-search"), $("ex-hits"), async (hit) => {
+      const world = worldLayer();
+      if (world && hit.qid) { world.pick(hit.qid); return; }  // a place of the world layer: chosen there, as its own search does
+      if (world) await world.off();  // an entry the world network does not have: shown in the city's own view
       if (!records.has(hit.iri) && !(await ensureNeighbourhood(hit.iri, state.depth, state.dir))) return;
       await focusOn(hit.iri);
-    });
+    }, { world: true });
     combobox($("ex-a"), $("ex-a-hits"), async (hit) => { await endOfPath("a", hit.iri); });
     combobox($("ex-b"), $("ex-b-hits"), async (hit) => { await endOfPath("b", hit.iri); });
   }
@@ -944,7 +954,11 @@
     await showDetails(iri, false);
   }
 
+  // The world layer's details panel is its own while the layer is on (a link with sel and world=1 opens both)
+  const worldShown = () => root.classList.contains("ex-world-active");
+
   async function showDetails(iri, tell) {
+    if (worldShown()) return;
     const body = $("ex-details-body");
     clear(body);
     body.append(el("p", { class: "muted", text: _("explore.loading") }));
@@ -957,7 +971,7 @@
       body.append(el("h3", { text: r ? label(r) : iri }), el("p", { class: "muted", text: _("explore.error") }));
       return;
     }
-    if (state.sel !== iri) return;
+    if (state.sel !== iri || worldShown()) return;
     clear(body);
     const r = records.get(iri);
     body.append(el("h3", { id: "ex-details-label", text: d.label }));
@@ -1043,12 +1057,29 @@
   }
 
   // ------------------------------------------------------------------ type-ahead (search, A, B: both languages)
-  function combobox(input, list, choose) {
+  const HITS = 12;
+  const worldLayer = () => (window.hkiWorld && window.hkiWorld.on() ? window.hkiWorld : null);
+
+  // The search box's hits with the world layer on: the city's own entries first, then the world network's places
+  // (its own search's matching, static/explore-world.js), at least four of them when there are; a city that is both
+  // (owl:sameAs) is one hit, the city's own, which is then chosen in the world layer
+  function withWorldPlaces(own, world, text) {
+    const places = world.search(text);
+    const others = (kept) => { const iris = new Set(kept.map((h) => h.iri)); return places.filter((p) => !iris.has(p.curated)); };
+    const n = Math.min(others(own).length, Math.max(4, HITS - own.length));
+    const kept = own.slice(0, HITS - n).map((h) => ({ ...h, qid: world.placeOf(h.iri) }));
+    return [...kept, ...others(kept).slice(0, n).map((p) => ({ ...p, world: true }))];
+  }
+
+  function combobox(input, list, choose, options = {}) {
     let hits = [], active = -1, timer = null, asked = 0, answered = "";
     const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; };
     const mark = () => {
       [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
-      if (active >= 0 && list.children[active]) input.setAttribute("aria-activedescendant", list.children[active].id);
+      if (active >= 0 && list.children[active]) {
+        input.setAttribute("aria-activedescendant", list.children[active].id);
+        list.children[active].scrollIntoView({ block: "nearest" });
+      }
     };
     const pick = async (hit) => {
       close();
@@ -1063,16 +1094,21 @@
       try { answer = await getJson(`/api/search?${new URLSearchParams({ q: text, lang, limit: 40 })}`); } catch (error) { return; }
       if (ticket !== asked) return;
       answered = text;
-      hits = answer.results.filter((h) => overview.truncated || records.has(h.iri)).slice(0, 12);
+      hits = answer.results.filter((h) => overview.truncated || records.has(h.iri)).slice(0, HITS);
+      const world = options.world ? worldLayer() : null;
+      if (world) hits = withWorldPlaces(hits, world, text);
       clear(list);
       if (!hits.length) list.append(el("li", { class: "none", role: "option", "aria-disabled": "true", id: `${list.id}-none`, text: _("explore.search_none") }));
+      const places = hits.filter((h) => h.world).length;
       hits.forEach((h, i) => {
         const r = records.get(h.iri);
-        const other = (h.labels || {})[lang === "de" ? "en" : "de"];
-        const li = el("li", { role: "option", id: `${list.id}-${i}`, "data-iri": h.iri },
+        const other = h.world ? h.other : (h.labels || {})[lang === "de" ? "en" : "de"];
+        const li = el("li", { role: "option", id: `${list.id}-${i}`, "data-iri": h.world ? null : h.iri, "data-qid": h.world ? h.qid : null,
+                              class: h.world ? "world" + (i && i === hits.length - places ? " first" : "") : null },
           el("span", { class: "label", text: h.label }),
           other && other !== h.label ? el("span", { class: "other", text: other }) : null,
-          el("span", { class: "kind", text: r ? kindOf(r) : "" }));
+          el("span", { class: "kind", text: h.world ? h.meta : r ? kindOf(r) : "" }),
+          h.world && h.only ? el("span", { class: "wikidata", text: _("explore.world_only") }) : null);
         li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(h); });
         list.append(li);
       });
@@ -1080,7 +1116,8 @@
       mark();
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
-      announce(hits.length ? fmt(_("explore.told_hits"), { n: hits.length }) : _("explore.search_none"));
+      announce(!hits.length ? _("explore.search_none") : places ? fmt(_("explore.told_hits_world"), { n: hits.length, world: places })
+        : fmt(_("explore.told_hits"), { n: hits.length }));
     }
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(lookup, 120); });
     input.addEventListener("keydown", (e) => {
@@ -1180,6 +1217,7 @@
     lines: () => (current.lines || []).map((l) => l.to),
     unclustered: () => (worldMap && state.mode === "map" ? worldMap.unclustered() : []),
     map: () => (worldMap ? worldMap.map : null),
+    keepInAddress: (pairs) => { worldPairs = pairs; if (overview) writeState(); },
     screenPosition: (id) => {
       if (state.mode === "map") return worldMap ? worldMap.position(id) : null;
       const p = network.getPosition(id); const dom = network.canvasToDOM(p); const box = container.getBoundingClientRect();

@@ -692,6 +692,7 @@ def world_view(world: "WorldNetwork", lang: str, seed: int = SEED, network: "Twi
     as `aliases`, [row, name], for the search), and the view also
     names the home city's twin cities (`partners`: [item index, how the twinning is known]) and the candidate
     partners (`candidates`, `world_candidates`), so that the explorer shows the same ones as the home city's page.
+    `countries` (`world_countries`) are what the layer's country filter offers: empty when no item has a country.
     """
     import random
 
@@ -731,13 +732,27 @@ def world_view(world: "WorldNetwork", lang: str, seed: int = SEED, network: "Twi
                       other if other != name else ""])
     view = {"fields": list(WORLD_FIELDS), "nodes": nodes, "edges": [list(p) for p in pairs],
             "home": [world.items[h].qid for h in sorted(world.home_items)],
-            "total_nodes": len(nodes), "total_edges": len(pairs), "aliases": aliases, "partners": [],
-            "candidates": [], "candidates_total": 0}
+            "total_nodes": len(nodes), "total_edges": len(pairs), "aliases": aliases,
+            "countries": world_countries(world, iris, lang), "partners": [], "candidates": [], "candidates_total": 0}
     if network is not None:
         view["partners"] = world_partners(world, network, index)
         found = world_candidates(world, network, index, lang)
         view["candidates"], view["candidates_total"] = found, len(found)
     return view
+
+
+def world_countries(world: "WorldNetwork", iris: list[str], lang: str) -> list[dict]:
+    """The countries the layer's items are in (Wikidata's, as a WDQS import gives them; none from the 2016 extract),
+    for the layer's country filter: QID, name in `lang` and the rows of its places, by name; [] when no item has one."""
+    from graph.views.context import qid_of
+
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, iri in enumerate(iris):
+        for country in world.items[iri].countries:
+            if qid_of(country):
+                rows[country].append(i)
+    found = [{"qid": qid_of(c), "label": world.country_label(c, lang), "places": places} for c, places in rows.items()]
+    return sorted(found, key=lambda c: (c["label"].casefold(), c["qid"]))
 
 
 def _layer_index(world: "WorldNetwork", index: dict[str, int], node: str) -> int | None:
@@ -794,4 +809,4 @@ def world_map_places(world: "WorldNetwork", lang: str) -> dict:
 
 
 __all__ = ["DIRECTIONS", "Explorer", "GROUPS", "GROUP_KEYS", "SHOWN_AT_MOST", "layout_positions", "node_group",
-           "world_candidates", "world_map_places", "world_partners", "world_view"]
+           "world_candidates", "world_countries", "world_map_places", "world_partners", "world_view"]

@@ -232,7 +232,8 @@ def test_the_canvas_is_named_and_the_list_view_shows_the_same_selection(staff, a
     listed = set(page.locator("#ex-list-body button.ex-item").evaluate_all("(bs) => bs.map((b) => b.dataset.iri)"))
     assert listed == set(staff.visible()) and {ID + "city/rouen", ID + "city/perpignan", ID + "city/nantes"} <= listed
     assert ID + "city/bristol" not in listed
-    assert page.locator("#ex-live").text_content() == "Überblick: 15 von 25 Einträgen sichtbar"  # results are announced
+    # results are announced (the live region is emptied, then filled 60 ms later: waited for, not read at once)
+    expect(page.locator("#ex-live")).to_have_text("Überblick: 15 von 25 Einträgen sichtbar")
     page.locator("#ex-list-body button.ex-item[data-iri$='/city/rouen']").click()
     page.wait_for_selector("#ex-details-label >> text=Rouen")
     page.screenshot(path=str(artifacts / "explore-list-view.png"))

@@ -1,12 +1,14 @@
 """The explorer's world layer as a staff member uses it, in Chromium: which cities are twinned with several of
 Hannover's twin cities, and why — found with the layer's own search by keyboard, told in the details panel,
 seen alone with "nur das Netz von Hannover", listed below the picture for the keyboard and screen readers,
-and the places only Wikidata names on the explorer's map; axe-core finds no violation with the layer on.
+and the places only Wikidata names on the explorer's map; found in the explorer's own search box too; kept in a
+copied address (filters and the chosen place); narrowed to one country where the import gives countries;
+axe-core finds no violation with the layer on.
 
 One server over a small context (tests/fixtures/context/wdqs-world-layer.json: Hannover's twinnings in the
 shared extract, those of its five candidate partners there, coordinates as test values) beside the shipped
-data. Not serial: nothing here measures time (tests/browser/test_world_explorer_in_chromium.py does, on the
-whole extract).
+data; a second one over the same context with countries (wdqs-world-layer-countries.json). Not serial: nothing
+here measures time (tests/browser/test_world_explorer_in_chromium.py does, on the whole extract).
 """
 from __future__ import annotations
 
@@ -224,3 +226,205 @@ def test_axe_finds_no_violation_in_the_explorer_with_the_world_layer_on_and_a_ca
     page.locator("#ex-world-search").fill("p")
     page.wait_for_selector("#ex-world-hits li[role=option]")
     assert_no_violations(page, "/explore?world=1 with Barcelona chosen and search hits open")
+
+
+# ------------------------------------------------------------------ the explorer's own search box finds world places
+
+def test_a_world_place_is_found_in_the_explorer_s_search_box_and_chosen_by_keyboard_in_the_world_layer(page, small_world,
+                                                                                                       artifacts):
+    open_world(page, small_world)
+    box = page.locator("#ex-search")
+    box.focus()
+    page.keyboard.type("barc")
+    hits = page.locator("#ex-hits li[role=option]")
+    world = page.locator("#ex-hits li.world")
+    expect(world.first).to_be_visible()
+    barcelona = page.locator("#ex-hits li.world", has_text="Barcelona")
+    assert barcelona.locator(".label").text_content() == "Barcelona"
+    assert barcelona.locator(".wikidata").text_content() == "nur laut Wikidata"
+    assert barcelona.locator(".kind").text_content() == "mögliche neue Partnerstadt"
+    # the city's own entries first, then the world network's places
+    kinds = [hits.nth(i).get_attribute("class") or "" for i in range(hits.count())]
+    assert kinds == sorted(kinds, key=lambda c: "world" in c)
+    expect(page.locator("#ex-live")).to_have_text(re.compile(r"^\d+ Treffer, davon \d+ aus dem Welt-Netzwerk"))
+    page.screenshot(path=str(artifacts / "world-layer-top-search.png"))
+    for _ in range(hits.count()):  # the arrow keys to Barcelona, Enter chooses it
+        if barcelona.get_attribute("aria-selected") == "true":
+            break
+        page.keyboard.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == barcelona.get_attribute("id")
+    page.keyboard.press("Enter")
+    expect(page.locator("#ex-world")).to_have_attribute("data-chosen", "Q1492")
+    assert page.locator("#ex-hits").is_hidden() and box.input_value() == "Barcelona"
+    details = page.locator("#ex-details-body")
+    assert details.locator("h3").text_content() == "Barcelona"
+    assert details.locator(".ex-world-reason").text_content().endswith(BARCELONA_DE)
+    assert page.locator("#ex-world").is_visible()  # still the world layer, not the city's own view
+    expect(page.locator("#ex-live")).to_have_text(re.compile(r"^Barcelona gewählt"))
+    until(page, "() => window.hkiWorld.renderer.getCamera().getState().ratio < 1")  # the camera came close
+
+
+def test_a_city_that_is_both_the_city_s_own_and_in_the_world_network_is_one_hit_shown_in_the_world_layer(page, small_world):
+    open_world(page, small_world)
+    box = page.locator("#ex-search")
+    for name in ("Bristol", "Hannover"):
+        box.fill("")
+        box.type(name.lower())
+        expect(page.locator("#ex-hits li[role=option] .label").first).to_have_text(name)  # the hits of this name
+        assert page.locator("#ex-hits li[role=option] .label").all_text_contents().count(name) == 1
+        assert page.locator("#ex-hits li.world").count() == 0  # the city's own entry, not a second one from Wikidata
+    box.fill("")
+    box.type("posen")  # Wikidata's German name of Poznań: a world hit, the city's own entry, not marked "nur laut Wikidata"
+    poznan = page.locator("#ex-hits li[role=option]", has_text="Poznań")
+    expect(poznan).to_have_count(1)
+    assert poznan.locator(".wikidata").count() == 0
+    box.fill("")
+    box.type("bristol")
+    expect(page.locator("#ex-hits li[role=option] .label").first).to_have_text("Bristol")
+    page.keyboard.press("Enter")
+    expect(page.locator("#ex-world")).to_have_attribute("data-chosen", "Q23154")
+    assert page.locator("#ex-details-body h3").text_content() == "Bristol"
+    # the layer off: the search box finds the city's own entries only, as before
+    page.locator("#ex-world-toggle").click()
+    box.fill("")
+    box.type("barc")
+    expect(page.locator("#ex-hits li").first).to_have_text("Nichts gefunden.")  # Barcelona is only in the world network
+    assert page.locator("#ex-hits li.world").count() == 0
+
+
+# ------------------------------------------------------------------ the address keeps the world layer's state
+
+def test_a_copied_address_opens_the_same_world_view_with_the_same_place_s_details(browser, page, small_world, artifacts):
+    open_world(page, small_world)
+    page.get_by_label("nur das Netz von Hannover").check()
+    page.get_by_label("Kandidaten hervorheben").uncheck()
+    page.locator("#ex-world-list-body button", has_text="Honolulu").click()
+    expect(page).to_have_url(re.compile(r"place=Q487704"))
+    address = page.url
+    query = dict(p.split("=", 1) for p in address.split("?", 1)[1].split("&"))
+    assert {k: query.get(k) for k in ("world", "scope", "highlight", "place")} == {
+        "world": "1", "scope": "home", "highlight": "0", "place": "Q487704"}
+    assert "place=Q487704" in page.locator("#lang-switch").get_attribute("href")  # the other language keeps it too
+    colleague = browser.new_context(viewport={"width": 1366, "height": 900}, locale="de-DE").new_page()
+    try:
+        colleague.goto(address)
+        colleague.wait_for_selector('#ex-world[data-ready="true"]', state="attached", timeout=60_000)
+        assert colleague.locator("#ex-world").is_visible()
+        assert colleague.get_by_label("nur das Netz von Hannover").is_checked()
+        assert not colleague.get_by_label("Kandidaten hervorheben").is_checked()
+        assert colleague.locator("#ex-world").get_attribute("data-chosen") == "Q487704"
+        assert colleague.locator("#ex-details-body h3").text_content() == "Honolulu"
+        assert colleague.locator("#ex-details-heading").text_content() == "Zum Eintrag: Honolulu"
+        assert "Gezeigt: 16 von 21 Orten, das Netz von Hannover." in colleague.locator("#ex-world-status").text_content()
+        # Honolulu, a candidate, in its plain colour: "Kandidaten hervorheben" is off
+        assert colleague.evaluate("window.hkiWorld.renderer.getNodeDisplayData('Q487704').color") == "#8a939e"
+        colleague.wait_for_timeout(600)  # the camera's flight
+        colleague.screenshot(path=str(artifacts / "world-layer-copied-address.png"))
+        assert colleague.url == address  # nothing lost on the way
+    finally:
+        colleague.context.close()
+
+
+def test_unknown_or_invalid_world_values_in_the_address_are_left_out_and_never_shown(page, small_world):
+    evil = "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
+    page.goto(f"{small_world}/explore?lang=de&world=1&place={evil}&scope={evil}&highlight=maybe&world_country=Q99999999")
+    page.wait_for_selector('#ex-world[data-ready="true"]', state="attached", timeout=60_000)
+    assert page.locator("#ex-world").get_attribute("data-chosen") is None
+    assert page.get_by_label("das ganze Netzwerk").is_checked() and page.get_by_label("Kandidaten hervorheben").is_checked()
+    assert page.locator("#ex-details-heading").text_content() == "Zum Eintrag"  # no place chosen: the hint
+    assert page.locator("#ex-details-body h3").count() == 0
+    assert page.locator("img[src=x]").count() == 0 and "onerror" not in page.locator("main").inner_text()
+    assert page.locator("#ex-notice").is_hidden()  # a Wikidata country is the layer's, not a bad value of the city's view
+    assert page.url.endswith("/explore?world=1")  # the address keeps only what the layer understood
+    page.goto(f"{small_world}/explore?lang=de&world=1&place=Q1")  # a QID the world network does not have
+    page.wait_for_selector('#ex-world[data-ready="true"]', state="attached", timeout=60_000)
+    assert page.locator("#ex-world").get_attribute("data-chosen") is None and page.url.endswith("/explore?world=1")
+
+
+# ------------------------------------------------------------------ the country filter
+
+WITH_COUNTRIES = WORLD_LAYER.with_name("wdqs-world-layer-countries.json")
+FRANCE = ["Bordeaux", "Perpignan", "Rouen"]
+FRANCE_TWINS = ["Barcelona", "Bristol", "Figueres", "Hannover", "Norwich"]  # their twin cities elsewhere
+
+
+@pytest.fixture(scope="module")
+def world_with_countries(tmp_path_factory, settings):
+    """The same context as a WDQS answer with each stating city's country (tests/fixtures/context/README.md)."""
+    from graph.context.importer import import_files
+
+    folder = tmp_path_factory.mktemp("world-layer-countries")
+    import_files([WITH_COUNTRIES], None, folder)
+    config = replace(settings, context_dir=folder, lang="de", query_timeout=5.0)
+    store = open_store(config)
+    with serve_app(create_app(config, kstore=store)) as url:
+        yield url
+    store.close()
+
+
+def drawn(page) -> dict[str, list[str]]:
+    """The world layer's places as the picture draws them: named in their colours, pale, or not at all."""
+    return page.evaluate("""() => { const w = window.hkiWorld, out = { hidden: [], pale: [], shown: [] };
+        for (const r of w.rows) { const d = w.renderer.getNodeDisplayData(r.qid);
+            (d.hidden ? out.hidden : d.color === "#aab4c0" ? out.pale : out.shown).push(r.label); }
+        for (const k in out) out[k].sort(); return out; }""")
+
+
+def test_without_countries_in_the_context_the_world_layer_offers_no_country_filter(page, small_world):
+    open_world(page, small_world)
+    assert page.locator("#ex-world-filters").is_visible()
+    assert page.locator("#ex-world-country-box").is_hidden()
+    assert page.locator("#ex-world-filters select, #ex-world-filters [role=combobox]").filter(visible=True).count() == 0
+
+
+def test_a_chosen_country_leaves_its_places_and_their_twinnings_and_the_address_keeps_it(page, world_with_countries,
+                                                                                         artifacts):
+    open_world(page, world_with_countries)
+    select = page.locator("#ex-world-country")
+    assert select.is_visible() and page.locator("#ex-filter-box").is_hidden()  # the city's own "Land" filter gives way
+    expect(select).to_have_accessible_name("Land")
+    options = [o.strip() for o in select.locator("option").all_text_contents()]
+    assert options[0] == "alle Länder" and "Frankreich (3)" in options and "Deutschland (2)" in options
+    select.focus()  # by keyboard: the type-ahead of a closed select
+    page.keyboard.type("Frank")
+    expect(page.locator("#ex-world")).to_have_attribute("data-country", "Q142")
+    assert select.input_value() == "Q142"
+    places = drawn(page)
+    assert places["shown"] == sorted(FRANCE + ["Hannover"])  # the home city stays in its colour, as a landmark
+    assert places["pale"] == sorted(set(FRANCE_TWINS) - {"Hannover"})
+    assert len(places["hidden"]) == 13 and "Leipzig" not in places["shown"] + places["pale"]
+    assert page.locator("#ex-world-status").text_content().endswith(
+        "Gezeigt: 3 Orte in Frankreich, dazu blass 5 Partnerstädte in anderen Ländern.")
+    page.evaluate("document.getElementById('ex-world-canvas').scrollIntoView({ block: 'center' })")
+    page.wait_for_timeout(600)  # the camera's flight
+    page.screenshot(path=str(artifacts / "world-layer-country.png"))
+    # the list below the picture, for the keyboard and screen readers: the country's places only
+    lists = page.locator("#ex-world-list-body")
+    assert lists.locator("h4").all_text_contents() == ["Orte in Frankreich (3)"]
+    assert sorted(lists.locator("button").all_text_contents()) == FRANCE
+    lists.locator("button", has_text="Rouen").click()
+    details = page.locator("#ex-details-body")
+    assert details.locator("h3").text_content() == "Rouen"
+    assert details.locator(".ex-world-country-of").text_content() == "Land laut Wikidata: Frankreich"
+    expect(page).to_have_url(re.compile(r"world_country=Q142.*place=Q30974|place=Q30974.*world_country=Q142"))
+    page.reload()
+    page.wait_for_selector('#ex-world[data-ready="true"]', state="attached", timeout=60_000)
+    assert page.locator("#ex-world-country").input_value() == "Q142"
+    assert page.locator("#ex-world").get_attribute("data-chosen") == "Q30974"
+    assert page.locator("#ex-details-body h3").text_content() == "Rouen"
+    # a place the filter hides, chosen in the search: every country again
+    page.locator("#ex-world-search").fill("leip")
+    page.keyboard.press("Enter")
+    expect(page.locator("#ex-world")).to_have_attribute("data-chosen", "Q2079")
+    assert page.locator("#ex-world-country").input_value() == "" and "world_country=" not in page.url
+    assert page.evaluate("window.hkiWorld.state().hidden") == 0
+
+
+def test_axe_finds_no_violation_with_the_country_filter_and_world_hits_in_the_explorer_s_search_box(page, world_with_countries):
+    from browser.test_accessibility import assert_no_violations
+
+    open_world(page, world_with_countries)
+    page.locator("#ex-world-country").select_option("Q29")
+    page.locator("#ex-search").fill("bar")
+    page.wait_for_selector("#ex-hits li.world")
+    assert_no_violations(page, "/explore?world=1&world_country=Q29 with world hits in the search box")

@@ -155,3 +155,43 @@ def test_the_world_map_json_lists_the_places_with_coordinates(client):
     assert data["fields"] == ["qid", "label", "lat", "lon", "twins"]
     assert ["Q14960", "Brno", 49.1951, 16.6068, 3] in data["places"]
     assert client.get("/api/explore/world/map", params={"lang": "fr"}).status_code == 422
+
+
+WITH_COUNTRIES = WORLD_LAYER.with_name("wdqs-world-layer-countries.json")
+
+
+@pytest.fixture(scope="module")
+def countries_store(tmp_path_factory, settings):
+    from graph.context.importer import import_files
+
+    folder = tmp_path_factory.mktemp("world-layer-countries")
+    import_files([WITH_COUNTRIES], None, folder)
+    store = open_store(replace(settings, context_dir=folder, lang="de"))
+    yield store
+    store.close()
+
+
+def test_without_countries_in_the_context_the_layer_offers_no_country_to_filter_by(layer, network):
+    assert world_view(layer, "de", network=network)["countries"] == []  # the 2016 extract's form: no country
+
+
+def test_a_wdqs_import_with_countries_names_each_country_with_its_places_by_name(countries_store):
+    world = ContextLayer(countries_store).world()
+    view = world_view(world, "de", network=read_world_network(countries_store))
+    qid = {i: n[0] for i, n in enumerate(view["nodes"])}
+    countries = {c["qid"]: (c["label"], sorted(qid[row] for row in c["places"])) for c in view["countries"]}
+    assert countries["Q142"] == ("Frankreich", ["Q1479", "Q30974", "Q6730"])  # Bordeaux, Rouen, Perpignan
+    assert countries["Q183"] == ("Deutschland", ["Q1715", "Q2079"])  # Hannover (curated: one row) and Leipzig
+    labels = [c["label"] for c in view["countries"]]
+    assert labels == sorted(labels, key=str.casefold) and labels[0] == "Bolivien"
+    # WDQS gives the country of the stating city: Köln and Blantyre state no twinning here, so they have none
+    placed = {qid[row] for c in view["countries"] for row in c["places"]}
+    assert "Q365" not in placed and "Q188693" not in placed and len(placed) == 19
+    assert {c["qid"]: c["label"] for c in world_view(world, "en")["countries"]}["Q145"] == "United Kingdom"
+
+
+def test_the_world_json_carries_the_countries_for_the_filter(countries_store, settings):
+    with TestClient(create_app(replace(settings, lang="de"), kstore=countries_store)) as test_client:
+        data = test_client.get("/api/explore/world", params={"lang": "en"}).json()
+    spain = next(c for c in data["countries"] if c["qid"] == "Q29")
+    assert spain["label"] == "Spain" and sorted(data["nodes"][row][1] for row in spain["places"]) == ["Barcelona", "Figueres"]
