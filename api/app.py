@@ -62,10 +62,11 @@ def _downloads(dist_dir: Path) -> list[dict]:
 
 
 def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None,
-               owns_store: bool | None = None, awaited_workers: int | None = None) -> FastAPI:
+               owns_store: bool | None = None, awaited_workers: int | None = 1) -> FastAPI:
     """The application for one loaded store. Opens the store if not given; closes it on shutdown if it opened
-    it (or `owns_store` says so). `awaited_workers`: query workers started before this returns (None: one per core;
-    the others start beside the first answers)."""
+    it (or `owns_store` says so). `awaited_workers`: query workers started before this returns (None: one per core);
+    the others start beside the first answers: one is enough to answer, and on two cores the workers reading their
+    copies side by side made the first answer wait for both."""
     # The third-party front-end files are built, not committed (graph/assets.py): without them the pages
     # would load nothing, so refuse to start (AssetsMissing: "front-end assets missing: run make install").
     assets = require_assets()
@@ -335,10 +336,10 @@ def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: 
     served = published_settings(settings, dist_dir) if settings.editing else settings  # the release's dates
     first = create_app(served, dist_dir, kstore=kstore, owns_store=owns_store)
     first.state.owns_store = kstore is None if owns_store is None else owns_store
-    # A reload waits for one query worker of the new data, not all: the old data is served until the switch, and the
-    # rest start beside the first answers (on two cores, awaiting both doubled the time to the new data).
-    factory = (lambda fresh: create_app(published_settings(fresh, dist_dir), dist_dir, awaited_workers=1)) \
-        if settings.editing else (lambda fresh: create_app(fresh, dist_dir, awaited_workers=1))
+    # A reload waits for one query worker of the new data (create_app's awaited_workers), not all: the old data is
+    # served until the switch, and the rest start beside the first answers.
+    factory = (lambda fresh: create_app(published_settings(fresh, dist_dir), dist_dir)) if settings.editing \
+        else (lambda fresh: create_app(fresh, dist_dir))
     # watched only where this process loads the folders itself (not a replica's store, not an external endpoint)
     watch = kstore is None and not settings.endpoint and (settings.editing or settings.watch_data)
     return LiveSite(settings, dist_dir.resolve(), first, factory, watch=watch)
