@@ -27,6 +27,8 @@
   const canvas = $("ex-world-canvas");
   const status = $("ex-world-status");
   const listBody = $("ex-world-list-body");
+  const listSummary = $("ex-world-list").querySelector("summary");
+  const listSummaryText = listSummary.textContent;  // the whole network's list; a chosen country's is named below
   const filters = $("ex-world-filters");
   const details = { heading: $("ex-details-heading"), body: $("ex-details-body") };
   const words = JSON.parse($("explore-text").textContent);
@@ -522,6 +524,8 @@
   // ------------------------------------------------------------------ the list below the picture
   function fillList() {
     listBody.textContent = "";
+    listSummary.textContent = state.inCountry
+      ? _("explore.world_list_of_country", { country: countries.get(state.country).label }) : listSummaryText;
     const listed = new Set();
     const entry = (r, ...after) => {
       listed.add(r.i);

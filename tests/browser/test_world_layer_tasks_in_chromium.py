@@ -401,6 +401,8 @@ def test_a_chosen_country_leaves_its_places_and_their_twinnings_and_the_address_
     # the list below the picture, for the keyboard and screen readers: the country's places only
     lists = page.locator("#ex-world-list-body")
     assert lists.locator("h4").all_text_contents() == ["Orte in Frankreich (3)"]
+    summary = page.locator("#ex-world-list > summary")
+    assert summary.text_content() == "Als Liste: die Orte in Frankreich laut Wikidata"
     assert sorted(lists.locator("button").all_text_contents()) == FRANCE
     lists.locator("button", has_text="Rouen").click()
     details = page.locator("#ex-details-body")
@@ -417,6 +419,7 @@ def test_a_chosen_country_leaves_its_places_and_their_twinnings_and_the_address_
     page.keyboard.press("Enter")
     expect(page.locator("#ex-world")).to_have_attribute("data-chosen", "Q2079")
     assert page.locator("#ex-world-country").input_value() == "" and "world_country=" not in page.url
+    assert summary.text_content().startswith("Als Liste: mögliche neue Partnerstädte")
     assert page.evaluate("window.hkiWorld.state().hidden") == 0
 
 
