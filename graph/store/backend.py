@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -25,6 +25,10 @@ from graph.config import Settings
 from graph.store.errors import QueryBusy, QueryError, QueryTimeout
 from graph.store.evaluation import Row
 from graph.store.query_reader import is_bounded_lookup
+
+# A bounded lookup is answered in the web process only while its answer stays this small (KnowledgeStore.run_in_place).
+LOOKUP_MAX_ROWS = 1_000
+LOOKUP_MAX_BYTES = 1 << 20
 from graph.store.requests import QueryOutcome, QueryRequest, QueryTally, current_tally
 from graph.vocabulary import HKI, term
 
@@ -90,13 +94,23 @@ class KnowledgeStore:
         """The answer of a bounded lookup (graph.store.query_reader.is_bounded_lookup: one triple pattern about one
         named subject), evaluated at once in the calling thread; None for any other query, or where the backend
         evaluates nothing itself (then use `run`). No worker round trip: what makes a query cheap is read from its
-        parse, and the row and byte caps bound what it can cost."""
+        parse, and the row and byte caps bound what it can cost. An answer longer than LOOKUP_MAX_ROWS rows or
+        LOOKUP_MAX_BYTES is left to a worker too (None), so a subject with many statements never holds this thread
+        for long."""
         in_place = getattr(self.backend, "run_in_place", None)
         if in_place is None or request.trusted or request.default_graphs is not None or request.named_graphs is not None:
             return None
         if not is_bounded_lookup(request.sparql):
             return None
-        return self._tallied(in_place, request)
+        # Small answers only: one cut by these caps (and not by the request's own) is left to a worker, which writes
+        # it with the request's caps. What is done here is at most LOOKUP_MAX_ROWS rows of one index scan.
+        small = replace(request, max_rows=min(request.max_rows, LOOKUP_MAX_ROWS),
+                        max_bytes=min(request.max_bytes, LOOKUP_MAX_BYTES))
+        outcome = self._tallied(in_place, small)
+        if (outcome.cut_by == "rows" and small.max_rows < request.max_rows) or \
+                (outcome.cut_by == "bytes" and small.max_bytes < request.max_bytes):
+            return None
+        return outcome
 
     def _tallied(self, call, request: QueryRequest):
         started, outcome, failure = time.perf_counter(), None, None

@@ -387,6 +387,7 @@ def tree_reading(text: str, base: str = "") -> QueryReading | None:
 
 # A bounded lookup (`is_bounded_lookup`): short text, one triple pattern about one named subject.
 LOOKUP_TEXT_CHARS = 2048
+LOOKUP_MAX_OFFSET = 10_000
 _CONSTANT_TERMS = frozenset({"iri_reference", "prefixed_name"})
 _LOOKUP_OBJECTS = frozenset({"var", "iri_reference", "prefixed_name", "rdf_literal", "integer", "decimal", "double",
                              "boolean_literal"})
@@ -412,8 +413,8 @@ def _constant_predicate(node) -> bool:
 def is_bounded_lookup(sparql: str) -> bool:
     """True only for a query whose cost is bounded by one subject's own statements: a SELECT (of variables or `*`,
     no DISTINCT, aggregate or expression) or an ASK whose pattern is one triple with an IRI as its subject and no
-    property path, with no FROM, FILTER, OPTIONAL, subquery, VALUES, ORDER BY or GROUP BY — at most LIMIT and
-    OFFSET — in at most LOOKUP_TEXT_CHARS characters without escapes. Its evaluation is one prefix scan of an index
+    property path, with no FROM, FILTER, OPTIONAL, subquery, VALUES, ORDER BY or GROUP BY — at most LIMIT and an
+    OFFSET of at most LOOKUP_MAX_OFFSET — in at most LOOKUP_TEXT_CHARS characters without escapes. Its evaluation is one prefix scan of an index
     (subject; subject, predicate; or subject, object), each statement scanned at most one row, so the row and byte
     caps bound its time and memory. Decided from tree-sitter's parse (a complete tree only); anything else is False.
     """
@@ -447,6 +448,11 @@ def is_bounded_lookup(sparql: str) -> bool:
         elif part.type == "solution_modifier":
             if any(c.type != "limit_offset_clauses" for c in part.named_children):
                 return False
+            for clauses in part.named_children:
+                for clause in clauses.named_children:
+                    number = next((n for n in clause.named_children if n.type == "integer"), None)
+                    if clause.type == "offset_clause" and (number is None or int(number.text) > LOOKUP_MAX_OFFSET):
+                        return False  # rows skipped are rows scanned: a bounded number of them
         elif part.type != "comment":
             return False  # FROM, VALUES, anything unforeseen
     group = _only(where, "group_graph_pattern") if where is not None else None

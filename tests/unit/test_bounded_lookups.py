@@ -11,7 +11,8 @@ import pytest
 
 from graph.build import open_store
 from graph.store import QueryRequest, QueryTimeout
-from graph.store.query_reader import LOOKUP_TEXT_CHARS, is_bounded_lookup
+from graph.store import backend
+from graph.store.query_reader import LOOKUP_MAX_OFFSET, LOOKUP_TEXT_CHARS, is_bounded_lookup
 
 RDFS = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 HANNOVER = "<https://w3id.org/hki/id/city/hannover>"
@@ -22,6 +23,7 @@ BOUNDED = [
     f"SELECT ?o {{ {HANNOVER} ?p ?o }} OFFSET 3 LIMIT 2 # a comment",
     RDFS + f'SELECT ?p {{ {HANNOVER} ?p "Hannover"@de }}',
     f"select ?o where {{ {HANNOVER} <http://www.w3.org/2000/01/rdf-schema#label> ?o }}",
+    f"SELECT ?o {{ {HANNOVER} ?p ?o }} LIMIT 1 OFFSET {LOOKUP_MAX_OFFSET}",
 ]
 UNBOUNDED = {
     "DISTINCT": f"SELECT DISTINCT ?o {{ {HANNOVER} ?p ?o }}",
@@ -57,6 +59,7 @@ UNBOUNDED = {
     "an update after it": f"SELECT ?o {{ {HANNOVER} ?p ?o }} ; INSERT DATA {{}}",
     "broken text": f"SELECT ?o {{ {HANNOVER} ?p ?o",
     "a long text": f"SELECT ?o {{ {HANNOVER} ?p ?o }} #" + "x" * LOOKUP_TEXT_CHARS,
+    "a large OFFSET": f"SELECT ?o {{ {HANNOVER} ?p ?o }} OFFSET {LOOKUP_MAX_OFFSET + 1}",
 }
 
 
@@ -139,3 +142,13 @@ def test_a_lookup_is_answered_while_the_only_worker_is_busy(served):
     assert answer is not None and b"Hannover" in answer.body
     assert still_busy
     assert "stopped" in outcome
+
+
+def test_a_long_answer_is_left_to_a_worker(served, monkeypatch):
+    monkeypatch.setattr(backend, "LOOKUP_MAX_ROWS", 2)  # Hannover has far more than two statements
+    everything = f"SELECT ?p ?o {{ {HANNOVER} ?p ?o }}"
+    assert served.run_in_place(_request(everything)) is None
+    assert served.run(_request(everything)).rows > 2  # the worker answers it whole
+    assert served.run_in_place(_request(everything + " LIMIT 2")).rows == 2  # it fits: answered in place
+    capped = served.run_in_place(_request(everything, max_rows=2))  # the request's own cap: cut here, and said so
+    assert capped is not None and capped.rows == 2 and capped.truncated
