@@ -294,12 +294,10 @@ def _prefixed(node) -> tuple[str, str]:
     return prefix, local
 
 
-def tree_reading(text: str, base: str = "") -> QueryReading | None:
-    """The reading by tree-sitter's SPARQL grammar, or None when it leaves the text to rdflib's grammar: the tree
-    is incomplete, is not exactly one query, or the text says SERVICE or LOAD anywhere (even in a string: those
-    are judged by the grammar that refuses them)."""
-    lowered = text.lower()
-    if any(word in lowered for word in LEFT_TO_THE_GRAMMAR):
+def _complete_tree(text: str):
+    """tree-sitter's tree of `text` if it is complete (no error or missing node) and the text says neither SERVICE
+    nor LOAD anywhere (those are judged by the grammar that refuses them); else None."""
+    if any(word in text.lower() for word in LEFT_TO_THE_GRAMMAR):
         return None
     parser = _tree_parser()
     if parser is None:
@@ -309,7 +307,15 @@ def tree_reading(text: str, base: str = "") -> QueryReading | None:
     except UnicodeEncodeError:  # a lone surrogate, e.g. from an escape: the grammar refuses it and says where
         return None
     root = parser.parse(source).root_node
-    if root.has_error or root.type != "unit":
+    return None if root.has_error or root.type != "unit" else root
+
+
+def tree_reading(text: str, base: str = "") -> QueryReading | None:
+    """The reading by tree-sitter's SPARQL grammar, or None when it leaves the text to rdflib's grammar: the tree
+    is incomplete, is not exactly one query, or the text says SERVICE or LOAD anywhere (even in a string: those
+    are judged by the grammar that refuses them)."""
+    root = _complete_tree(text)
+    if root is None:
         return None
     prologue = query = None
     for child in root.named_children:
@@ -420,17 +426,8 @@ def is_bounded_lookup(sparql: str) -> bool:
     """
     if len(sparql) > LOOKUP_TEXT_CHARS or "\\" in sparql:
         return False  # short text, read as written (an escape is expanded first by read_query: left to it)
-    lowered = sparql.lower()
-    if any(word in lowered for word in LEFT_TO_THE_GRAMMAR):
-        return False
-    parser = _tree_parser()
-    if parser is None:
-        return False
-    try:
-        root = parser.parse(sparql.encode("utf-8")).root_node
-    except UnicodeEncodeError:
-        return False
-    if root.has_error or root.type != "unit":
+    root = _complete_tree(sparql)
+    if root is None:
         return False
     parts = [child for child in root.named_children if child.type != "comment"]
     if parts and parts[0].type == "prologue":

@@ -38,17 +38,22 @@ BARCELONA_DE = ("Barcelona ist laut Wikidata Partnerstadt von Montreal (nur laut
                 "und Perpignan.")
 
 
-@pytest.fixture(scope="module")
-def small_world(tmp_path_factory, settings):
+def _served_world(tmp_path_factory, settings, answer: Path):
+    """The shipped data with `answer` (a WDQS fixture) as its context, served on loopback: yields the base URL."""
     from graph.context.importer import import_files
 
-    folder = tmp_path_factory.mktemp("world-layer")
-    import_files([WORLD_LAYER], None, folder)
+    folder = tmp_path_factory.mktemp(answer.stem)
+    import_files([answer], None, folder)
     config = replace(settings, context_dir=folder, lang="de", query_timeout=5.0)
     store = open_store(config)
     with serve_app(create_app(config, kstore=store)) as url:
         yield url
     store.close()
+
+
+@pytest.fixture(scope="module")
+def small_world(tmp_path_factory, settings):
+    yield from _served_world(tmp_path_factory, settings, WORLD_LAYER)
 
 
 @pytest.fixture
@@ -351,15 +356,7 @@ FRANCE_TWINS = ["Barcelona", "Bristol", "Figueres", "Hannover", "Norwich"]  # th
 @pytest.fixture(scope="module")
 def world_with_countries(tmp_path_factory, settings):
     """The same context as a WDQS answer with each stating city's country (tests/fixtures/context/README.md)."""
-    from graph.context.importer import import_files
-
-    folder = tmp_path_factory.mktemp("world-layer-countries")
-    import_files([WITH_COUNTRIES], None, folder)
-    config = replace(settings, context_dir=folder, lang="de", query_timeout=5.0)
-    store = open_store(config)
-    with serve_app(create_app(config, kstore=store)) as url:
-        yield url
-    store.close()
+    yield from _served_world(tmp_path_factory, settings, WITH_COUNTRIES)
 
 
 def drawn(page) -> dict[str, list[str]]:

@@ -25,15 +25,20 @@ WORLD_LAYER = Path(__file__).resolve().parents[1] / "fixtures" / "context" / "wd
 W = "http://www.wikidata.org/entity/"
 
 
-@pytest.fixture(scope="module")
-def world_store(tmp_path_factory, settings):
+def _store_with(tmp_path_factory, settings, answer: Path):
+    """A store of the shipped data with `answer` (a WDQS fixture) imported as its context."""
     from graph.context.importer import import_files
 
-    folder = tmp_path_factory.mktemp("world-layer")
-    import_files([WORLD_LAYER], None, folder)
+    folder = tmp_path_factory.mktemp(answer.stem)
+    import_files([answer], None, folder)
     store = open_store(replace(settings, context_dir=folder, lang="de"))
     yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def world_store(tmp_path_factory, settings):
+    yield from _store_with(tmp_path_factory, settings, WORLD_LAYER)
 
 
 @pytest.fixture(scope="module")
@@ -162,13 +167,7 @@ WITH_COUNTRIES = WORLD_LAYER.with_name("wdqs-world-layer-countries.json")
 
 @pytest.fixture(scope="module")
 def countries_store(tmp_path_factory, settings):
-    from graph.context.importer import import_files
-
-    folder = tmp_path_factory.mktemp("world-layer-countries")
-    import_files([WITH_COUNTRIES], None, folder)
-    store = open_store(replace(settings, context_dir=folder, lang="de"))
-    yield store
-    store.close()
+    yield from _store_with(tmp_path_factory, settings, WITH_COUNTRIES)
 
 
 def test_without_countries_in_the_context_the_layer_offers_no_country_to_filter_by(layer, network):
