@@ -385,8 +385,15 @@ class SparqlRouter(APIRouter):
         as any route's; a GET without a query (the description, the page) and OPTIONS go on to the routes."""
 
         async def lane(scope, receive, send):
-            if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
+            if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] == "OPTIONS":
                 return await app(scope, receive, send)
+            if scope["method"] not in ("GET", "POST"):  # HEAD arrives as GET (api/web/hardening.py)
+                scope["route"] = self.query_route
+                start, message = _text_answer(405, f"{scope['method']} is not a method of the SPARQL endpoint: "
+                                                   f"send queries with GET or POST (allowed: {ALLOW})",
+                                              {"Allow": ALLOW}).asgi_messages()
+                await send(start)
+                return await send(message)
             if scope["method"] == "GET":
                 if not scope.get("query_string"):
                     return await app(scope, receive, send)
@@ -414,11 +421,11 @@ class SparqlRouter(APIRouter):
             operation = read_operation(method, query_string, asked.content_type, body)
             if operation.query is None:
                 return None
-            return await self._query(operation, asked)
+            return await self._query(operation, asked, conditional=method == "GET")
         except ProtocolError as error:
             return _text_answer(error.status, error.message, error.headers)
 
-    async def _query(self, operation: Operation, asked: Asked) -> Answer:
+    async def _query(self, operation: Operation, asked: Asked, conditional: bool) -> Answer:
         # The query's form (and so which formats fit) is known once a worker has read it: offer both kinds,
         # and keep each kind's 406 for a query of that kind (graph.store.NoAcceptableFormat).
         offered: dict[str, str] = {}
@@ -433,7 +440,8 @@ class SparqlRouter(APIRouter):
         headers = {"Vary": "Accept", "Cache-Control": "public, max-age=300"}
         headers["ETag"] = etag_for(self.store.fingerprint, operation.query, operation.default_graphs,
                                    operation.named_graphs, offered, self.settings.max_rows, self.base_iri)
-        if etag_matches(asked.if_none_match, headers["ETag"]):  # GET and HEAD (a POST's ETag is never matched)
+        # GET and HEAD only: If-None-Match on a POST is not a request for a cached answer (RFC 9110 §13.1.2)
+        if conditional and etag_matches(asked.if_none_match, headers["ETag"]):
             return Answer(304, headers)
         cached = self.answers.get(headers["ETag"])
         if cached is not None:  # the same request, answered before from this very store (api/web/answer_cache.py)

@@ -14,6 +14,7 @@ and `meta`; the default graph of a query is their union.
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -106,7 +107,13 @@ class KnowledgeStore:
         # it with the request's caps. What is done here is at most LOOKUP_MAX_ROWS rows of one index scan.
         small = replace(request, max_rows=min(request.max_rows, LOOKUP_MAX_ROWS),
                         max_bytes=min(request.max_bytes, LOOKUP_MAX_BYTES))
-        outcome = self._tallied(in_place, small)
+        try:
+            outcome = self._tallied(in_place, small)
+        except QueryError:
+            raise  # the query's own error (syntax, an unreadable IRI, …): answered 400 as a worker's would be
+        except Exception as exc:  # noqa: BLE001 - anything unforeseen: the worker, which is built for it, decides
+            logging.getLogger("hki.store").warning("a lookup left to a worker after %s: %s", type(exc).__name__, exc)
+            return None
         if (outcome.cut_by == "rows" and small.max_rows < request.max_rows) or \
                 (outcome.cut_by == "bytes" and small.max_bytes < request.max_bytes):
             return None

@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import urljoin as _urljoin
 
 from pyparsing import CaselessKeyword, Literal, Optional, ParseBaseException
 from rdflib.plugins.sparql import parser as sparql_grammar
@@ -152,6 +152,26 @@ def _syntax_error(exc: ParseBaseException, text: str) -> UnreadableQuery:
                            "SPARQL 1.1 (check the brackets, the dots between patterns and the PREFIX declarations)")
 
 
+def urljoin(base: str, iri: str) -> str:
+    """`iri` resolved against `base`; UnreadableQuery for an IRI that cannot be resolved (e.g. `<http://[::1>`, an
+    unclosed IPv6 host), never an unexpected ValueError."""
+    try:
+        return _urljoin(base, iri)
+    except ValueError as exc:
+        raise UnreadableQuery(f"the IRI <{iri}> cannot be read ({exc}): write it as an absolute IRI, e.g. "
+                              "<http://[::1]/x> for an IPv6 host") from None
+
+
+def line_ends_as_sparql_has_them(text: str) -> str:
+    """The text with each carriage return made what SPARQL 1.1 §19.4 makes it — the end of a line, which ends a
+    `#` comment — for the readers: tree-sitter's grammar and rdflib's end comments only at a line feed, Oxigraph at
+    either, so `# …\r ORDER BY …` would hide from them what the engine runs. CR LF becomes a space and LF (the
+    same lines and columns), a lone CR a LF; the length never changes."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", " \n").replace("\r", "\n")
+
+
 def _field(node: CompValue, key: str):
     """A field of a parse-tree node, or None (CompValue.get answers a missing key with the key itself)."""
     return dict.get(node, key)
@@ -181,6 +201,7 @@ def read_query(sparql: str, base_iri: str | None = None) -> QueryReading:
         text = sparql_grammar.expandUnicodeEscapes(sparql)  # SPARQL 1.1 §19.2: before parsing
     except ValueError as exc:
         raise UnreadableQuery(f"syntax error: {exc}") from None
+    text = line_ends_as_sparql_has_them(text)
     reading = tree_reading(text, base_iri or "")
     if reading is not None:
         return reading
@@ -394,6 +415,10 @@ def tree_reading(text: str, base: str = "") -> QueryReading | None:
 # A bounded lookup (`is_bounded_lookup`): short text, one triple pattern about one named subject.
 LOOKUP_TEXT_CHARS = 2048
 LOOKUP_MAX_OFFSET = 10_000
+# Control characters (tab and line feed aside) and Unicode's other line and paragraph ends: a lookup has no use for
+# them, and where two parsers might read them differently (a carriage return ends a comment for Oxigraph, not for
+# tree-sitter) the query goes to a worker.
+_UNUSUAL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _CONSTANT_TERMS = frozenset({"iri_reference", "prefixed_name"})
 _LOOKUP_OBJECTS = frozenset({"var", "iri_reference", "prefixed_name", "rdf_literal", "integer", "decimal", "double",
                              "boolean_literal"})
@@ -424,8 +449,8 @@ def is_bounded_lookup(sparql: str) -> bool:
     (subject; subject, predicate; or subject, object), each statement scanned at most one row, so the row and byte
     caps bound its time and memory. Decided from tree-sitter's parse (a complete tree only); anything else is False.
     """
-    if len(sparql) > LOOKUP_TEXT_CHARS or "\\" in sparql:
-        return False  # short text, read as written (an escape is expanded first by read_query: left to it)
+    if len(sparql) > LOOKUP_TEXT_CHARS or "\\" in sparql or _UNUSUAL_CHARACTER.search(sparql):
+        return False  # short, printable text read as written (an escape is expanded first by read_query: left to it)
     root = _complete_tree(sparql)
     if root is None:
         return False

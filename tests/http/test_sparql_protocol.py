@@ -547,6 +547,36 @@ def test_an_etag_from_the_data_version_lets_clients_revalidate(http, endpoint, s
     assert other_query.status_code == 200
 
 
+def test_if_none_match_on_a_post_is_ignored_the_query_is_answered(http, endpoint):
+    etag = http.get(endpoint, params={"query": SELECT}).headers["etag"]
+    for condition in ("*", etag):  # RFC 9110 §13.1.2: If-None-Match asks a cached answer of GET and HEAD only
+        posted = http.post(endpoint, data={"query": SELECT}, headers={"If-None-Match": condition})
+        assert posted.status_code == 200 and solutions(posted), condition
+    update = http.post(endpoint, data={"query": "INSERT DATA { <http://e/s> <http://e/p> 1 }"},
+                       headers={"If-None-Match": "*"})
+    assert update.status_code == 403
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_another_method_gets_405_in_plain_words_with_the_methods_that_work(http, endpoint, method):
+    response = http.request(method, endpoint, content=b"SELECT * WHERE { ?s ?p ?o }")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("text/plain")
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert f"{method} is not a method of the SPARQL endpoint" in response.text
+
+
+@pytest.mark.parametrize("query", ["SELECT * WHERE { <http://[::1> ?p ?o }",
+                                   "PREFIX e: <http://[x> SELECT * WHERE { e:s ?p ?o }",
+                                   "ASK { ?s ?p <http://[::1> }"])
+def test_an_iri_that_cannot_be_resolved_is_a_400_that_names_it(http, endpoint, query):
+    for response in (http.get(endpoint, params={"query": query}), http.post(endpoint, data={"query": query})):
+        assert response.status_code == 400, response.text
+        # named by the reader (in place) or placed by Oxigraph's parser (a worker's better message: line, column)
+        assert ("cannot be read" in response.text and "<http://[" in response.text) or \
+            "syntax error at line 1, column" in response.text, response.text
+
+
 def test_the_etag_changes_with_the_data_version(http, endpoint, store):
     etag = http.get(endpoint, params={"query": SELECT}).headers["etag"]
     original = store.fingerprint
