@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
+from playwright.sync_api import expect
 
 from api.app import create_app
 from graph.config import Settings
@@ -58,9 +59,9 @@ def test_signing_in_by_keyboard_managing_accounts_and_signing_out(browser, works
         assert page.evaluate("document.activeElement.id") == "login-password", "the password comes next"
         page.keyboard.type("not the password")
         page.keyboard.press("Enter")
-        page.wait_for_load_state("load")
         alert = page.locator("#login-error[role=alert]")
-        assert "Benutzername oder Passwort stimmt nicht" in alert.inner_text()
+        # the form's answer replaces the page: wait for its words (the page before it has the empty alert region)
+        expect(alert).to_contain_text("Benutzername oder Passwort stimmt nicht")
         assert page.locator("#login-password").get_attribute("aria-describedby") == "login-error"
         assert page.locator("#login-username").input_value() == "chefin", "the name stays, the password does not"
         assert_no_violations(page, "the login form with its error")
