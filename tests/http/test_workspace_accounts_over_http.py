@@ -18,7 +18,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -30,22 +29,13 @@ from graph.workspace import accounts, audit
 from graph.workspace.state import open_state
 from support.live_server import free_port, serve_app
 from support.oidc_provider import oidc_provider
-from support.workspace_app import accounts_router, mount_accounts
+from support.workspace_app import BROWSER_ACCEPT as PAGE, accounts_router, cheap_hashing, mount_accounts  # noqa: F401 - cheap_hashing: a fixture
 
-CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORD = "correct horse battery"
-PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 ROLES = ("viewer", "editor", "reviewer", "admin")
 HOSTILE = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>"
 _addresses = itertools.count(1)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def cheap_hashing():
-    shipped = accounts.password_hasher
-    accounts.password_hasher = CHEAP
-    yield
-    accounts.password_hasher = shipped
 
 
 @pytest.fixture(scope="module")
