@@ -24,10 +24,9 @@ import hashlib
 import json
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Annotated
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -237,17 +236,6 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 # ------------------------------------------------------------------------------------------ the router
 
-async def read_body(request: Request) -> bytes | None:
-    """The request body, or None if it is larger than MAX_BODY_BYTES (read no further)."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _receive_body(receive) -> bytes | None:
     """An ASGI request's body, read no further than one chunk past MAX_BODY_BYTES; None if the client left."""
     chunks, size = [], 0
@@ -368,9 +356,10 @@ class SparqlRouter(APIRouter):
         except ProtocolError as error:  # a format or Accept the description cannot be given in
             return _text_response(error.status, error.message, error.headers)
 
-    async def post(self, request: Request, body: Annotated[bytes | None, Depends(read_body)]) -> Response:
-        if body is None:
-            return _too_large().response()
+    async def post(self, request: Request) -> Response:
+        body = await _receive_body(request.receive)
+        if body is None:  # the client went away
+            return Response(status_code=400)
         answer = await self.answer("POST", request.scope.get("query_string", b""), Asked.of_request(request), body)
         return answer.response() if answer is not None else _too_large().response()
 

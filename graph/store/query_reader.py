@@ -317,18 +317,25 @@ def _prefixed(node) -> tuple[str, str]:
 
 def _complete_tree(text: str):
     """tree-sitter's tree of `text` if it is complete (no error or missing node) and the text says neither SERVICE
-    nor LOAD anywhere (those are judged by the grammar that refuses them); else None."""
-    if any(word in text.lower() for word in LEFT_TO_THE_GRAMMAR):
-        return None
-    parser = _tree_parser()
-    if parser is None:
-        return None
-    try:
-        source = text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, e.g. from an escape: the grammar refuses it and says where
-        return None
-    root = parser.parse(source).root_node
-    return None if root.has_error or root.type != "unit" else root
+    nor LOAD anywhere (those are judged by the grammar that refuses them); else None.
+
+    The last text's tree is kept per thread: a bounded lookup is read by `is_bounded_lookup` and then, for its
+    evaluation, by `tree_reading` (read_query), and parsed once."""
+    last = getattr(_parsers, "last", None)
+    if last is not None and last[0] == text:
+        return last[1]
+    root = None
+    if not any(word in text.lower() for word in LEFT_TO_THE_GRAMMAR):
+        parser = _tree_parser()
+        try:
+            source = text.encode("utf-8") if parser is not None else None
+        except UnicodeEncodeError:  # a lone surrogate, e.g. from an escape: the grammar refuses it and says where
+            source = None
+        if source is not None:
+            tree = parser.parse(source).root_node
+            root = None if tree.has_error or tree.type != "unit" else tree
+    _parsers.last = (text, root)
+    return root
 
 
 def tree_reading(text: str, base: str = "") -> QueryReading | None:
