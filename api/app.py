@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -320,9 +321,16 @@ AFTER_RELOAD_WARM_UP_PATHS = ("/api/search?q=a", "/list", "/list/cities", "/api/
 
 
 def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: KnowledgeStore | None = None,
-                     owns_store: bool | None = None) -> LiveSite:
-    """`create_app`, switched to the new data after each publication (`LiveSite`)."""
-    if settings.editing and kstore is None:
+                     owns_store: bool | None = None, loading: Future[KnowledgeStore] | None = None) -> LiveSite:
+    """`create_app`, switched to the new data after each publication (`LiveSite`).
+
+    `loading`: the store of `settings` being opened already (graph.build.open_store_in_background: `kg serve` fills it
+    while this module is imported), taken as the store this site opened itself; not in editing mode, whose store is
+    opened only after an interrupted publication is completed or undone."""
+    if loading is not None and (settings.editing or kstore is not None):
+        raise ValueError("a store loaded in advance is for a site without editing that opens its own store")
+    opens_store = kstore is None  # itself, or by `loading`
+    if settings.editing and opens_store:
         from graph.workspace.publication import check_published_data, recover
         from graph.workspace.releases import published_settings
         from graph.workspace.state import open_state
@@ -334,12 +342,14 @@ def create_live_site(settings: Settings, dist_dir: Path = Path("dist"), kstore: 
         # checked whole once, so that publications check only the entries they change (graph/workspace/publication.py)
         threading.Thread(target=check_published_data, args=(settings, state), name="hki-check-data", daemon=True).start()
     served = published_settings(settings, dist_dir) if settings.editing else settings  # the release's dates
+    if loading is not None:
+        kstore, owns_store = loading.result(), True
     first = create_app(served, dist_dir, kstore=kstore, owns_store=owns_store)
-    first.state.owns_store = kstore is None if owns_store is None else owns_store
+    first.state.owns_store = opens_store if owns_store is None else owns_store
     # A reload waits for one query worker of the new data (create_app's awaited_workers), not all: the old data is
     # served until the switch, and the rest start beside the first answers.
     factory = (lambda fresh: create_app(published_settings(fresh, dist_dir), dist_dir)) if settings.editing \
         else (lambda fresh: create_app(fresh, dist_dir))
     # watched only where this process loads the folders itself (not a replica's store, not an external endpoint)
-    watch = kstore is None and not settings.endpoint and (settings.editing or settings.watch_data)
+    watch = opens_store and not settings.endpoint and (settings.editing or settings.watch_data)
     return LiveSite(settings, dist_dir.resolve(), first, factory, watch=watch)

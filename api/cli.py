@@ -29,9 +29,8 @@ def serve(
     read_only: Annotated[bool, typer.Option("--read-only", help="Serve the store at --store as it is, filled before by kg build --store DIR from the same data: replicas may share it.")] = False,
 ) -> None:
     """Serve the knowledge graph over HTTP (landing page, downloads, SPARQL)."""
-    from api.app import create_live_site
-    from api.server import serve_application, serve_processes
-    from graph.build import open_knowledge_store
+    from graph.build import open_knowledge_store, open_store_in_background
+    from graph.store.workers import start_worker_server
 
     if endpoint and (store or data):
         err.print("--store and --data have no effect with --endpoint: the data comes from the endpoint "
@@ -49,6 +48,8 @@ def serve(
                 from graph.workspace.publication import recover
                 from graph.workspace.state import open_state
                 recover(settings, open_state(settings), dist.resolve())
+            from api.server import serve_processes
+
             kstore = open_knowledge_store(settings, read_only=read_only)
             try:
                 out.print(f"hki serving at http://{host}:{port}/", highlight=False)
@@ -57,10 +58,19 @@ def serve(
             finally:
                 kstore.close()
             return
+        # The query workers' fork server starts, and the embedded store fills (Oxigraph's loader, in Rust, outside the
+        # GIL), while the web application's modules are imported below: on two cores none of the three waits for the
+        # others. In editing mode the store is opened later, after an interrupted publication is completed or undone.
+        start_worker_server()
+        loading = None
+        if not read_only and not settings.endpoint and not settings.editing:
+            loading = open_store_in_background(settings)
+        from api.app import create_live_site
+
         # switched to the new data after each publication of the editing workspace, without downtime (api/app.py)
         application = create_live_site(settings, dist_dir=dist,
-                                 kstore=open_knowledge_store(settings, read_only=True) if read_only else None,
-                                 owns_store=True)
+                                       kstore=open_knowledge_store(settings, read_only=True) if read_only else None,
+                                       owns_store=True, loading=loading)
     except EndpointUnavailable as exc:
         err.print(f"[red]endpoint unavailable:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -73,6 +83,8 @@ def serve(
     except AssetsMissing as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(1) from None
+    from api.server import serve_application
+
     out.print(f"hki serving at http://{host}:{port}/", highlight=False)
     # The lazy indexes of the pages are built once the server listens (api/server.py), not before.
     serve_application(application, settings, host, port)
