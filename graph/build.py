@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.faults import checkpoint
 from graph.load.derive import derived_statements
-from graph.load.files import load_file, rdf_format_for, read_triples, to_rdflib
+from graph.load.files import load_file, read_triples, to_rdflib
 from graph.load.inputs import fingerprint_inputs, input_files, parse_inputs
 from graph.load.validation import Violation, validate_graph
 from graph.publish.catalogue import Distribution, dataset_description, with_publisher
@@ -27,7 +27,6 @@ from graph.publish.dumps import DUMPS, BuildError, write_dumps
 from graph.store import GRAPH_NAMES, INPUT_FINGERPRINT, KnowledgeStore, StoreError, graph_iri
 from graph.store.embedded import EmbeddedBackend, open_disk_store, open_read_only_store, unusable_store
 from graph.store.remote import connect_endpoint
-from graph.store.workers import InputFiles, QueryWorker, start_loading_worker
 
 @dataclass(frozen=True)
 class ValidationReport:
@@ -66,20 +65,20 @@ def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | No
     # (EmbeddedBackend.persist); larger inputs go straight to disk.
     in_memory = disk is None or quads_by_graph is not None or _input_bytes(settings) <= MEMORY_FIRST_BYTES
     store = ox.Store() if in_memory else disk
-    # Serving from memory: the first query worker reads the input files itself, beside this load (two cores, each
-    # parse in Rust), and is handed only the rest (derived statements, description) instead of a copy of everything.
-    worker = _loading_worker(settings) if serving and in_memory and quads_by_graph is None else None
-    try:
-        kstore, last, rest = _fill(settings, store, fingerprint, quads_by_graph, with_rest=worker is not None)
-    except BaseException:
-        if worker is not None:
-            worker.abandon()
-        raise
-    if worker is not None:
-        if rest is None:
-            worker.abandon()
-        else:
-            kstore.backend.take_loading_worker(worker, rest)  # type: ignore[attr-defined]
+    if quads_by_graph is None:  # parsed and loaded in Rust, file by file, without a Python object per statement
+        for path, name in input_files(settings):
+            load_file(store, path, ox.NamedNode(graph_iri(settings.base, name)))
+    else:
+        for quads in quads_by_graph.values():
+            store.bulk_extend(quads)
+    checkpoint("store:loading")  # the fingerprint is written last: a store killed before it is rebuilt
+    data = ox.NamedNode(graph_iri(settings.base, "data"))
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, data) for t in derived_statements(store))
+    kstore = KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint)
+    description = dataset_description(with_publisher(settings, kstore), kstore.triple_counts(), fingerprint)
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, meta) for t in description)
+    kstore._counts = None  # counted before the description was added: count again when asked
+    last = ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta)
     if disk is not None and store is not disk:
         kstore.backend.persist(disk, last)  # type: ignore[attr-defined]
         if not serving:
@@ -88,53 +87,6 @@ def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | No
     if store is disk:
         store.flush()
     return kstore
-
-
-def _fill(settings: Settings, store: ox.Store, fingerprint: str, quads_by_graph: dict[str, list[ox.Quad]] | None,
-          *, with_rest: bool) -> tuple[KnowledgeStore, ox.Quad, bytes | None]:
-    """Fill `store` with the inputs, the derived shortcuts and the dataset's description; the fingerprint quad to
-    add last; with `with_rest`, what was added beyond the input files as N-Quads — None if it refers to a blank
-    node of the inputs, which a worker parsing the same files on its own would know by another name."""
-    if quads_by_graph is None:  # parsed and loaded in Rust, file by file, without a Python object per statement
-        for path, name in input_files(settings):
-            load_file(store, path, ox.NamedNode(graph_iri(settings.base, name)))
-    else:
-        for quads in quads_by_graph.values():
-            store.bulk_extend(quads)
-    checkpoint("store:loading")  # the fingerprint is written last: a store killed before it is rebuilt
-    data, meta = ox.NamedNode(graph_iri(settings.base, "data")), ox.NamedNode(graph_iri(settings.base, "meta"))
-    derived = [ox.Quad(t.subject, t.predicate, t.object, data) for t in derived_statements(store)]
-    shareable = with_rest and not any(isinstance(term, ox.BlankNode) for q in derived for term in (q.subject, q.object))
-    store.bulk_extend(derived)
-    kstore = KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint)
-    description = [ox.Quad(t.subject, t.predicate, t.object, meta)
-                   for t in dataset_description(with_publisher(settings, kstore), kstore.triple_counts(), fingerprint)]
-    shareable = shareable and not any(_in_store(store, term) for q in description for term in (q.subject, q.object)
-                                      if isinstance(term, ox.BlankNode))
-    store.bulk_extend(description)
-    kstore._counts = None  # counted before the description was added: count again when asked
-    last = ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta)
-    rest = ox.serialize([*derived, *description, last], format=ox.RdfFormat.N_QUADS) if shareable else None
-    return kstore, last, rest
-
-
-def _in_store(store: ox.Store, node: ox.BlankNode) -> bool:
-    return next(iter(store.quads_for_pattern(node, None, None)), None) is not None or \
-        next(iter(store.quads_for_pattern(None, None, node)), None) is not None
-
-
-def _loading_worker(settings: Settings) -> QueryWorker | None:
-    """A query worker reading the input files beside this process (start_loading_worker), or None where it cannot:
-    no query workers, or an RDF/XML file (read in Python here, after a check for entity declarations)."""
-    files = []
-    for path, name in input_files(settings):
-        fmt = rdf_format_for(path)
-        if fmt == ox.RdfFormat.RDF_XML or not path.is_file():
-            return None  # load_file reads it another way, or names what is wrong with it
-        files.append((str(path), fmt.media_type, graph_iri(settings.base, name)))
-    if settings.query_workers < 1:
-        return None
-    return start_loading_worker(InputFiles(tuple(files)), settings.query_memory_mb * 1024 * 1024)
 
 
 def open_store_in_background(settings: Settings) -> Future[KnowledgeStore]:

@@ -13,7 +13,6 @@ query has a time limit. Oxigraph has no way to cancel a running query, so:
 from __future__ import annotations
 
 import contextlib
-import logging
 import itertools
 import os
 import shutil
@@ -29,13 +28,9 @@ from graph.store import sandbox
 from graph.store.errors import QueryError, QueryTimeout, StoreError
 from graph.store.evaluation import Row, execute_query, select_rows
 from graph.store.requests import QueryOutcome, QueryRequest
-from graph.store.workers import (COPY_SUFFIX, IN_MEMORY_WORKER_QUADS, ExecutorStats, ProcessQueryExecutor,
-                                 QueryWorker)
+from graph.store.workers import COPY_SUFFIX, IN_MEMORY_WORKER_QUADS, ExecutorStats, ProcessQueryExecutor
 
 _SNAPSHOT_NUMBERS = itertools.count(1)
-
-
-log = logging.getLogger("hki.store")
 
 
 def in_thread(work: Callable[[], object], timeout: float):
@@ -76,7 +71,6 @@ class EmbeddedBackend:
         self.path = path
         self.is_snapshot = snapshot
         self._persisting: threading.Thread | None = None  # filling the on-disk store at `path` from memory
-        self._loading_worker: tuple[QueryWorker, bytes] | None = None  # started beside the load (take_loading_worker)
         self._disk: ox.Store | None = None
         self._persist_error: BaseException | None = None
         self._pool: ProcessQueryExecutor | None = None
@@ -138,42 +132,15 @@ class EmbeddedBackend:
         store = self._open()
         if self._in_memory() and len(store) <= IN_MEMORY_WORKER_QUADS:
             # Loaded in memory here: the workers read one N-Quads copy of it into memory (in Rust, ~0.2 s per 100k
-            # statements) — no on-disk store on the way to the first answer; `persist` fills that one beside. A worker
-            # that read the input files beside this process's load (take_loading_worker) is the first, with no copy.
-            started = self._finish_loading_worker()
-            self._pool = ProcessQueryExecutor(lambda: self._copy_file(store), workers, memory_budget=memory_budget,
-                                              refresh_store=lambda: self._copy_file(store), awaited=awaited,
-                                              started=started)
+            # statements) — no on-disk store on the way to the first answer; `persist` fills that one beside.
+            self._pool = ProcessQueryExecutor(self._copy_file(store), workers, memory_budget=memory_budget,
+                                              refresh_store=lambda: self._copy_file(store), awaited=awaited)
             return
-        self._drop_loading_worker()
         self._on_disk()
         assert self.path is not None
         remove_abandoned_staging(self.path)  # snapshots of servers that were killed
         self._pool = ProcessQueryExecutor(self._snapshot(), workers, memory_budget=memory_budget,
                                           refresh_store=self._snapshot, awaited=awaited)
-
-    def take_loading_worker(self, worker: QueryWorker, rest: bytes) -> None:
-        """A query worker started on the input files while this store was loaded from them (graph.build.open_store),
-        and the rest of this store as N-Quads (derived statements, description): the first worker of `start_workers`."""
-        self._drop_loading_worker()
-        self._loading_worker = (worker, rest)
-
-    def _finish_loading_worker(self) -> list[QueryWorker]:
-        if self._loading_worker is None:
-            return []
-        worker, rest = self._loading_worker
-        self._loading_worker = None
-        try:
-            worker.finish_loading(rest)
-        except StoreError as exc:  # e.g. an input file changed or vanished in between: a worker on a copy instead
-            log.warning("%s; starting the query workers on a copy of the store instead", exc)
-            return []
-        return [worker]
-
-    def _drop_loading_worker(self) -> None:
-        if self._loading_worker is not None:
-            self._loading_worker[0].abandon()
-            self._loading_worker = None
 
     def _in_memory(self) -> bool:
         return self._disk is not None or (self.path is None and not self.is_snapshot)
@@ -281,7 +248,6 @@ class EmbeddedBackend:
         return self._open().quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
 
     def close(self) -> None:
-        self._drop_loading_worker()
         try:
             self.wait_until_persisted()
         except StoreError:

@@ -20,7 +20,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,33 +61,7 @@ KNOWN_MAX = 4096  # queries and clients remembered (heavy, stopped), the least r
 log = logging.getLogger("hki.store")
 
 
-@dataclass(frozen=True)
-class InputFiles:
-    """What a worker started beside the web process's load reads by itself (`start_loading_worker`): the input files
-    as (path, media type of its RDF syntax, graph IRI), parsed by Oxigraph's bulk loader as graph.load.files.load_file
-    parses them; then, from the web process once it has made them, the statements derived from them and the
-    dataset's description (`QueryWorker.finish_loading`). The two loads run side by side, each in Rust."""
-
-    files: tuple[tuple[str, str, str], ...]
-
-    def __str__(self) -> str:  # how errors name what the worker was loading
-        return ", ".join(path for path, _, _ in self.files)
-
-
-def _load_input_files(plan: InputFiles, connection) -> ox.Store | None:
-    """The store of a worker started beside the load: the input files, then the rest from the web process (None:
-    the web process gave the worker up, e.g. the inputs hold blank nodes the rest refers to)."""
-    memory = ox.Store()
-    for path, media_type, graph in plan.files:
-        memory.bulk_load(path=path, format=ox.RdfFormat.from_media_type(media_type), to_graph=ox.NamedNode(graph))
-    rest = connection.recv()
-    if rest is None:
-        return None
-    memory.bulk_load(rest, format=ox.RdfFormat.N_QUADS, lenient=True)  # written by Oxigraph itself
-    return memory
-
-
-def _worker_main(store_path: str | InputFiles | None, connection, memory_budget: int) -> None:  # runs in a worker process
+def _worker_main(store_path: str | None, connection, memory_budget: int) -> None:  # runs in a worker process
     """A query worker: cut off the network first, then serve queries on a thread with a large stack."""
     try:
         sandbox.forbid_network()
@@ -101,21 +75,10 @@ def _worker_main(store_path: str | InputFiles | None, connection, memory_budget:
     serving.join()
 
 
-def _serve_queries(store_path: str | InputFiles | None, connection, memory_budget: int) -> None:
+def _serve_queries(store_path: str | None, connection, memory_budget: int) -> None:
     store: list[ox.Store] = []  # the store queries run on: the snapshot on disk, then its copy in memory
     allowance = 0
-    if isinstance(store_path, InputFiles):  # started beside the web process's load: the input files, then the rest
-        try:
-            loaded = _load_input_files(store_path, connection)
-        except (EOFError, OSError):
-            return  # the web process is gone
-        except (ValueError, RuntimeError, SyntaxError, MemoryError) as exc:
-            connection.send(("failed", f"{type(exc).__name__}: {exc}"))
-            return
-        if loaded is None:
-            return
-        store.append(loaded)
-    elif store_path is not None and store_path.endswith(COPY_SUFFIX):  # the whole store as N-Quads: read into memory
+    if store_path is not None and store_path.endswith(COPY_SUFFIX):  # the whole store as N-Quads: read into memory
         try:
             memory = ox.Store()
             memory.bulk_load(path=store_path, format=ox.RdfFormat.N_QUADS, lenient=True)  # written by Oxigraph itself
@@ -189,44 +152,14 @@ def _answer(status: str, payload):
     raise {"refused": QueryRefused, "update": UpdateRefused}.get(status, QueryError)(payload)
 
 
-class QueryWorker:
-    """One worker process of the pool and the pipe to it."""
-
-    def __init__(self, context, store_path: Path | InputFiles | None, memory_budget: int, *, wait: bool = True):
-        """Start a worker on `store_path` and wait until it is ready (StoreError if it cannot start); `wait=False`
-        for one given InputFiles, which is ready after `finish_loading`."""
+class _Worker:
+    def __init__(self, context, store_path: Path | None, memory_budget: int):
         self.connection, child = context.Pipe()
-        self.store_path = store_path
-        where = store_path if isinstance(store_path, InputFiles) else str(store_path) if store_path else None
-        self.process = context.Process(target=_worker_main, args=(where, child, memory_budget), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(str(store_path) if store_path else None, child,
+                                                                  memory_budget), daemon=True)
         self.process.start()
         child.close()
         self.niced = False
-        if wait:
-            self._wait_until_ready()
-
-    def finish_loading(self, rest: bytes) -> None:
-        """Hand a worker started on InputFiles the rest of the store (N-Quads) and wait until it is ready."""
-        try:
-            self.connection.send(rest)
-        except (EOFError, OSError):
-            pass  # it ended: _wait_until_ready says why
-        self._wait_until_ready()
-
-    def abandon(self) -> None:
-        """Give up a worker started on InputFiles before `finish_loading` (it ends by itself; killed if it does not)."""
-        try:
-            self.connection.send(None)
-        except (EOFError, OSError):
-            pass
-        self.process.join(1)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(5)
-        self.connection.close()
-
-    def _wait_until_ready(self) -> None:
-        store_path = self.store_path
         try:
             ready = self.connection.poll(WORKER_READY_SECONDS)
             status, detail = self.connection.recv() if ready else ("failed", f"no answer within {WORKER_READY_SECONDS} s")
@@ -263,12 +196,6 @@ class QueryWorker:
         self.process.kill()
         self.process.join(5)
         self.connection.close()
-
-
-def start_loading_worker(plan: InputFiles, memory_budget: int) -> QueryWorker:
-    """A query worker that reads the input files itself while the web process loads them too (graph.build.open_store,
-    for `kg serve`); ready after `finish_loading`, then handed to the pool (ProcessQueryExecutor's `started`)."""
-    return QueryWorker(_worker_context(), plan, memory_budget, wait=False)
 
 
 def start_worker_server() -> None:
@@ -323,14 +250,10 @@ class ProcessQueryExecutor:
     error at once — the store is read-only, so it would only run out of time again.
     """
 
-    def __init__(self, store_path: Path | Callable[[], Path] | None, workers: int = 2, *, heavy_slots: int | None = None,
+    def __init__(self, store_path: Path | None, workers: int = 2, *, heavy_slots: int | None = None,
                  heavy_after: float = HEAVY_AFTER_SECONDS, heavy_wait: float = 2.0,
-                 memory_budget: int = 0, refresh_store: Callable[[], Path] | None = None, awaited: int | None = None,
-                 started: Sequence[QueryWorker] = ()):
-        """`store_path`: what workers open (a callable: made when the first worker needs it); `started`: workers
-        started already on the same statements (start_loading_worker, after finish_loading), taken as they are."""
-        # None: reader workers for an external endpoint (they check, not evaluate)
-        self.store_path: Path | Callable[[], Path] | None = store_path
+                 memory_budget: int = 0, refresh_store: Callable[[], Path] | None = None, awaited: int | None = None):
+        self.store_path = store_path  # None: reader workers for an external endpoint (they check, not evaluate)
         self.workers = workers
         self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, workers - workers // 2)
         self.heavy_after = heavy_after
@@ -340,7 +263,7 @@ class ProcessQueryExecutor:
         self.stats = ExecutorStats(workers=workers)
         self.last_failure: str | None = None  # why the last worker could not start (None once one started again)
         self._context = _worker_context()
-        self._idle: queue.Queue[QueryWorker] = queue.Queue()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
         self._heavy = HeavySlots(self.heavy_slots)
         # Bounded (least recently used go first); cachetools' caches are not thread-safe: read and write under _lock.
         self._known_heavy: LRUCache[str, float] = LRUCache(KNOWN_MAX)  # query key → seconds it ran
@@ -348,19 +271,15 @@ class ProcessQueryExecutor:
         # key → (when, its time limit, the error): queries stopped at their limits, answered at once for a while
         self._stopped: LRUCache[str, tuple[float, float, Exception]] = LRUCache(KNOWN_MAX)
         self._lock = threading.Lock()
-        self._path_lock = threading.Lock()
-        self._live: set[QueryWorker] = set()
+        self._live: set[_Worker] = set()
         self._starting: set[threading.Thread] = set()
         self._closed = False
         # Started side by side (each waits for its process to open or read the store, not for the others): as many as
         # there are cores are awaited, the others start beside the first answers (reading a copy of the store into
         # memory is CPU work: more at once than cores would only delay all of them). `awaited` awaits fewer: a reload,
         # whose old store still serves beside it, switches as soon as one worker of the new one answers.
-        for worker in started:
-            self._adopt(worker)
-        workers -= len(started)
-        awaited = max(0, min(workers, awaited or os.cpu_count() or 1) - len(started))
-        with ThreadPoolExecutor(max_workers=max(1, awaited), thread_name_prefix="hki-worker-start") as starting:
+        awaited = min(workers, awaited or os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=awaited, thread_name_prefix="hki-worker-start") as starting:
             futures = [starting.submit(self._start_worker, WORKER_START_ATTEMPTS) for _ in range(awaited)]
         failures = [f.exception() for f in futures if f.exception() is not None]
         if failures:
@@ -374,7 +293,7 @@ class ProcessQueryExecutor:
             self._start_in_background()
 
     # -- the pool
-    def _start_worker(self, attempts: int | None = None) -> QueryWorker:
+    def _start_worker(self, attempts: int | None = None) -> _Worker:
         """Start a worker, retrying with growing pauses (at most `attempts` times; None: until closed).
 
         A worker that cannot open the store is retried, not fatal: the cause (a store folder being
@@ -385,7 +304,7 @@ class ProcessQueryExecutor:
         while True:
             attempt += 1
             try:
-                worker = QueryWorker(self._context, self._store_path(), self.memory_budget)
+                worker = _Worker(self._context, self.store_path, self.memory_budget)
                 self.last_failure = None
                 return worker
             except StoreError as exc:
@@ -401,13 +320,7 @@ class ProcessQueryExecutor:
                 except (OSError, RuntimeError, StoreError) as exc:
                     self.last_failure = f"{self.last_failure}; making a new copy of the store failed too: {exc}"
 
-    def _store_path(self) -> Path | None:
-        with self._path_lock:  # not self._lock: making the path (a copy of the store) takes a while
-            if callable(self.store_path):
-                self.store_path = self.store_path()
-            return self.store_path
-
-    def _adopt(self, worker: QueryWorker) -> None:
+    def _adopt(self, worker: _Worker) -> None:
         with self._lock:
             if self._closed:
                 worker.kill()
@@ -415,7 +328,7 @@ class ProcessQueryExecutor:
             self._live.add(worker)
         self._idle.put(worker)
 
-    def _discard(self, worker: QueryWorker) -> None:
+    def _discard(self, worker: _Worker) -> None:
         """Kill a worker and start a replacement in the background."""
         with self._lock:
             self._live.discard(worker)
@@ -455,7 +368,7 @@ class ProcessQueryExecutor:
         with self._lock:
             return len(self._live)
 
-    def _release(self, worker: QueryWorker) -> None:
+    def _release(self, worker: _Worker) -> None:
         if worker.niced and not worker.set_niceness(0):
             self._discard(worker)  # an unprivileged process cannot raise a priority again: start afresh
         else:
@@ -509,7 +422,7 @@ class ProcessQueryExecutor:
         return type(error)(f"{error} (the same query was stopped {now - stopped[0]:.0f} s ago and is not run again "
                            "for a while)")
 
-    def _idle_worker(self, started: float, deadline: float) -> QueryWorker:
+    def _idle_worker(self, started: float, deadline: float) -> _Worker:
         while True:
             try:
                 worker = self._idle.get(timeout=min(0.25, max(0.0, deadline - time.monotonic())))
@@ -542,7 +455,7 @@ class ProcessQueryExecutor:
                 raise self._busy(f"this query ran long before, and all {self.heavy_slots} slot(s) for long-running "
                                  "queries are taken; try again shortly")
             heavy = True
-        worker: QueryWorker | None = None
+        worker: _Worker | None = None
         killed_from_outside = False
         try:
             worker = self._idle_worker(started, deadline)
