@@ -18,7 +18,8 @@ from graph.load.files import DataFileError, read_triples
 from graph.store.query_reader import NetworkOperation, read_query
 from graph.build import open_store
 from graph.store.backend import OPTIONAL_GRAPHS
-from graph.store import GRAPH_NAMES, INPUT_FINGERPRINT, QueryError, QueryRefused, QueryRequest, QueryTimeout, StoreError, UpdateRefused
+from graph.store import (GRAPH_NAMES, INPUT_FINGERPRINT, QueryError, QueryRefused, QueryRequest, QueryTimeout, StoreError,
+                         UpdateRefused)
 
 # A cartesian product that Oxigraph cannot finish in seconds on any data of a few thousand triples.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
