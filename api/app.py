@@ -87,6 +87,9 @@ def create_app(settings: Settings, dist_dir: Path = Path("dist"), kstore: Knowle
     # redirect_slashes=False: Starlette's /sparql/ → /sparql redirect is built from the Host header (an open redirect)
     app = FastAPI(title="hki", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   redirect_slashes=False,
+                  # hki's own metrics and access log (api/routers/operations.py) observe every request; FastAPI's
+                  # OpenTelemetry bridge asked for the global providers on each one (a fiftieth of a cheap query)
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="Knowledge graph of a city's international relations: SPARQL, linked data, analysis.")
     mount_api_docs(app, "hki")  # Swagger UI from this server, not from a CDN (api/web/api_docs.py)
     app.state.store = store

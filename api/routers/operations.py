@@ -78,6 +78,9 @@ class Operations:
                                 registry=self.registry)
         self.latency = Histogram("hki_http_request_duration_seconds", "Time from request to the end of the answer.",
                                  ["route"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        # (route, method, status) → its request counter and latency histogram: looking a series up by its labels
+        # (prometheus_client's labels(), under a lock) cost more than counting in it
+        self._series: dict[tuple[str, str, int], tuple] = {}
         self.in_flight = Gauge("hki_http_requests_in_flight", "Requests being answered.", registry=self.registry)
         self.registry.register(StoreCollector(store))
         ProcessCollector(registry=self.registry)  # RSS, CPU seconds, open files of the server process
@@ -116,8 +119,12 @@ class Operations:
 
     def _count(self, scope: dict, status: int, seconds: float, tally: QueryTally, size: int) -> None:
         route = route_name(scope)
-        self.requests.labels(route, scope.get("method") or "", str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        key = (route, scope.get("method") or "", status)
+        counted = self._series.get(key)
+        if counted is None:  # few: route templates × the methods httptools reads × statuses
+            counted = self._series[key] = (self.requests.labels(key[0], key[1], str(status)), self.latency.labels(route))
+        counted[0].inc()
+        counted[1].observe(seconds)
         if ACCESS_LOG.isEnabledFor(logging.INFO):
             ACCESS_LOG.info(json.dumps(access_record(scope, status, seconds, tally, size), ensure_ascii=False))
 

@@ -147,8 +147,9 @@ def hardened(app, *, max_body: int = MAX_BODY_BYTES, max_url: int = MAX_URL_BYTE
         head = scope["method"] == "HEAD"
         inner = {**scope, "method": "GET"} if head else scope
 
-        async def send(message, send=send):
-            await send({**message, "body": b""} if head and message["type"] == "http.response.body" else message)
+        if head:  # (a GET's answer goes out as it is, without this extra step)
+            async def send(message, send=send):
+                await send({**message, "body": b""} if message["type"] == "http.response.body" else message)
 
         raw_path = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
         raw_path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else raw_path
