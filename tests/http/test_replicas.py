@@ -7,6 +7,7 @@ trusted from the proxy only) and takes a replica that dies out of the rotation.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -30,13 +31,36 @@ def _haproxy() -> str:
     return found
 
 
-def _wrk(url: str, seconds: int = 3) -> float:
+# What a crawler's requests cost a replica: a query evaluated each time (a join over the whole release, about 10 ms on
+# its query worker), each request a new text, so no answer comes from a cache.
+CRAWL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?x . ?x ?r ?y }"
+CRAWLER = """-- each request a new query text: "# request <thread>-<n>" above the query
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+local sent = 0
+local function encode(text)
+  return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+local query = encode(QUERY)
+request = function()
+  sent = sent + 1
+  return wrk.format("GET", "/sparql?query=" .. encode("# request " .. id .. "-" .. sent .. "\\n") .. query,
+                    {["Accept"] = "application/sparql-results+json"})
+end
+"""
+
+
+def _wrk(url: str, script: Path | None = None, seconds: int = 3) -> float:
     if shutil.which("wrk") is None:
         pytest.fail("wrk is missing: make install installs it (Debian package wrk)")
     target = str(httpx.URL(url, params={"query": ASK}))
-    done = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "-H", f"Accept: {JSON['Accept']}", target],
+    extra = ["-s", str(script)] if script else []
+    done = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", *extra, "-H", f"Accept: {JSON['Accept']}", target],
                           capture_output=True, text=True, timeout=seconds + 30)
-    assert "Non-2xx" not in done.stdout and "Socket errors" not in done.stdout, done.stdout
+    assert "Non-2xx" not in done.stdout and "Socket errors" not in done.stdout, done.stdout + done.stderr
     return float(next(line.split()[1] for line in done.stdout.splitlines() if line.startswith("Requests/sec:")))
 
 
@@ -111,19 +135,29 @@ def test_two_replicas_behind_haproxy_serve_more_than_one_and_survive_one_dying(r
             def answered() -> list[int]:
                 return [sum(1 for r in server.records() if r.get("path") == "/sparql") for server in (first, second)]
 
-            alone = _wrk(f"http://127.0.0.1:{one}/sparql")
+            # A crawler's load: every request a query the replica evaluates on its one query worker. One replica
+            # uses one core for it; two use both, while wrk, haproxy and the web processes need little.
+            script = tmp_path / "crawler.lua"
+            script.write_text(CRAWLER.replace("QUERY", json.dumps(CRAWL)), encoding="utf-8")
+            alone = _wrk(f"http://127.0.0.1:{one}/sparql", script, seconds=4)
             before = answered()
-            both = _wrk(f"http://127.0.0.1:{two}/sparql")
-            print(f"\nthrough haproxy, wrk -t2 -c16 -d3s, ASK: one replica {alone:,.0f} req/s, two {both:,.0f} req/s "
-                  f"({both / alone:.2f}×)")
+            both = _wrk(f"http://127.0.0.1:{two}/sparql", script, seconds=4)
+            print(f"\nthrough haproxy, wrk -t2 -c16 -d4s, each request a new query (a join, ~10 ms): one replica "
+                  f"{alone:,.0f} req/s, two {both:,.0f} req/s ({both / alone:.2f}×)")
             # Both replicas took a fair share of the load …
             time.sleep(0.5)  # the last access-log lines
             served = [after - earlier for after, earlier in zip(answered(), before)]
             assert min(served) >= 0.3 * sum(served), f"requests per replica: {served}"
-            # … and two serve clearly more than one. Twice one's rate needs cores to spare: here wrk, haproxy and
-            # both replicas share the machine's cores (on 2 cores one replica already uses one, wrk and haproxy most
-            # of the other); `make bench` prints the scaling of web processes (bench/engine_bench.py).
-            assert both >= 1.1 * alone, f"two replicas {both:,.0f} req/s vs one {alone:,.0f} req/s"
+            # … and two serve about twice what one does.
+            assert both >= 1.6 * alone, f"two replicas {both:,.0f} req/s vs one {alone:,.0f} req/s"
+            # Cheap answers (a repeated ASK, from each replica's answer cache) are bound by the web process, wrk and
+            # haproxy, which share the 2 cores: more replicas help less there (bench/engine_bench.py measures web
+            # processes side by side); they must still not serve less.
+            cheap_alone = _wrk(f"http://127.0.0.1:{one}/sparql")
+            cheap_both = _wrk(f"http://127.0.0.1:{two}/sparql")
+            print(f"repeated ASK: one replica {cheap_alone:,.0f} req/s, two {cheap_both:,.0f} req/s "
+                  f"({cheap_both / cheap_alone:.2f}×)")
+            assert cheap_both >= 0.9 * cheap_alone, f"ASK: two replicas {cheap_both:,.0f} vs one {cheap_alone:,.0f}"
 
             second.process.kill()  # a replica dies: the proxy's checks take it out, the endpoint keeps answering
             second.process.wait(10)
