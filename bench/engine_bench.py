@@ -10,7 +10,9 @@ loads them — ontology, vocabularies, Hannover, derived shortcuts, the dataset'
 - **hki**: `kg serve` on a fresh on-disk store (and with `web_workers = 2`);
 - **rdflib-endpoint** (the nearest Python peer);
 - **bare FastAPI**: a route that answers a fixed ASK result under uvicorn with hki's HTTP stack (httptools,
-  uvloop): the limit of the Python web stack itself.
+  uvloop): the limit of the Python web stack itself;
+- **the engine alone**: pyoxigraph in this process, after the servers have stopped (no HTTP, no worker): the floor
+  of any latency on this engine, and so the ceiling of hki's ratios to its peers.
 
 Printed: load → first answer (process start until the first ASK is answered), p50 latencies of one client sending
 requests one after another (lookup, small SELECT, join + aggregate, 10k rows; the systems called in turn, round by
@@ -192,6 +194,31 @@ def latencies(servers: list[Server], query: str, requests: int, budget: float) -
     return {name: (statistics.median(t) * 1000, rows[name]) for name, t in times.items()}
 
 
+def in_process(nquads: Path, city: str, requests: int, budget: float) -> tuple[float, dict[str, float]]:
+    """The engine alone: pyoxigraph in this process (bulk load into memory, each query evaluated and written as SPARQL
+    JSON by Oxigraph's serialiser), no HTTP and no worker. Seconds to load, and the p50 in ms per query: what no
+    server built on this engine can beat, so the floor of hki's latencies and the ceiling of its ratios to others."""
+    started = time.perf_counter()
+    store = ox.Store()
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    bool(store.query(ASK, use_default_graph_as_union=True))
+    loaded = time.perf_counter() - started
+    p50: dict[str, float] = {}
+    for label, template in QUERIES.items():
+        query, times = template.replace("{city}", city), []
+        for sent in range(requests + 1):
+            t0 = time.perf_counter()
+            store.query(f"{query}\n# request {sent}", use_default_graph_as_union=True).serialize(
+                format=ox.QueryResultsFormat.JSON)
+            if sent:  # the first is a warm-up, as for the servers
+                times.append(time.perf_counter() - t0)
+            if len(times) >= 5 and sum(times) >= budget:
+                break
+        p50[label] = statistics.median(times) * 1000
+    del store
+    return loaded, p50
+
+
 def wrk(url: str, query: str, seconds: int = 5, threads: int = 2, connections: int = 8) -> float:
     """Requests per second from wrk (non-2xx answers make the run count as failed)."""
     target = str(httpx.URL(url, params={"query": query}))
@@ -283,6 +310,8 @@ def main() -> None:
         finally:
             for server in servers:
                 server.stop()
+        print("the engine alone: pyoxigraph in process …", file=sys.stderr, flush=True)
+        engine_load, engine = in_process(nquads, city, args.requests, args.budget)
     header = ["", "load → first answer", *[f"{q} p50" for q in QUERIES], "ASK req/s", "lookup req/s"]
     lines = []
     for server in servers:
@@ -291,6 +320,8 @@ def main() -> None:
         row += [f"{rates[server.name]['ASK']:,.0f}", f"{rates[server.name]['lookup']:,.0f}" if "lookup" in
                 rates[server.name] else "–"]
         lines.append(row)
+    lines.append(["pyoxigraph in process (no HTTP)", f"{engine_load:.1f} s", *[fmt_ms(engine[q]) for q in QUERIES],
+                  "–", "–"])
     print(f"\nSame data ({args.cities} synthetic cities plus the shipped graph), loopback, {os.cpu_count()} cores; "
           f"p50 of one client's sequential requests, each a new text (no cache helps); throughput: wrk -t2 -c8 "
           f"-d{args.wrk_seconds}s repeating one request (hki answers repeats from its answer cache, except in the "
@@ -304,6 +335,9 @@ def main() -> None:
            "≤ 2×" if q in ("lookup", "small SELECT") else ("≤ 1.2×" if q == "10k rows" else "no slower than before")]
           for q in QUERIES],
         ["join+aggregate: rdflib-endpoint ÷ hki", f"{results['join+aggregate'][rdf][0] / results['join+aggregate'][hki][0]:.1f}×", "≥ 20×"],
+        ["join+aggregate: rdflib-endpoint ÷ the engine alone", f"{results['join+aggregate'][rdf][0] / engine['join+aggregate']:.1f}×", "(the ceiling)"],
+        ["join+aggregate p50 ÷ the engine alone", f"{results['join+aggregate'][hki][0] / engine['join+aggregate']:.2f}×", "(hki's own cost)"],
+        ["lookup p50 ÷ the engine alone", f"{results['lookup'][hki][0] / engine['lookup']:.1f}×", "(one HTTP hop)"],
         ["ASK req/s ÷ bare FastAPI route (1 web process)", f"{rates[hki]['ASK'] / bare_rate:.2f}×", "≥ 0.8×"],
         ["ASK req/s, answer cache off ÷ bare FastAPI route", f"{rates[uncached]['ASK'] / bare_rate:.2f}×", "(every request evaluated)"],
         ["ASK req/s ÷ rdflib-endpoint", f"{rates[hki]['ASK'] / rates[rdf]['ASK']:.1f}×", "≥ 2×"],
