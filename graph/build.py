@@ -21,6 +21,7 @@ from graph.faults import checkpoint
 from graph.load.derive import derived_statements
 from graph.load.files import load_file, read_triples, to_rdflib
 from graph.load.inputs import fingerprint_inputs, input_files, parse_inputs
+from graph.load.staging import StagedInputs
 from graph.load.validation import Violation, validate_graph
 from graph.publish.catalogue import Distribution, dataset_description, with_publisher
 from graph.publish.dumps import DUMPS, BuildError, write_dumps
@@ -65,20 +66,36 @@ def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | No
     # (EmbeddedBackend.persist); larger inputs go straight to disk.
     in_memory = disk is None or quads_by_graph is not None or _input_bytes(settings) <= MEMORY_FIRST_BYTES
     store = ox.Store() if in_memory else disk
-    if quads_by_graph is None:  # parsed and loaded in Rust, file by file, without a Python object per statement
-        for path, name in input_files(settings):
-            load_file(store, path, ox.NamedNode(graph_iri(settings.base, name)))
-    else:
-        for quads in quads_by_graph.values():
-            store.bulk_extend(quads)
-    checkpoint("store:loading")  # the fingerprint is written last: a store killed before it is rebuilt
-    data = ox.NamedNode(graph_iri(settings.base, "data"))
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, data) for t in derived_statements(store))
-    kstore = KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint)
-    description = dataset_description(with_publisher(settings, kstore), kstore.triple_counts(), fingerprint)
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, meta) for t in description)
-    kstore._counts = None  # counted before the description was added: count again when asked
-    last = ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta)
+    # A server's query workers load copies of the inputs themselves (graph.load.staging), not a dump of this store.
+    staged = StagedInputs(settings.store) if serving and in_memory and quads_by_graph is None else None
+    try:
+        if quads_by_graph is None:  # parsed and loaded in Rust, file by file, without a Python object per statement
+            files = [(path, ox.NamedNode(graph_iri(settings.base, name))) for path, name in input_files(settings)]
+            if staged is not None:
+                staged.stage(files, settings.query_memory_mb * 1024 * 1024)  # a first worker loads them meanwhile
+                staged.load(store)
+            else:
+                for path, graph in files:
+                    load_file(store, path, graph)
+        else:
+            for quads in quads_by_graph.values():
+                store.bulk_extend(quads)
+        checkpoint("store:loading")  # the fingerprint is written last: a store killed before it is rebuilt
+        data = ox.NamedNode(graph_iri(settings.base, "data"))
+        derived = [ox.Quad(t.subject, t.predicate, t.object, data) for t in derived_statements(store)]
+        store.bulk_extend(derived)
+        kstore = KnowledgeStore(settings, EmbeddedBackend(store, settings.store), fingerprint)
+        description = [ox.Quad(t.subject, t.predicate, t.object, meta)
+                       for t in dataset_description(with_publisher(settings, kstore), kstore.triple_counts(), fingerprint)]
+        store.bulk_extend(description)
+        kstore._counts = None  # counted before the description was added: count again when asked
+        last = ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta)
+        if staged is not None and (listing := staged.finish(store, [*derived, *description, last])) is not None:
+            kstore.backend.use_sources(listing, staged.take_worker())  # type: ignore[attr-defined]
+    except BaseException:
+        if staged is not None:
+            staged.remove()
+        raise
     if disk is not None and store is not disk:
         kstore.backend.persist(disk, last)  # type: ignore[attr-defined]
         if not serving:

@@ -76,6 +76,15 @@ class EmbeddedBackend:
         self._pool: ProcessQueryExecutor | None = None
         self._tempdir: str | None = None
         self._snapshots: list[Path] = []
+        self._sources: Path | None = None  # graph.load.staging: the input copies the workers load, when there are
+        self._loading_worker = None  # graph.store.workers._Worker loading them already, for the pool to complete
+
+    def use_sources(self, listing: Path, loading_worker=None) -> None:
+        """Let the query workers load the input files the store was loaded from (graph.load.staging's list of their
+        copies and of what was added) instead of a copy of the whole store, the first of them `loading_worker` (one
+        loading them already, graph.store.workers.start_loading_worker) if given; `close` removes the copies."""
+        self._sources = listing
+        self._loading_worker = loading_worker
 
     def _open(self) -> ox.Store:
         if self.store is None:
@@ -133,9 +142,16 @@ class EmbeddedBackend:
         if self._in_memory() and len(store) <= IN_MEMORY_WORKER_QUADS:
             # Loaded in memory here: the workers read one N-Quads copy of it into memory (in Rust, ~0.2 s per 100k
             # statements) — no on-disk store on the way to the first answer; `persist` fills that one beside.
-            self._pool = ProcessQueryExecutor(self._copy_file(store), workers, memory_budget=memory_budget,
-                                              refresh_store=lambda: self._copy_file(store), awaited=awaited)
+            copy = self._worker_copy(store)
+            first, self._loading_worker = self._loading_worker, None
+            if first is not None and (copy != self._sources or first.memory_budget != memory_budget):
+                first.kill()  # loading the copies for other workers than these
+                first = None
+            self._pool = ProcessQueryExecutor(copy, workers, memory_budget=memory_budget,
+                                              refresh_store=lambda: self._worker_copy(store), awaited=awaited,
+                                              first=first)
             return
+        self._drop_sources()  # too large to hold in each worker's memory: the workers query a snapshot on disk
         self._on_disk()
         assert self.path is not None
         remove_abandoned_staging(self.path)  # snapshots of servers that were killed
@@ -144,6 +160,13 @@ class EmbeddedBackend:
 
     def _in_memory(self) -> bool:
         return self._disk is not None or (self.path is None and not self.is_snapshot)
+
+    def _worker_copy(self, store: ox.Store) -> Path:
+        """What the workers read into memory: the input copies when the store was loaded from them and they are still
+        there (nothing writes to them), else an N-Quads copy of the store."""
+        if self._sources is not None and self._sources.is_file():
+            return self._sources
+        return self._copy_file(store)
 
     def _copy_file(self, store: ox.Store) -> Path:
         """The workers' N-Quads copy of the store in memory: beside the store folder (named like its snapshots, so
@@ -238,6 +261,15 @@ class EmbeddedBackend:
         self._snapshots.append(target)
         return target
 
+    def _drop_sources(self) -> None:
+        """Remove the folder of the input copies (`use_sources`): its list and the files it names."""
+        if self._loading_worker is not None:
+            self._loading_worker.kill()
+            self._loading_worker = None
+        if self._sources is not None:
+            shutil.rmtree(self._sources.parent, ignore_errors=True)
+            self._sources = None
+
     def _drop_snapshots(self) -> None:
         """Remove the workers' earlier snapshot folders and store copies (they are replaced, or the store closes)."""
         for old in self._snapshots:
@@ -256,6 +288,7 @@ class EmbeddedBackend:
             self._pool.close()
             self._pool = None
         self._drop_snapshots()
+        self._drop_sources()
         if self._tempdir:
             self.store = None
             shutil.rmtree(self._tempdir, ignore_errors=True)

@@ -13,6 +13,7 @@ ours; it is ~450 lines and tested by tests/unit/test_store.py and tests/http/tes
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -47,6 +48,9 @@ COPY_BYTES_PER_QUAD = 2048
 # A worker given a file with this suffix instead of a store folder reads it (N-Quads of the whole store, written by
 # graph.store.embedded when the store was loaded in memory) into memory before it takes queries.
 COPY_SUFFIX = ".nq"
+# …and a file with this suffix lists files to load (graph.load.staging: copies of the inputs as the server loaded
+# them, and what it added) as JSON: [[file, RDF format's file extension, graph IRI or null for the file's own], …].
+SOURCES_SUFFIX = ".sources.json"
 WORKER_READY_SECONDS = 120  # a worker reading its copy of the store into memory under load may take a while
 WORKER_START_ATTEMPTS = 5  # at start-up; replacements keep trying (growing pauses) until the pool is closed
 WORKER_RETRY_FIRST_PAUSE = 0.2
@@ -61,8 +65,9 @@ KNOWN_MAX = 4096  # queries and clients remembered (heavy, stopped), the least r
 log = logging.getLogger("hki.store")
 
 
-def _worker_main(store_path: str | None, connection, memory_budget: int) -> None:  # runs in a worker process
-    """A query worker: cut off the network first, then serve queries on a thread with a large stack."""
+def _worker_main(store_path: str | None, connection, memory_budget: int, pending: bool = False) -> None:
+    """A query worker (in a process of its own): cut off the network first, then serve queries on a thread with a
+    large stack. `pending`: `store_path` lists part of the store; the rest comes later (`_Worker.complete`)."""
     try:
         sandbox.forbid_network()
     except sandbox.SandboxUnavailable as exc:
@@ -70,19 +75,42 @@ def _worker_main(store_path: str | None, connection, memory_budget: int) -> None
         return
     sandbox.allow_deep_recursion()
     threading.stack_size(sandbox.QUERY_STACK_BYTES)
-    serving = threading.Thread(target=_serve_queries, args=(store_path, connection, memory_budget), name="hki-query")
+    serving = threading.Thread(target=_serve_queries, args=(store_path, connection, memory_budget, pending),
+                               name="hki-query")
     serving.start()
     serving.join()
 
 
-def _serve_queries(store_path: str | None, connection, memory_budget: int) -> None:
+def _load_listed(memory: ox.Store, listing: str, loaded: set[str]) -> None:
+    """Load the files a SOURCES_SUFFIX listing names (the server checked them strictly) into their graphs, except
+    those in `loaded` (which it extends)."""
+    for path, extension, graph in json.loads(Path(listing).read_text(encoding="utf-8")):
+        if path not in loaded:
+            memory.bulk_load(path=path, format=ox.RdfFormat.from_extension(extension), lenient=True,
+                             to_graph=ox.NamedNode(graph) if graph else ox.DefaultGraph())
+            loaded.add(path)
+
+
+def _serve_queries(store_path: str | None, connection, memory_budget: int, pending: bool = False) -> None:
     store: list[ox.Store] = []  # the store queries run on: the snapshot on disk, then its copy in memory
     allowance = 0
-    if store_path is not None and store_path.endswith(COPY_SUFFIX):  # the whole store as N-Quads: read into memory
+    if store_path is not None and store_path.endswith((COPY_SUFFIX, SOURCES_SUFFIX)):  # read into memory
         try:
             memory = ox.Store()
-            memory.bulk_load(path=store_path, format=ox.RdfFormat.N_QUADS, lenient=True)  # written by Oxigraph itself
-        except (OSError, ValueError, RuntimeError, SyntaxError, MemoryError) as exc:
+            if store_path.endswith(COPY_SUFFIX):  # the whole store as N-Quads, written by Oxigraph itself
+                memory.bulk_load(path=store_path, format=ox.RdfFormat.N_QUADS, lenient=True)
+            else:  # the files the server loaded, into the same graphs
+                loaded: set[str] = set()
+                _load_listed(memory, store_path, loaded)
+                if pending:  # the server is still loading too: the listing of the whole store follows
+                    try:
+                        step, listing = connection.recv()
+                    except (EOFError, OSError, KeyboardInterrupt):
+                        return
+                    if step != "load":
+                        return
+                    _load_listed(memory, listing, loaded)
+        except (OSError, ValueError, RuntimeError, SyntaxError, MemoryError, TypeError) as exc:
             connection.send(("failed", f"{type(exc).__name__}: {exc}"))
             return
         store.append(memory)
@@ -153,13 +181,28 @@ def _answer(status: str, payload):
 
 
 class _Worker:
-    def __init__(self, context, store_path: Path | None, memory_budget: int):
+    def __init__(self, context, store_path: Path | None, memory_budget: int, *, pending: bool = False):
+        """Start a worker process and wait until it answers; `pending` (a SOURCES_SUFFIX listing of part of the
+        store): return at once, while it loads that part; `complete` gives it the rest and waits."""
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(str(store_path) if store_path else None, child,
-                                                                  memory_budget), daemon=True)
+                                                                  memory_budget, pending), daemon=True)
         self.process.start()
         child.close()
         self.niced = False
+        self.memory_budget = memory_budget
+        if not pending:
+            self._await_ready(store_path)
+
+    def complete(self, listing: Path) -> None:
+        """A `pending` worker: load what `listing` (of the whole store) names beyond what it has, then be ready."""
+        try:
+            self.connection.send(("load", str(listing)))
+        except OSError as exc:  # the process ended; _await_ready says how
+            log.debug("a loading query worker could not be given the rest of the store: %s", exc)
+        self._await_ready(listing)
+
+    def _await_ready(self, store_path: Path | None) -> None:
         try:
             ready = self.connection.poll(WORKER_READY_SECONDS)
             status, detail = self.connection.recv() if ready else ("failed", f"no answer within {WORKER_READY_SECONDS} s")
@@ -208,6 +251,13 @@ def start_worker_server() -> None:
         forkserver.ensure_running()  # spawns the server and returns; the server imports on its own
 
 
+def start_loading_worker(listing: Path, memory_budget: int) -> _Worker:
+    """A query worker that starts loading the files `listing` names (SOURCES_SUFFIX) now, while the server still loads
+    its own store; it answers nothing until `ProcessQueryExecutor(first=…)` gives it the listing of the whole store.
+    On two cores its load then runs beside the server's, not after it (graph.load.staging). Kill it if unused."""
+    return _Worker(_worker_context(), listing, memory_budget, pending=True)
+
+
 def _worker_context():
     """How worker processes start: forked from a server process that has imported this module already
     (about 35 ms for a replacement instead of 250 ms for a fresh interpreter); a fresh one where the
@@ -252,7 +302,8 @@ class ProcessQueryExecutor:
 
     def __init__(self, store_path: Path | None, workers: int = 2, *, heavy_slots: int | None = None,
                  heavy_after: float = HEAVY_AFTER_SECONDS, heavy_wait: float = 2.0,
-                 memory_budget: int = 0, refresh_store: Callable[[], Path] | None = None, awaited: int | None = None):
+                 memory_budget: int = 0, refresh_store: Callable[[], Path] | None = None, awaited: int | None = None,
+                 first: _Worker | None = None):
         self.store_path = store_path  # None: reader workers for an external endpoint (they check, not evaluate)
         self.workers = workers
         self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, workers - workers // 2)
@@ -278,9 +329,11 @@ class ProcessQueryExecutor:
         # there are cores are awaited, the others start beside the first answers (reading a copy of the store into
         # memory is CPU work: more at once than cores would only delay all of them). `awaited` awaits fewer: a reload,
         # whose old store still serves beside it, switches as soon as one worker of the new one answers.
+        # `first`: a worker already loading (start_loading_worker) is one of them.
         awaited = min(workers, awaited or os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=awaited, thread_name_prefix="hki-worker-start") as starting:
-            futures = [starting.submit(self._start_worker, WORKER_START_ATTEMPTS) for _ in range(awaited)]
+            futures = [starting.submit(self._complete, first)] if first is not None else []
+            futures += [starting.submit(self._start_worker, WORKER_START_ATTEMPTS) for _ in range(awaited - len(futures))]
         failures = [f.exception() for f in futures if f.exception() is not None]
         if failures:
             for future in futures:
@@ -319,6 +372,16 @@ class ProcessQueryExecutor:
                     self.store_path = self.refresh_store()
                 except (OSError, RuntimeError, StoreError) as exc:
                     self.last_failure = f"{self.last_failure}; making a new copy of the store failed too: {exc}"
+
+    def _complete(self, worker: _Worker) -> _Worker:
+        """Give a loading worker (start_loading_worker) the whole store's listing; if it fails, start another."""
+        assert self.store_path is not None
+        try:
+            worker.complete(self.store_path)
+            return worker
+        except StoreError as exc:
+            log.warning("%s; starting another", exc)
+            return self._start_worker(WORKER_START_ATTEMPTS)
 
     def _adopt(self, worker: _Worker) -> None:
         with self._lock:

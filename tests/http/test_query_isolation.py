@@ -184,9 +184,9 @@ def _worker_pids(server) -> list[int]:
 
 def test_the_worker_pool_heals_after_every_worker_crashed_and_its_store_copy_was_removed(tmp_path):
     with kg_serve(tmp_path / "heal", "--store", str(tmp_path / "heal" / "store")) as server:
-        copies = list((tmp_path / "heal").glob(".store-*-workers-*"))
+        copies = [*(tmp_path / "heal").glob(".store-*-workers-*"), *(tmp_path / "heal").glob(".store-*-sources-*")]
         assert copies, "workers should read a copy of the store, not the folder the server writes"
-        for copy in copies:  # a snapshot folder, or the N-Quads copy of a store loaded in memory
+        for copy in copies:  # a snapshot folder, the N-Quads copy of a store loaded in memory, or the input copies
             shutil.rmtree(copy) if copy.is_dir() else copy.unlink()
         for pid in _worker_pids(server):
             os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,121 @@
+"""Copies of the input files exactly as a server loaded them, for its query workers to load the same bytes.
+
+A server's query workers each read the whole store into memory. Writing the server's store out as one N-Quads copy
+(0.4 s at 330k statements) and parsing that back (its every line carries a graph name: 1.0 s) used to stand between
+the load and the first answer; parsing the input files themselves takes 0.75 s and writes nothing. The workers
+therefore load *copies* of the inputs — made before the server parses them, so a file edited after that (a data
+folder being worked on, `watch_data`) can never make a replacement worker serve other data than the server — and
+one small N-Quads file of what the server added (the derived shortcuts, the dataset's description). The first worker
+starts loading the copies as soon as they are made, beside the server's own load (on two cores, at the same time),
+and is given the rest — the small file — when the server has written it (graph.store.workers.start_loading_worker).
+
+Blank nodes of the inputs are what a copy by files cannot carry: Oxigraph gives a file's blank nodes new names at every
+parse, so a derived statement about a blank node of a data file would, in a worker, be about a node that does not
+exist there. When an addition names one, `finish` declines and the server writes the whole store out as before.
+(Blank nodes only the additions use are written with them, and stay one node each.)
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graph.atomic import remove_abandoned_staging
+from graph.load.files import DataFileError, load_file, rdf_format_for
+from graph.store.errors import StoreError
+from graph.store.workers import SOURCES_SUFFIX, start_loading_worker
+
+log = logging.getLogger("hki.store")
+
+
+class StagedInputs:
+    """A folder of input copies, the list of them, and a query worker loading them beside the server."""
+
+    def __init__(self, store_folder: Path | None):
+        """Beside the on-disk store folder, named as graph.atomic names staging (so a killed server's copies are
+        removed by the next start), else in a temporary folder."""
+        if store_folder is not None:
+            remove_abandoned_staging(store_folder)
+            self.folder = Path(tempfile.mkdtemp(prefix=f".{store_folder.name}-{os.getpid()}-sources-",
+                                                dir=store_folder.parent))
+        else:
+            self.folder = Path(tempfile.mkdtemp(prefix="hki-store-sources-"))
+        self.entries: list[list[str | None]] = []
+        self.originals: list[Path] = []
+        self.worker = None  # graph.store.workers._Worker, loading the copies (take_worker hands it on)
+
+    def stage(self, files: Iterable[tuple[Path, ox.NamedNode]], memory_budget: int) -> None:
+        """Copy every input file (errors name the original), list the copies, and start a query worker loading them
+        (with `memory_budget` per query); where no worker can start now, the pool starts its own later."""
+        for path, graph in files:
+            fmt = rdf_format_for(path)
+            if not path.is_file():
+                load_file(ox.Store(), path, graph)  # raises the DataFileError that says what is wrong with the path
+            copy = self.folder / f"{len(self.entries):03d}.{fmt.file_extension}"
+            try:
+                shutil.copyfile(path, copy)
+            except OSError as exc:
+                raise DataFileError(path, f"cannot be read: {exc.strerror or exc}") from None
+            self.entries.append([str(copy), fmt.file_extension, graph.value])
+            self.originals.append(path)
+        # RDF/XML only once the server has refused entity declarations in it (graph.load.files): in the full listing.
+        early = [entry for entry in self.entries if entry[1] != ox.RdfFormat.RDF_XML.file_extension]
+        listing = self._write_listing("inputs", early)
+        try:
+            self.worker = start_loading_worker(listing, memory_budget)
+        except (OSError, StoreError) as exc:
+            log.warning("no query worker could start loading the data beside the server: %s", exc)
+
+    def load(self, store: ox.Store) -> None:
+        """Load the copies into `store`, each into its graph (graph.load.files.load_file); errors name the original."""
+        for (copy, _, graph), original in zip(self.entries, self.originals):
+            assert copy is not None and graph is not None
+            try:
+                load_file(store, Path(copy), ox.NamedNode(graph))
+            except DataFileError as exc:
+                raise DataFileError(original, exc.reason, exc.line, exc.column) from None
+
+    def finish(self, store: ox.Store, additions: Iterable[ox.Quad]) -> Path | None:
+        """Write the server's `additions` (in `store` already, or about to be) and the list of all files, complete
+        before anyone reads it; its path, or None (and the copies removed) when an addition names a blank node of an
+        input."""
+        additions = list(additions)
+        if self._names_input_blank_node(store, additions):
+            self.remove()
+            return None
+        extra = self.folder / f"{len(self.entries):03d}.nq"
+        extra.write_bytes(ox.serialize(additions, format=ox.RdfFormat.N_QUADS) or b"")
+        return self._write_listing("store", [*self.entries, [str(extra), "nq", None]])
+
+    def take_worker(self):
+        """The worker loading the copies (or None), for the pool to complete; from now on the pool's to kill."""
+        worker, self.worker = self.worker, None
+        return worker
+
+    def _write_listing(self, name: str, entries: list[list[str | None]]) -> Path:
+        listing = self.folder / f"{name}{SOURCES_SUFFIX}"
+        staging = listing.with_name(listing.name + ".part")
+        staging.write_text(json.dumps(entries), encoding="utf-8")
+        os.replace(staging, listing)
+        return listing
+
+    @staticmethod
+    def _names_input_blank_node(store: ox.Store, additions: list[ox.Quad]) -> bool:
+        added = set(additions)
+        blanks = {term for quad in additions for term in (quad.subject, quad.object) if isinstance(term, ox.BlankNode)}
+        return any(quad not in added
+                   for blank in blanks
+                   for quad in (*store.quads_for_pattern(blank, None, None), *store.quads_for_pattern(None, None, blank)))
+
+    def remove(self) -> None:
+        """Stop the loading worker, if not handed on, and delete the copies."""
+        worker = self.take_worker()
+        if worker is not None:
+            worker.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
