@@ -90,7 +90,7 @@ def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | No
         store.bulk_extend(description)
         kstore._counts = None  # counted before the description was added: count again when asked
         last = ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta)
-        if staged is not None and (listing := staged.finish(store, [*derived, *description, last])) is not None:
+        if staged is not None and (listing := staged.finish([*derived, *description, last])) is not None:
             kstore.backend.use_sources(listing, staged.take_worker())  # type: ignore[attr-defined]
     except BaseException:
         if staged is not None:

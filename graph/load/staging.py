@@ -10,9 +10,11 @@ starts loading the copies as soon as they are made, beside the server's own load
 and is given the rest — the small file — when the server has written it (graph.store.workers.start_loading_worker).
 
 Blank nodes of the inputs are what a copy by files cannot carry: Oxigraph gives a file's blank nodes new names at every
-parse, so a derived statement about a blank node of a data file would, in a worker, be about a node that does not
-exist there. When an addition names one, `finish` declines and the server writes the whole store out as before.
-(Blank nodes only the additions use are written with them, and stay one node each.)
+parse, so each worker would answer with other labels (and in another order) under one strong ETag, and a derived
+statement about such a node would, in a worker, be about a node that does not exist there. When an input has a blank
+node (looked for on a thread beside the server's derivations), `finish` declines and the server
+writes the whole store out as before. The shipped data has none. (Blank nodes only the additions use are written
+with them, labels and all, and stay one node each.)
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,6 +52,8 @@ class StagedInputs:
         self.entries: list[list[str | None]] = []
         self.originals: list[Path] = []
         self.worker = None  # graph.store.workers._Worker, loading the copies (take_worker hands it on)
+        self._blank_check: threading.Thread | None = None
+        self._input_blank_nodes: bool | None = None  # None: not known (not loaded, or the check failed)
 
     def stage(self, files: Iterable[tuple[Path, ox.NamedNode]], memory_budget: int) -> None:
         """Copy every input file (errors name the original), list the copies, and start a query worker loading them
@@ -73,20 +78,36 @@ class StagedInputs:
             log.warning("no query worker could start loading the data beside the server: %s", exc)
 
     def load(self, store: ox.Store) -> None:
-        """Load the copies into `store`, each into its graph (graph.load.files.load_file); errors name the original."""
+        """Load the copies into `store`, each into its graph (graph.load.files.load_file); errors name the original;
+        then look for blank nodes in them on a thread (Oxigraph evaluates outside the GIL)."""
         for (copy, _, graph), original in zip(self.entries, self.originals):
             assert copy is not None and graph is not None
             try:
                 load_file(store, Path(copy), ox.NamedNode(graph))
             except DataFileError as exc:
                 raise DataFileError(original, exc.reason, exc.line, exc.column) from None
+        self._blank_check = threading.Thread(target=self._check_blank_nodes, args=(store,), daemon=True,
+                                             name="hki-blank-nodes")
+        self._blank_check.start()
 
-    def finish(self, store: ox.Store, additions: Iterable[ox.Quad]) -> Path | None:
-        """Write the server's `additions` (in `store` already, or about to be) and the list of all files, complete
-        before anyone reads it; its path, or None (and the copies removed) when an addition names a blank node of an
-        input."""
+    def _check_blank_nodes(self, store: ox.Store) -> None:
+        # The input graphs only: derived statements (about input nodes) may be added meanwhile, and have a blank node
+        # only where an input has one; the dataset's description goes to the meta graph, which no input fills.
+        graphs = " ".join(f"<{graph}>" for graph in sorted({str(entry[2]) for entry in self.entries}))
+        try:
+            self._input_blank_nodes = bool(store.query(
+                f"ASK {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }} }}"))
+        except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
+            log.warning("could not look for blank nodes in the inputs (%s): the workers read a copy of the store", exc)
+            self._input_blank_nodes = True
+
+    def finish(self, additions: Iterable[ox.Quad]) -> Path | None:
+        """Write the server's `additions` (in its store already, or about to be) and the list of all files, complete
+        before anyone reads it; its path, or None (and the copies removed) when an input has a blank node."""
         additions = list(additions)
-        if self._names_input_blank_node(store, additions):
+        if self._blank_check is not None:
+            self._blank_check.join()
+        if self._input_blank_nodes is not False:
             self.remove()
             return None
         extra = self.folder / f"{len(self.entries):03d}.nq"
@@ -104,14 +125,6 @@ class StagedInputs:
         staging.write_text(json.dumps(entries), encoding="utf-8")
         os.replace(staging, listing)
         return listing
-
-    @staticmethod
-    def _names_input_blank_node(store: ox.Store, additions: list[ox.Quad]) -> bool:
-        added = set(additions)
-        blanks = {term for quad in additions for term in (quad.subject, quad.object) if isinstance(term, ox.BlankNode)}
-        return any(quad not in added
-                   for blank in blanks
-                   for quad in (*store.quads_for_pattern(blank, None, None), *store.quads_for_pattern(None, None, blank)))
 
     def remove(self) -> None:
         """Stop the loading worker, if not handed on, and delete the copies."""
