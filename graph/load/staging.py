@@ -49,8 +49,7 @@ class StagedInputs:
                                                 dir=store_folder.parent))
         else:
             self.folder = Path(tempfile.mkdtemp(prefix="hki-store-sources-"))
-        self.entries: list[list[str | None]] = []
-        self.originals: list[Path] = []
+        self.copies: list[tuple[Path, Path, ox.RdfFormat, ox.NamedNode]] = []  # (original, copy, its syntax, graph)
         self.worker = None  # graph.store.workers._Worker, loading the copies (take_worker hands it on)
         self._blank_check: threading.Thread | None = None
         self._input_blank_nodes: bool | None = None  # None: not known (not loaded, or the check failed)
@@ -62,16 +61,14 @@ class StagedInputs:
             fmt = rdf_format_for(path)
             if not path.is_file():
                 load_file(ox.Store(), path, graph)  # raises the DataFileError that says what is wrong with the path
-            copy = self.folder / f"{len(self.entries):03d}.{fmt.file_extension}"
+            copy = self.folder / f"{len(self.copies):03d}.{fmt.file_extension}"
             try:
                 shutil.copyfile(path, copy)
             except OSError as exc:
                 raise DataFileError(path, f"cannot be read: {exc.strerror or exc}") from None
-            self.entries.append([str(copy), fmt.file_extension, graph.value])
-            self.originals.append(path)
+            self.copies.append((path, copy, fmt, graph))
         # RDF/XML only once the server has refused entity declarations in it (graph.load.files): in the full listing.
-        early = [entry for entry in self.entries if entry[1] != ox.RdfFormat.RDF_XML.file_extension]
-        listing = self._write_listing("inputs", early)
+        listing = self._write_listing("inputs", self._entries(without=ox.RdfFormat.RDF_XML))
         try:
             self.worker = start_loading_worker(listing, memory_budget)
         except (OSError, StoreError) as exc:
@@ -80,10 +77,9 @@ class StagedInputs:
     def load(self, store: ox.Store) -> None:
         """Load the copies into `store`, each into its graph (graph.load.files.load_file); errors name the original;
         then look for blank nodes in them on a thread (Oxigraph evaluates outside the GIL)."""
-        for (copy, _, graph), original in zip(self.entries, self.originals):
-            assert copy is not None and graph is not None
+        for original, copy, _, graph in self.copies:
             try:
-                load_file(store, Path(copy), ox.NamedNode(graph))
+                load_file(store, copy, graph)
             except DataFileError as exc:
                 raise DataFileError(original, exc.reason, exc.line, exc.column) from None
         self._blank_check = threading.Thread(target=self._check_blank_nodes, args=(store,), daemon=True,
@@ -93,7 +89,7 @@ class StagedInputs:
     def _check_blank_nodes(self, store: ox.Store) -> None:
         # The input graphs only: derived statements (about input nodes) may be added meanwhile, and have a blank node
         # only where an input has one; the dataset's description goes to the meta graph, which no input fills.
-        graphs = " ".join(f"<{graph}>" for graph in sorted({str(entry[2]) for entry in self.entries}))
+        graphs = " ".join(sorted({f"<{graph.value}>" for _, _, _, graph in self.copies}))
         try:
             self._input_blank_nodes = bool(store.query(
                 f"ASK {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }} }}"))
@@ -110,9 +106,14 @@ class StagedInputs:
         if self._input_blank_nodes is not False:
             self.remove()
             return None
-        extra = self.folder / f"{len(self.entries):03d}.nq"
+        extra = self.folder / f"{len(self.copies):03d}.nq"
         extra.write_bytes(ox.serialize(additions, format=ox.RdfFormat.N_QUADS) or b"")
-        return self._write_listing("store", [*self.entries, [str(extra), "nq", None]])
+        return self._write_listing("store", [*self._entries(), [str(extra), "nq", None]])
+
+    def _entries(self, without: ox.RdfFormat | None = None) -> list[list[str | None]]:
+        """The copies (but those in syntax `without`) as a SOURCES_SUFFIX listing names them: [file, its syntax's
+        file extension, graph IRI]."""
+        return [[str(copy), fmt.file_extension, graph.value] for _, copy, fmt, graph in self.copies if fmt != without]
 
     def take_worker(self):
         """The worker loading the copies (or None), for the pool to complete; from now on the pool's to kill."""

@@ -140,8 +140,9 @@ class EmbeddedBackend:
             return
         store = self._open()
         if self._in_memory() and len(store) <= IN_MEMORY_WORKER_QUADS:
-            # Loaded in memory here: the workers read one N-Quads copy of it into memory (in Rust, ~0.2 s per 100k
-            # statements) — no on-disk store on the way to the first answer; `persist` fills that one beside.
+            # Loaded in memory here: the workers load the input copies and what was added (`use_sources`; the first of
+            # them loading already), else one N-Quads copy of the store — no on-disk store on the way to the first
+            # answer; `persist` fills that one beside.
             copy = self._worker_copy(store)
             first, self._loading_worker = self._loading_worker, None
             if first is not None and (copy != self._sources or first.memory_budget != memory_budget):
