@@ -256,6 +256,54 @@ class HardeningMiddleware:
         await self.app(scope, receive, send)
 
 
+INTERIM = b"HTTP/1.1 100 "  # uvicorn's interim answer to Expect: 100-continue
+
+
+class HeadJoinedToBody:
+    """One request's view of the connection's transport that sends an answer's head with its first body bytes.
+
+    uvicorn writes a response's head when the application starts the response and the body when it sends it: two
+    writes, two TCP segments and two wake-ups of the client for an answer of a few hundred bytes (the writes were a
+    fifth of an uncached lookup's time in the web process, py-spy; one write instead of two served about 8 % more
+    of them per second, wrk). A request's head is held until the next write, which carries it along, and never past
+    the end of the event loop's current turn (`call_soon`) nor past a close: a head whose body comes later is sent
+    as soon as before, give or take one turn of the loop. A `100 Continue` goes out at once. Everything else is the
+    connection's own transport."""
+
+    __slots__ = ("_transport", "_loop", "_held", "_first")
+
+    def __init__(self, transport, loop):
+        self._transport, self._loop = transport, loop
+        self._held: bytes | None = None
+        self._first = True
+
+    def write(self, data: bytes) -> None:
+        if self._first and data.startswith(INTERIM):  # "100 Continue": the client waits for it before its body
+            self._transport.write(data)
+        elif self._first:
+            self._first = False
+            self._held = data
+            self._loop.call_soon(self._send_held)
+        elif self._held is not None:
+            held, self._held = self._held, None
+            self._transport.write(held + data)
+        else:
+            self._transport.write(data)
+
+    def _send_held(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(held)
+
+    def close(self) -> None:
+        self._send_held()
+        self._transport.close()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with limits on the request head, enforced as its bytes arrive.
 
@@ -324,7 +372,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             if self._head_timer is not None:
                 self._head_timer.cancel()
                 self._head_timer = None
+            before = self.cycle
             super().on_headers_complete()
+            if self.cycle is not None and self.cycle is not before:  # not an upgrade, which has no cycle
+                self.cycle.transport = HeadJoinedToBody(self.transport, self.loop)
 
     def on_body(self, body: bytes) -> None:
         if self._open():

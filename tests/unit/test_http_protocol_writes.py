@@ -1,0 +1,163 @@
+"""How hki's HTTP protocol (api/web/hardening.py) hands an answer to the connection: head and body in one write.
+
+uvicorn's own protocol writes a response's head and its body separately: two TCP segments and two wake-ups of the
+client for an answer of a few hundred bytes. These tests drive the real protocol class over a recording transport,
+as uvicorn's server would, with a small ASGI application.
+"""
+from __future__ import annotations
+
+import asyncio
+
+import uvicorn
+from uvicorn.server import ServerState
+
+from api.web.hardening import limited_http_protocol
+
+
+class RecordingTransport(asyncio.Transport):
+    """What the protocol writes, call by call, and whether it closed the connection."""
+
+    def __init__(self):
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data):
+        assert not self.closed, "written after close"
+        self.writes.append(bytes(data))
+
+    def close(self):
+        self.closed = True
+
+    def is_closing(self):
+        return self.closed
+
+    def get_extra_info(self, name, default=None):
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def pause_reading(self):
+        pass
+
+    def resume_reading(self):
+        pass
+
+    def can_write_eof(self):
+        return False
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/slow":  # the head first, the body a while later (a long query's stream)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await asyncio.sleep(0.2)
+        await send({"type": "http.response.body", "body": b"late", "more_body": False})
+        return
+    if scope["path"] == "/fail":  # the head sent, then the application fails: uvicorn closes the connection
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"10")]})
+        raise RuntimeError("failed after the head")
+    if scope["path"] == "/upload":
+        message = await receive()  # Expect: 100-continue: uvicorn says "100 Continue" when the body is asked for
+        body = message.get("body", b"")
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+        return
+    body = b'{"head": false, "boolean": true}'
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def exchange(request: bytes, wait: float = 0.05) -> RecordingTransport:
+    config = uvicorn.Config(app, log_level="critical", lifespan="off")
+    config.load()
+    protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
+                                       _loop=asyncio.get_running_loop())
+    transport = RecordingTransport()
+    protocol.connection_made(transport)
+    protocol.data_received(request)
+    await asyncio.sleep(wait)
+    protocol.connection_lost(None)
+    return transport
+
+
+def run(request: bytes, wait: float = 0.05) -> RecordingTransport:
+    return asyncio.run(exchange(request, wait))
+
+
+def test_an_answer_goes_out_in_one_write_head_and_body_together():
+    transport = run(b"GET /sparql HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert len(transport.writes) == 1, transport.writes
+    head, _, body = transport.writes[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"content-length: 32" in head
+    assert body == b'{"head": false, "boolean": true}'
+
+
+def test_two_answers_on_a_kept_alive_connection_are_one_write_each():
+    transport = run(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert len(transport.writes) == 2, transport.writes
+    assert all(w.startswith(b"HTTP/1.1 200 OK") and w.endswith(b"true}") for w in transport.writes)
+
+
+def test_a_head_request_gets_its_head_though_no_body_follows():
+    transport = run(b"HEAD /sparql HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert len(transport.writes) == 1 and transport.writes[0].startswith(b"HTTP/1.1 200 OK")
+    assert transport.writes[0].endswith(b"\r\n\r\n")  # the head only
+
+
+def test_a_head_whose_body_comes_later_is_sent_at_once():
+    async def scenario():
+        config = uvicorn.Config(app, log_level="critical", lifespan="off")
+        config.load()
+        protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
+                                           _loop=asyncio.get_running_loop())
+        transport = RecordingTransport()
+        protocol.connection_made(transport)
+        protocol.data_received(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        await asyncio.sleep(0.05)  # the body is 0.2 s away: the head must not wait for it
+        early = list(transport.writes)
+        await asyncio.sleep(0.3)
+        protocol.connection_lost(None)
+        return early, transport.writes
+
+    early, writes = asyncio.run(scenario())
+    assert len(early) == 1 and early[0].startswith(b"HTTP/1.1 200 OK") and early[0].endswith(b"\r\n\r\n")
+    assert b"late" in b"".join(writes[1:])
+
+
+def test_a_head_is_sent_before_the_connection_closes_after_a_failure():
+    transport = run(b"GET /fail HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert transport.closed
+    assert transport.writes and transport.writes[0].startswith(b"HTTP/1.1 200 OK")
+
+
+def test_100_continue_reaches_a_client_that_waits_for_it_before_sending_the_body():
+    async def scenario():
+        config = uvicorn.Config(app, log_level="critical", lifespan="off")
+        config.load()
+        protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
+                                           _loop=asyncio.get_running_loop())
+        transport = RecordingTransport()
+        protocol.connection_made(transport)
+        protocol.data_received(b"POST /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+        await asyncio.sleep(0.05)  # the client sends nothing more until it has read "100 Continue"
+        interim = list(transport.writes)
+        protocol.data_received(b"hello")
+        await asyncio.sleep(0.05)
+        protocol.connection_lost(None)
+        return interim, transport.writes
+
+    interim, writes = asyncio.run(scenario())
+    assert interim == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    answer = b"".join(writes[1:])
+    assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"\r\n\r\nhello")
+    assert len(writes) == 2  # the answer itself in one write
+
+
+def test_pipelined_answers_keep_their_order_when_the_first_has_no_body():
+    transport = run(b"HEAD /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+    sent = b"".join(transport.writes)
+    first, _, rest = sent.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200 OK") and b"content-length: 32" in first
+    assert rest.startswith(b"HTTP/1.1 200 OK") and rest.endswith(b'{"head": false, "boolean": true}')
