@@ -50,13 +50,12 @@ def serve(
                 recover(settings, open_state(settings), dist.resolve())
             from api.server import serve_processes
 
-            kstore = open_knowledge_store(settings, read_only=read_only)
-            try:
+            def opened():  # while the web processes import the application; its on-disk copy fills beside serving
+                kstore = open_knowledge_store(settings, read_only=read_only, serving=True, worker_beside=False)
                 out.print(f"hki serving at http://{host}:{port}/", highlight=False)
-                serve_processes(kstore, settings, dist, host, port,
-                                announce=lambda text: out.print(text, highlight=False))
-            finally:
-                kstore.close()
+                return kstore
+
+            serve_processes(opened, settings, dist, host, port, announce=lambda text: out.print(text, highlight=False))
             return
         # The query workers' fork server starts, and the embedded store fills (Oxigraph's loader, in Rust, outside the
         # GIL), while the web application's modules are imported below: on two cores none of the three waits for the

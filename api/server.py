@@ -3,21 +3,26 @@
 - **One web process** (`web_workers = 1`, the default): the store is loaded (or reused), the query workers are
   started, and the server listens at once; the pages' lazy indexes are warmed *after* it listens
   (`api.routers.operations.warm_up`), so the first answer does not wait for them.
-- **Several web processes** (`web_workers = N`): this process loads (or reuses) the store, makes one read-only
-  snapshot of it (`EmbeddedBackend.make_snapshot`: complete before any process opens it), binds the socket and
-  starts N web processes (spawned, not forked: no threads or store handles are inherited). Each opens the
-  snapshot read-only, runs its share of the query workers over it and accepts connections from the shared
-  socket (the kernel spreads them). A web process that dies is started again; SIGINT/SIGTERM stop them all.
-  This is how one machine uses more than one core for HTTP: a single Python web process saturates one core.
+- **Several web processes** (`web_workers = N`): this process binds the socket and starts N web processes first
+  (spawned, not forked: no threads or store handles are inherited), which import the web application while it
+  loads (or reuses) the store. Then each is told what to open (`EmbeddedBackend.shared_copy`, complete before any
+  process opens it): a store loaded in memory and small enough is loaded by each web process into its own memory
+  from the same copies its query workers load (the on-disk store fills beside, in this process); a larger or
+  reused one is opened as one read-only snapshot on disk. Each runs its share of the query workers and accepts
+  connections from the shared socket (the kernel spreads them). A web process that dies is started again;
+  SIGINT/SIGTERM stop them all. This is how one machine uses more than one core for HTTP: a single Python web
+  process saturates one core.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import signal
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import wait as wait_for_processes
 from pathlib import Path
@@ -73,20 +78,35 @@ def serve_application(application, settings: Settings, host: str, port: int) -> 
     _WarmingServer(_config(application, settings, host, port), application).run()
 
 
-def _web_process(settings: Settings, snapshot: str | None, fingerprint: str, dist: str, listening: socket.socket,
-                 host: str, port: int) -> None:  # runs in a spawned web process
+def _web_process(settings: Settings, dist: str, listening: socket.socket, host: str, port: int, told) -> None:
+    """One of several web processes (spawned): import the application, then open the store `told` says
+    (`serve_processes`: None means stop) and serve it on the shared socket."""
     import pyoxigraph as ox
 
-    from api.app import create_live_site
+    from api.app import create_live_site  # while the first process still loads the store
     from graph.build import open_knowledge_store
     from graph.store.embedded import EmbeddedBackend
+    from graph.store.workers import start_worker_server
 
     limit_malloc_arenas()
     configure_access_log()
-    if snapshot is None:  # an external endpoint: each web process connects to it
+    start_worker_server()  # the query workers' fork server imports beside the wait, too
+    try:
+        share = told.recv()
+    except (EOFError, OSError, KeyboardInterrupt):  # the first process ended (or the terminal's Ctrl-C)
+        return
+    finally:
+        told.close()
+    if share is None:  # the store could not be opened: the first process says why
+        return
+    kind, path, fingerprint = share
+    if kind == "endpoint":  # an external endpoint: each web process connects to it
         kstore = open_knowledge_store(settings)
+    elif kind == "memory":
+        backend = EmbeddedBackend.from_copy(Path(path), settings.query_memory_mb * 1024 * 1024)
+        kstore = KnowledgeStore(settings, backend, fingerprint, reused=True)
     else:
-        backend = EmbeddedBackend(ox.Store.read_only(snapshot), Path(snapshot), snapshot=True)
+        backend = EmbeddedBackend(ox.Store.read_only(path), Path(path), snapshot=True)
         kstore = KnowledgeStore(settings, backend, fingerprint, reused=True)
     try:
         # each web process switches to new data on its own when a publication replaces the data folder (api/app.py)
@@ -97,46 +117,72 @@ def _web_process(settings: Settings, snapshot: str | None, fingerprint: str, dis
         kstore.close()
 
 
-def serve_processes(kstore: KnowledgeStore, settings: Settings, dist: Path, host: str, port: int,
+def _share(kstore: KnowledgeStore) -> tuple[str, str | None, str]:
+    """What each web process opens to serve `kstore`: (kind, path, fingerprint), kind "memory" (a copy to load),
+    "snapshot" (a read-only store folder) or "endpoint" (settings.endpoint)."""
+    shared_copy = getattr(kstore.backend, "shared_copy", None)  # None: an external endpoint
+    if shared_copy is None:
+        return "endpoint", None, kstore.fingerprint
+    kind, path = shared_copy()
+    return kind, str(path), kstore.fingerprint
+
+
+def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings, dist: Path, host: str, port: int,
                     announce=print) -> None:
-    """`settings.web_workers` web processes over one read-only snapshot of `kstore`, until SIGINT/SIGTERM."""
+    """`settings.web_workers` web processes over the store `open_store` opens (and this closes), until
+    SIGINT/SIGTERM. The processes start before the store is opened: their imports run beside its load."""
     count = settings.web_workers
-    make_snapshot = getattr(kstore.backend, "make_snapshot", None)  # None: an external endpoint
-    snapshot = str(make_snapshot()) if make_snapshot else None
     per_process = replace(settings, query_workers=max(1, settings.query_workers // count), web_workers=1)
     listening = uvicorn.Config(app=None, host=host, port=port).bind_socket()
     context = multiprocessing.get_context("spawn")
     stopping = False
+    share: tuple[str, str | None, str] | None = None  # what the web processes open, once the store is open
 
-    def start() -> multiprocessing.Process:
+    def start() -> tuple[multiprocessing.Process, object]:
+        told, telling = context.Pipe(duplex=False)
         process = context.Process(target=_web_process, name="hki-web", daemon=False,
-                                  args=(per_process, snapshot, kstore.fingerprint, str(dist.resolve()),
-                                        listening, host, port))
+                                  args=(per_process, str(dist.resolve()), listening, host, port, told))
         process.start()
-        return process
+        told.close()
+        if share is not None:
+            telling.send(share)
+        return process, telling
 
     def stop(signum, frame) -> None:
         nonlocal stopping
         stopping = True
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     processes = [start() for _ in range(count)]
-    announce(f"{count} web processes, {per_process.query_workers} query worker(s) each"
-             + (f", over the snapshot {snapshot}" if snapshot else f", on {settings.endpoint}"))
+    kstore: KnowledgeStore | None = None
+    previous: dict = {}
     try:
+        kstore = open_store()
+        share = _share(kstore)
+        for _, telling in processes:
+            with contextlib.suppress(OSError):  # a process that ended already is started again below
+                telling.send(share)
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        announce(f"{count} web processes, {per_process.query_workers} query worker(s) each"
+                 + {"memory": ", each with the store in memory", "snapshot": f", over the snapshot {share[1]}",
+                    "endpoint": f", on {settings.endpoint}"}[share[0]])
         while not stopping:
-            ended = wait_for_processes([p.sentinel for p in processes], timeout=0.5)
-            for index, process in enumerate(processes):
+            ended = wait_for_processes([p.sentinel for p, _ in processes], timeout=0.5)
+            for index, (process, telling) in enumerate(processes):
                 if process.sentinel in ended and not stopping:
                     log.warning("web process %s ended with code %s; starting another", process.pid, process.exitcode)
+                    telling.close()
                     time.sleep(RESTART_PAUSE)
                     processes[index] = start()
     finally:
-        for process in processes:
-            if process.is_alive():
+        for process, telling in processes:
+            if share is None:  # the store did not open: the processes waiting for it are told to stop
+                with contextlib.suppress(OSError):
+                    telling.send(None)
+            telling.close()
+            if process.is_alive() and share is not None:
                 process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
         deadline = time.monotonic() + 15
-        for process in processes:
+        for process, _ in processes:
             process.join(max(0.1, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
@@ -144,3 +190,5 @@ def serve_processes(kstore: KnowledgeStore, settings: Settings, dist: Path, host
         listening.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if kstore is not None:
+            kstore.close()

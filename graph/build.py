@@ -42,13 +42,14 @@ class ValidationReport:
 
 
 def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | None = None, *,
-               serving: bool = False) -> KnowledgeStore:
+               serving: bool = False, worker_beside: bool = True) -> KnowledgeStore:
     """Load every input into a store (in memory, or on disk at `settings.store`).
 
     An on-disk store whose recorded input fingerprint equals the current one is reused as it is.
     `quads_by_graph` lets the caller pass statements it has already parsed (and validated).
     `serving`: the on-disk store is filled from the one in memory beside serving (the server's query workers
-    read the store in memory), not before this returns.
+    read the store in memory), not before this returns; a first query worker loads copies of the inputs beside
+    this load, unless not `worker_beside` (the workers belong to other processes: `kg serve` with web_workers > 1).
     """
     fingerprint = fingerprint_inputs(settings)
     meta = ox.NamedNode(graph_iri(settings.base, "meta"))
@@ -72,7 +73,8 @@ def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | No
         if quads_by_graph is None:  # parsed and loaded in Rust, file by file, without a Python object per statement
             files = [(path, ox.NamedNode(graph_iri(settings.base, name))) for path, name in input_files(settings)]
             if staged is not None:
-                staged.stage(files, settings.query_memory_mb * 1024 * 1024)  # a first worker loads them meanwhile
+                # a first worker loads them meanwhile
+                staged.stage(files, settings.query_memory_mb * 1024 * 1024, start_worker=worker_beside)
                 staged.load(store)
             else:
                 for path, graph in files:
@@ -138,7 +140,8 @@ def _input_bytes(settings: Settings) -> int:
 
 
 
-def open_knowledge_store(settings: Settings, *, read_only: bool = False, serving: bool = False) -> KnowledgeStore:
+def open_knowledge_store(settings: Settings, *, read_only: bool = False, serving: bool = False,
+                         worker_beside: bool = True) -> KnowledgeStore:
     """The store the settings name: the external endpoint when `endpoint` is set, else the embedded one.
 
     `read_only`: serve the on-disk store at `settings.store` as it is — filled before by `kg build --store` from
@@ -147,7 +150,7 @@ def open_knowledge_store(settings: Settings, *, read_only: bool = False, serving
         return connect_endpoint(settings)
     if read_only:
         return open_filled_store(settings)
-    return open_store(settings, serving=serving)
+    return open_store(settings, serving=serving, worker_beside=worker_beside)
 
 
 def open_filled_store(settings: Settings) -> KnowledgeStore:

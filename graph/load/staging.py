@@ -54,9 +54,10 @@ class StagedInputs:
         self._blank_check: threading.Thread | None = None
         self._input_blank_nodes: bool | None = None  # None: not known (not loaded, or the check failed)
 
-    def stage(self, files: Iterable[tuple[Path, ox.NamedNode]], memory_budget: int) -> None:
+    def stage(self, files: Iterable[tuple[Path, ox.NamedNode]], memory_budget: int, *, start_worker: bool = True) -> None:
         """Copy every input file (errors name the original), list the copies, and start a query worker loading them
-        (with `memory_budget` per query); where no worker can start now, the pool starts its own later."""
+        (with `memory_budget` per query; not if `start_worker` is false: the workers are other processes'); where no
+        worker can start now, the pool starts its own later."""
         for path, graph in files:
             fmt = rdf_format_for(path)
             if not path.is_file():
@@ -68,6 +69,8 @@ class StagedInputs:
                 raise DataFileError(path, f"cannot be read: {exc.strerror or exc}") from None
             self.copies.append((path, copy, fmt, graph))
         # RDF/XML only once the server has refused entity declarations in it (graph.load.files): in the full listing.
+        if not start_worker:
+            return
         listing = self._write_listing("inputs", self._entries(without=ox.RdfFormat.RDF_XML))
         try:
             self.worker = start_loading_worker(listing, memory_budget)

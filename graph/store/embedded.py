@@ -28,7 +28,8 @@ from graph.store import sandbox
 from graph.store.errors import QueryError, QueryTimeout, StoreError
 from graph.store.evaluation import Row, execute_query, select_rows
 from graph.store.requests import QueryOutcome, QueryRequest
-from graph.store.workers import COPY_SUFFIX, IN_MEMORY_WORKER_QUADS, ExecutorStats, ProcessQueryExecutor
+from graph.store.workers import (COPY_SUFFIX, IN_MEMORY_WORKER_QUADS, SOURCES_SUFFIX, ExecutorStats, ProcessQueryExecutor,
+                                 load_copy, start_loading_worker)
 
 _SNAPSHOT_NUMBERS = itertools.count(1)
 
@@ -77,14 +78,44 @@ class EmbeddedBackend:
         self._tempdir: str | None = None
         self._snapshots: list[Path] = []
         self._sources: Path | None = None  # graph.load.staging: the input copies the workers load, when there are
+        self._owns_sources = True  # False: another process's copies (`from_copy`), which that process removes
         self._loading_worker = None  # graph.store.workers._Worker loading them already, for the pool to complete
 
-    def use_sources(self, listing: Path, loading_worker=None) -> None:
+    @classmethod
+    def from_copy(cls, copy: Path, memory_budget: int) -> "EmbeddedBackend":
+        """A store in memory loaded from another process's copy of its store (`shared_copy`), as that process's own
+        query workers would load it, so it answers byte for byte alike; its query workers load the same copy, the
+        first of them beside this load (on a second core). The copy stays the other process's: it removes it."""
+        first = start_loading_worker(copy, memory_budget) if copy.name.endswith(SOURCES_SUFFIX) else None
+        store = ox.Store()
+        try:
+            load_copy(store, copy)
+        except BaseException:
+            if first is not None:
+                first.kill()
+            raise
+        backend = cls(store, None)
+        backend.use_sources(copy, first, owned=False)
+        return backend
+
+    def use_sources(self, listing: Path, loading_worker=None, *, owned: bool = True) -> None:
         """Let the query workers load the input files the store was loaded from (graph.load.staging's list of their
         copies and of what was added) instead of a copy of the whole store, the first of them `loading_worker` (one
-        loading them already, graph.store.workers.start_loading_worker) if given; `close` removes the copies."""
+        loading them already, graph.store.workers.start_loading_worker) if given; `close` removes the copies
+        (unless not `owned`)."""
         self._sources = listing
+        self._owns_sources = owned
         self._loading_worker = loading_worker
+
+    def shared_copy(self) -> tuple[str, Path]:
+        """What other processes open to serve this store (web processes: `kg serve` with `web_workers` > 1):
+        ("memory", the query workers' copy) when the store is held in memory and small enough for each process to
+        hold (EmbeddedBackend.from_copy loads it; no on-disk store on the way), else ("snapshot", a read-only
+        snapshot on disk, `make_snapshot`). Removed by `close`."""
+        store = self._open()
+        if self._in_memory() and len(store) <= IN_MEMORY_WORKER_QUADS:
+            return "memory", self._worker_copy(store)
+        return "snapshot", self.make_snapshot()
 
     def _open(self) -> ox.Store:
         if self.store is None:
@@ -268,7 +299,8 @@ class EmbeddedBackend:
             self._loading_worker.kill()
             self._loading_worker = None
         if self._sources is not None:
-            shutil.rmtree(self._sources.parent, ignore_errors=True)
+            if self._owns_sources:
+                shutil.rmtree(self._sources.parent, ignore_errors=True)
             self._sources = None
 
     def _drop_snapshots(self) -> None:

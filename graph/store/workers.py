@@ -91,25 +91,39 @@ def _load_listed(memory: ox.Store, listing: str, loaded: set[str]) -> None:
             loaded.add(path)
 
 
+def is_copy(store_path: str | Path) -> bool:
+    """Whether `store_path` names a copy to read into memory (COPY_SUFFIX, SOURCES_SUFFIX), not a store on disk."""
+    return str(store_path).endswith((COPY_SUFFIX, SOURCES_SUFFIX))
+
+
+def load_copy(memory: ox.Store, store_path: str | Path) -> set[str]:
+    """Load a copy of a store into `memory`, as the query workers do: a COPY_SUFFIX file (the whole store as N-Quads,
+    written by Oxigraph itself) or the files a SOURCES_SUFFIX listing names, into the same graphs and in the same
+    order as the server loaded them (so blank nodes aside, every process answers byte for byte alike). The paths of
+    the files loaded from a listing are returned."""
+    loaded: set[str] = set()
+    if str(store_path).endswith(COPY_SUFFIX):
+        memory.bulk_load(path=str(store_path), format=ox.RdfFormat.N_QUADS, lenient=True)
+    else:
+        _load_listed(memory, str(store_path), loaded)
+    return loaded
+
+
 def _serve_queries(store_path: str | None, connection, memory_budget: int, pending: bool = False) -> None:
     store: list[ox.Store] = []  # the store queries run on: the snapshot on disk, then its copy in memory
     allowance = 0
-    if store_path is not None and store_path.endswith((COPY_SUFFIX, SOURCES_SUFFIX)):  # read into memory
+    if store_path is not None and is_copy(store_path):  # read into memory
         try:
             memory = ox.Store()
-            if store_path.endswith(COPY_SUFFIX):  # the whole store as N-Quads, written by Oxigraph itself
-                memory.bulk_load(path=store_path, format=ox.RdfFormat.N_QUADS, lenient=True)
-            else:  # the files the server loaded, into the same graphs
-                loaded: set[str] = set()
-                _load_listed(memory, store_path, loaded)
-                if pending:  # the server is still loading too: the listing of the whole store follows
-                    try:
-                        step, listing = connection.recv()
-                    except (EOFError, OSError, KeyboardInterrupt):
-                        return
-                    if step != "load":
-                        return
-                    _load_listed(memory, listing, loaded)
+            loaded = load_copy(memory, store_path)
+            if pending and store_path.endswith(SOURCES_SUFFIX):  # the server is still loading: the rest follows
+                try:
+                    step, listing = connection.recv()
+                except (EOFError, OSError, KeyboardInterrupt):
+                    return
+                if step != "load":
+                    return
+                _load_listed(memory, listing, loaded)
         except (OSError, ValueError, RuntimeError, SyntaxError, MemoryError, TypeError) as exc:
             connection.send(("failed", f"{type(exc).__name__}: {exc}"))
             return
