@@ -7,6 +7,7 @@ as uvicorn's server would, with a small ASGI application.
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import uvicorn
 from uvicorn.server import ServerState
@@ -82,8 +83,18 @@ async def exchange(request: bytes, wait: float = 0.05) -> RecordingTransport:
     return transport
 
 
+def in_own_loop(coroutine):
+    """Run `coroutine` on a new event loop in a thread of its own (another test may leave a loop running here)."""
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(coroutine)))
+    thread.start()
+    thread.join(30)
+    assert result, "the exchange did not finish"
+    return result[0]
+
+
 def run(request: bytes, wait: float = 0.05) -> RecordingTransport:
-    return asyncio.run(exchange(request, wait))
+    return in_own_loop(exchange(request, wait))
 
 
 def test_an_answer_goes_out_in_one_write_head_and_body_together():
@@ -121,7 +132,7 @@ def test_a_head_whose_body_comes_later_is_sent_at_once():
         protocol.connection_lost(None)
         return early, transport.writes
 
-    early, writes = asyncio.run(scenario())
+    early, writes = in_own_loop(scenario())
     assert len(early) == 1 and early[0].startswith(b"HTTP/1.1 200 OK") and early[0].endswith(b"\r\n\r\n")
     assert b"late" in b"".join(writes[1:])
 
@@ -148,7 +159,7 @@ def test_100_continue_reaches_a_client_that_waits_for_it_before_sending_the_body
         protocol.connection_lost(None)
         return interim, transport.writes
 
-    interim, writes = asyncio.run(scenario())
+    interim, writes = in_own_loop(scenario())
     assert interim == [b"HTTP/1.1 100 Continue\r\n\r\n"]
     answer = b"".join(writes[1:])
     assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"\r\n\r\nhello")
