@@ -70,13 +70,19 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": body})
 
 
-async def exchange(request: bytes, wait: float = 0.05) -> RecordingTransport:
+def connect():
+    """hki's protocol on a new connection of the running loop, over a recording transport, as uvicorn makes it."""
     config = uvicorn.Config(app, log_level="critical", lifespan="off")
     config.load()
     protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
                                        _loop=asyncio.get_running_loop())
     transport = RecordingTransport()
     protocol.connection_made(transport)
+    return protocol, transport
+
+
+async def exchange(request: bytes, wait: float = 0.05) -> RecordingTransport:
+    protocol, transport = connect()
     protocol.data_received(request)
     await asyncio.sleep(wait)
     protocol.connection_lost(None)
@@ -119,12 +125,7 @@ def test_a_head_request_gets_its_head_though_no_body_follows():
 
 def test_a_head_whose_body_comes_later_is_sent_at_once():
     async def scenario():
-        config = uvicorn.Config(app, log_level="critical", lifespan="off")
-        config.load()
-        protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
-                                           _loop=asyncio.get_running_loop())
-        transport = RecordingTransport()
-        protocol.connection_made(transport)
+        protocol, transport = connect()
         protocol.data_received(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         await asyncio.sleep(0.05)  # the body is 0.2 s away: the head must not wait for it
         early = list(transport.writes)
@@ -145,12 +146,7 @@ def test_a_head_is_sent_before_the_connection_closes_after_a_failure():
 
 def test_100_continue_reaches_a_client_that_waits_for_it_before_sending_the_body():
     async def scenario():
-        config = uvicorn.Config(app, log_level="critical", lifespan="off")
-        config.load()
-        protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
-                                           _loop=asyncio.get_running_loop())
-        transport = RecordingTransport()
-        protocol.connection_made(transport)
+        protocol, transport = connect()
         protocol.data_received(b"POST /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
         await asyncio.sleep(0.05)  # the client sends nothing more until it has read "100 Continue"
         interim = list(transport.writes)
