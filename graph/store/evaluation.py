@@ -11,7 +11,6 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 import pyoxigraph as ox
 
@@ -87,11 +86,12 @@ def execute_query(store: ox.Store, request: QueryRequest) -> QueryOutcome:
     kwargs = _dataset_arguments(request, reading)
     with _engine_errors():
         outcome = None
+        repeatable = reading is not None and reading.repeatable
         if reading is not None and reading.limit is not None and reading.limit <= request.max_rows:
-            outcome = _serialised_by_oxigraph(store, request, kwargs, started)  # no row cap can apply
+            outcome = _serialised_by_oxigraph(store, request, kwargs, started, repeatable)  # no row cap can apply
         if outcome is None:
-            outcome = _evaluate(store, request, kwargs, started)
-    return replace(outcome, repeatable=True) if reading is not None and reading.repeatable else outcome
+            outcome = _evaluate(store, request, kwargs, started, repeatable)
+    return outcome
 
 
 class _ByteCapReached(Exception):
@@ -120,7 +120,8 @@ class _CappedSink:
 _FAST_FORMATS = (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.TSV)
 
 
-def _serialised_by_oxigraph(store: ox.Store, request: QueryRequest, kwargs: dict, started: float) -> QueryOutcome | None:
+def _serialised_by_oxigraph(store: ox.Store, request: QueryRequest, kwargs: dict, started: float,
+                            repeatable: bool = False) -> QueryOutcome | None:
     """A SELECT answer written by Oxigraph's own serialiser (in Rust, several times faster than row by row),
     for a query whose LIMIT keeps it within the row cap. None — the row-by-row writers take over, which cut a
     result and say so — for other forms and formats, and when the answer passes the byte cap."""
@@ -145,24 +146,27 @@ def _serialised_by_oxigraph(store: ox.Store, request: QueryRequest, kwargs: dict
     finally:
         del result  # dropped on this thread (see select_rows)
     rows = sum(1 for _ in ox.parse_query_results(body, format=fmt))
-    return QueryOutcome("solutions", solutions_type, body, rows, False, time.perf_counter() - started)
+    return QueryOutcome("solutions", solutions_type, body, rows, False, time.perf_counter() - started,
+                        repeatable=repeatable)
 
 
-def _evaluate(store: ox.Store, request: QueryRequest, kwargs: dict, started: float) -> QueryOutcome:
+def _evaluate(store: ox.Store, request: QueryRequest, kwargs: dict, started: float,
+              repeatable: bool = False) -> QueryOutcome:
     result = store.query(request.sparql, **kwargs)  # solutions are computed lazily, while they are written
     counter = RowCounter(request.max_rows, max_bytes=request.max_bytes)
     solutions_type = request.media_type or "application/sparql-results+json"
     if isinstance(result, ox.QueryBoolean):
         body = write_boolean(bool(result), RESULT_MEDIA_TYPES[solutions_type])
-        return QueryOutcome("boolean", solutions_type, body, 1, False, time.perf_counter() - started)
+        return QueryOutcome("boolean", solutions_type, body, 1, False, time.perf_counter() - started,
+                            repeatable=repeatable)
     if isinstance(result, ox.QuerySolutions):
         body = SOLUTION_WRITERS[RESULT_MEDIA_TYPES[solutions_type]](result, counter)
         return QueryOutcome("solutions", solutions_type, body, counter.rows, counter.truncated,
-                            time.perf_counter() - started, counter.cut_by)
+                            time.perf_counter() - started, counter.cut_by, repeatable)
     graph_type = request.graph_media_type or "text/turtle"
     body = write_triples(result, GRAPH_MEDIA_TYPES[graph_type], counter, PREFIXES)
     return QueryOutcome("graph", graph_type, body, counter.rows, counter.truncated,
-                        time.perf_counter() - started, counter.cut_by)
+                        time.perf_counter() - started, counter.cut_by, repeatable)
 
 
 

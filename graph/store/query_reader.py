@@ -152,9 +152,20 @@ def _syntax_error(exc: ParseBaseException, text: str) -> UnreadableQuery:
                            "SPARQL 1.1 (check the brackets, the dots between patterns and the PREFIX declarations)")
 
 
+RESOLVED_IRI_CHARS = 512  # IRIs (and bases) up to this length are resolved once: the same PREFIX lines come again
+
+
 def urljoin(base: str, iri: str) -> str:
     """`iri` resolved against `base`; UnreadableQuery for an IRI that cannot be resolved (e.g. `<http://[::1>`, an
-    unclosed IPv6 host), never an unexpected ValueError."""
+    unclosed IPv6 host), never an unexpected ValueError. A short IRI's resolution is remembered (urllib's takes
+    microseconds, a fair part of reading a lookup); a refusal is not, and is raised again each time."""
+    if len(iri) <= RESOLVED_IRI_CHARS and len(base) <= RESOLVED_IRI_CHARS:
+        return _resolved(base, iri)
+    return _resolved.__wrapped__(base, iri)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(base: str, iri: str) -> str:
     try:
         return _urljoin(base, iri)
     except ValueError as exc:

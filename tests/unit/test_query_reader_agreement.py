@@ -175,3 +175,20 @@ def test_broken_text_is_left_to_the_grammar_which_names_the_place(text):
     assert tree_reading(text, BASE) is None
     with pytest.raises(UnreadableQuery, match=r"syntax error"):
         read_query(text, BASE)
+
+
+def test_iris_resolve_against_each_querys_own_base_however_often_they_are_read():
+    """Resolutions are remembered (graph.store.query_reader.urljoin): the same relative IRI under two bases, read
+    again and again, still names what RFC 3986 resolution (urllib) gives for each; so does an IRI longer than what
+    is remembered; and an IRI that cannot be resolved is refused every time, not only the first."""
+    from urllib.parse import urljoin
+
+    long_path = "x" * 2000
+    for _ in range(3):
+        for base in ("http://example.org/a/b", "https://other.example/c/"):
+            text = f"BASE <{base}> SELECT * WHERE {{ <../d> <p> <{long_path}> }}"
+            iris = read_query(text + f"\n# {base}").iris
+            assert {urljoin(base, "../d"), urljoin(base, "p"), urljoin(base, long_path)} <= iris
+        for read in (lambda t: read_query(t, BASE), lambda t: tree_reading(t, BASE)):
+            with pytest.raises(UnreadableQuery, match=r"cannot be read"):
+                read("SELECT * WHERE { <http://[::1> ?p ?o }\n# again")
