@@ -25,7 +25,7 @@ def serve(
     data: DataOption = None,
     dist: Annotated[Path, typer.Option(help="Folder of the dumps offered for download.")] = Path("dist"),
     endpoint: Annotated[Optional[str], typer.Option(help="Use this external SPARQL endpoint (loaded by kg publish) instead of the embedded store.")] = None,
-    web_workers: Annotated[Optional[int], typer.Option(help="Web processes sharing the port and one read-only snapshot of the store (setting web_workers; default 1).")] = None,
+    web_workers: Annotated[Optional[int], typer.Option(help="Web processes sharing the port (setting web_workers; default 1), each with the store in memory, or a reused or large one as one read-only snapshot.")] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Serve the store at --store as it is, filled before by kg build --store DIR from the same data: replicas may share it.")] = False,
 ) -> None:
     """Serve the knowledge graph over HTTP (landing page, downloads, SPARQL)."""
