@@ -8,6 +8,8 @@ loads them — ontology, vocabularies, Hannover, derived shortcuts, the dataset'
 - **Oxigraph server**: `oxigraph load` (its bulk loader) then `oxigraph serve-read-only --union-default-graph`
   (PyPI package `oxigraph`, the same version as pyoxigraph);
 - **hki**: `kg serve` on a fresh on-disk store (and with `web_workers = 2`);
+- **hki under granian** (an experiment, answer cache off): the same application served by granian, a Rust HTTP
+  server (bench/granian_site.py): what a compiled HTTP layer in front of hki's Python would change;
 - **rdflib-endpoint** (the nearest Python peer);
 - **bare FastAPI**: a route that answers a fixed ASK result under uvicorn with hki's HTTP stack (httptools,
   uvloop): the limit of the Python web stack itself;
@@ -145,6 +147,25 @@ def settle(ready_url: str, proc: subprocess.Popen, seconds: float = 600) -> None
                 pass
             time.sleep(0.2)
     time.sleep(5)
+
+
+def start_granian(name: str, synth: Path, workdir: Path) -> Server:
+    """hki's application, answer cache off, under granian (bench/granian_site.py): one worker process."""
+    port = free_port()
+    store = workdir / "store-granian"
+    shutil.rmtree(store, ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}", "HKI_QUERY_TIMEOUT": "300",
+           "HKI_MAX_ROWS": "10000", "HKI_ANSWER_CACHE_MB": "0", "MALLOC_ARENA_MAX": "2", "HKI_BENCH_DATA": str(synth),
+           "HKI_BENCH_STORE": str(store), "HKI_BENCH_DIST": str(workdir / "no-dist")}
+    env.pop("HKI_CONFIG", None)
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--workers", "1",
+                             "--host", "127.0.0.1", "--port", str(port), "--no-ws", "granian_site:site"],
+                            cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / "granian.log", "wb"))
+    server = Server(name, f"http://127.0.0.1:{port}/sparql", proc)
+    server.first_answer = wait_first_answer(server.url, started, [proc])
+    settle(f"http://127.0.0.1:{port}/ready", proc)
+    return server
 
 
 def start_rdflib(nquads: Path) -> Server:
@@ -307,10 +328,14 @@ def main() -> None:
                         servers.append(server)
             servers.append(start_hki("hki, answer cache off", ROOT, synth, workdir, cache_mb=0))
             servers.append(start_hki("hki, 2 web processes", ROOT, synth, workdir, web_workers=2))
+            servers.append(start_hki("hki, 2 web processes, answer cache off", ROOT, synth, workdir, web_workers=2,
+                                     cache_mb=0))
+            servers.append(start_granian("hki under granian, answer cache off", synth, workdir))
             servers.append(start_rdflib(nquads))
             bare = start_bare()
             servers.append(bare)
-            engines = [s for s in servers if s is not bare and s.name != "hki, answer cache off"]
+            engines = [s for s in servers if s is not bare  # throughput only, for these two:
+                       and s.name not in ("hki, answer cache off", "hki, 2 web processes, answer cache off")]
             results: dict[str, dict[str, tuple[float, int]]] = {}
             for label, template in QUERIES.items():
                 print(f"latency: {label} …", file=sys.stderr, flush=True)
@@ -350,6 +375,8 @@ def main() -> None:
         print("\nload → first answer is the median of " + "; ".join(
             f"{server.name}: {', '.join(f'{t:.1f}' for t in server.starts)} s" for server in repeated) + "\n")
     oxi, hki, two, rdf, uncached = "Oxigraph server", "hki", "hki, 2 web processes", "rdflib-endpoint", "hki, answer cache off"
+    two_uncached = "hki, 2 web processes, answer cache off"
+    granian = "hki under granian, answer cache off"
     bare_rate = rates["bare FastAPI route"]["ASK"]
     ratios = [
         ["load → first answer ÷ Oxigraph's bulk load", f"{servers[[s.name for s in servers].index(hki)].first_answer / servers[0].first_answer:.2f}×", "≤ 1.5×"],
@@ -364,8 +391,16 @@ def main() -> None:
         ["ASK req/s, answer cache off ÷ bare FastAPI route", f"{rates[uncached]['ASK'] / bare_rate:.2f}×", "(every request evaluated)"],
         ["ASK req/s ÷ rdflib-endpoint", f"{rates[hki]['ASK'] / rates[rdf]['ASK']:.1f}×", "≥ 2×"],
         ["lookup req/s, answer cache off ÷ rdflib-endpoint", f"{rates[uncached]['lookup'] / rates[rdf]['lookup']:.1f}×", "≥ 2×"],
+        ["lookup p50: under granian ÷ under hki's uvicorn", f"{results['lookup'][granian][0] / results['lookup'][hki][0]:.2f}×",
+         "(a compiled HTTP layer)"],
+        ["lookup req/s, answer cache off: under granian ÷ under hki's uvicorn",
+         f"{rates[granian]['lookup'] / rates[uncached]['lookup']:.2f}×", "(a compiled HTTP layer)"],
         ["ASK req/s, 2 web processes ÷ 1", f"{rates[two]['ASK'] / rates[hki]['ASK']:.2f}×", "scales"],
         ["lookup req/s, 2 web processes ÷ 1", f"{rates[two]['lookup'] / rates[hki]['lookup']:.2f}×", "scales"],
+        ["lookup req/s, answer cache off: 2 web processes ÷ 1", f"{rates[two_uncached]['lookup'] / rates[uncached]['lookup']:.2f}×",
+         "scales"],
+        ["lookup req/s, answer cache off, 2 web processes ÷ rdflib-endpoint",
+         f"{rates[two_uncached]['lookup'] / rates[rdf]['lookup']:.1f}×", "≥ 2×"],
     ]
     print("\n" + table(["ratio", "measured", "goal"], ratios))
 
