@@ -257,6 +257,7 @@ class HardeningMiddleware:
 
 
 INTERIM = b"HTTP/1.1 100 "  # uvicorn's interim answer to Expect: 100-continue
+JOINED_BODY_BYTES = 64 * 1024  # a first body part up to this size goes out in one write with the head
 
 
 class HeadJoinedToBody:
@@ -267,13 +268,16 @@ class HeadJoinedToBody:
     fifth of an uncached lookup's time in the web process, py-spy; one write instead of two served about 8 % more
     of them per second, wrk). A request's head is held until the next write, which carries it along, and never past
     the end of the event loop's current turn (`call_soon`) nor past a close: a head whose body comes later is sent
-    as soon as before, give or take one turn of the loop. A `100 Continue` goes out at once. Everything else is the
-    connection's own transport."""
+    as soon as before, give or take one turn of the loop. A `100 Continue` goes out at once. What the protocol itself
+    writes on the connection (a refusal, uvicorn's 400, a close at shutdown) sends the held head first
+    (`LimitedHttpToolsProtocol.send_held_head`), so nothing overtakes it. A large first body part is written after
+    the head rather than copied onto it. Everything else is the connection's own transport."""
 
-    __slots__ = ("_transport", "_loop", "_held", "_first")
+    __slots__ = ("_transport", "_loop", "_held", "_first", "_holding")
 
-    def __init__(self, transport, loop):
-        self._transport, self._loop = transport, loop
+    def __init__(self, transport, loop, holding: Callable[["HeadJoinedToBody"], None] | None = None):
+        """`holding`: told when this holds a head (the protocol's `send_held_head` then sends it)."""
+        self._transport, self._loop, self._holding = transport, loop, holding
         self._held: bytes | None = None
         self._first = True
 
@@ -283,21 +287,31 @@ class HeadJoinedToBody:
         elif self._first:
             self._first = False
             self._held = data
-            self._loop.call_soon(self._send_held)
+            if self._holding is not None:
+                self._holding(self)
+            self._loop.call_soon(self.send_held)
         elif self._held is not None:
             held, self._held = self._held, None
-            self._transport.write(held + data)
+            if len(data) <= JOINED_BODY_BYTES:
+                self._transport.write(held + data)
+            else:  # not copied for the sake of one segment
+                self._transport.write(held)
+                self._transport.write(data)
         else:
             self._transport.write(data)
 
-    def _send_held(self) -> None:
+    def send_held(self) -> None:
+        """Send the head held, if any (at the end of the loop's turn, or before the protocol writes itself)."""
         if self._held is not None:
             held, self._held = self._held, None
             if not self._transport.is_closing():
-                self._transport.write(held)
+                try:
+                    self._transport.write(held)
+                except RuntimeError:  # the writing side was ended (write_eof): nothing more can go out
+                    pass
 
     def close(self) -> None:
-        self._send_held()
+        self.send_held()
         self._transport.close()
 
     def __getattr__(self, name):
@@ -375,7 +389,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             before = self.cycle
             super().on_headers_complete()
             if self.cycle is not None and self.cycle is not before:  # not an upgrade, which has no cycle
-                self.cycle.transport = HeadJoinedToBody(self.transport, self.loop)
+                self.cycle.transport = HeadJoinedToBody(self.transport, self.loop, self._hold)
 
     def on_body(self, body: bytes) -> None:
         if self._open():
@@ -389,6 +403,30 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _open(self) -> bool:
         return not self._refused and not self.transport.is_closing()
 
+    # The answer's head held by a request's view of the transport (HeadJoinedToBody): sent before anything this
+    # protocol, or uvicorn's, writes or closes on the connection itself, so it is neither overtaken nor lost.
+    _holding: HeadJoinedToBody | None = None
+
+    def _hold(self, view: HeadJoinedToBody) -> None:
+        self._holding = view
+
+    def send_held_head(self) -> None:
+        holding, self._holding = self._holding, None
+        if holding is not None:
+            holding.send_held()
+
+    def send_400_response(self, msg: str) -> None:
+        self.send_held_head()
+        super().send_400_response(msg)
+
+    def shutdown(self) -> None:
+        self.send_held_head()
+        super().shutdown()
+
+    def timeout_keep_alive_handler(self) -> None:
+        self.send_held_head()
+        super().timeout_keep_alive_handler()
+
     def _head_timed_out(self) -> None:
         self._head_timer = None
         if not self._open():
@@ -398,12 +436,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         elif self._head:
             self._refuse(408, f"the request headers did not arrive within {self.header_timeout:g} s")
         else:
+            self.send_held_head()
             self.transport.close()  # nothing was asked: nothing to answer
 
     def _refuse(self, status: int, message: str) -> None:
         start, body = _plain(status, message, [(b"connection", b"close")])
         headers = [*self.server_state.default_headers, *start["headers"]]
         self._refused = True
+        self.send_held_head()  # the answer before this one first, if its head is still held
         self.transport.write(STATUS_LINE[status] + b"".join(b"%s: %s\r\n" % h for h in headers) + b"\r\n"
                              + body["body"])
         # Closing with the client's bytes unread would reset the connection, and a client still sending would

@@ -168,3 +168,61 @@ def test_pipelined_answers_keep_their_order_when_the_first_has_no_body():
     first, _, rest = sent.partition(b"\r\n\r\n")
     assert first.startswith(b"HTTP/1.1 200 OK") and b"content-length: 32" in first
     assert rest.startswith(b"HTTP/1.1 200 OK") and rest.endswith(b'{"head": false, "boolean": true}')
+
+
+def pipelined_after_a_held_head(then) -> tuple[list[bytes], list]:
+    """A HEAD request, and `then(protocol)` in the same turn of the loop right after its answer was made (as when a
+    pipelined request's bytes arrive with the first's): what the client receives, and the loop's errors."""
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        errors: list = []
+        loop.set_exception_handler(lambda _, context: errors.append(context.get("exception") or context["message"]))
+        protocol, transport = connect()
+        protocol.data_received(b"HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        loop.call_soon(then, protocol)  # after the answer's task step, before the end of the turn
+        await asyncio.sleep(0.05)
+        return transport.writes, errors
+
+    return in_own_loop(scenario())
+
+
+def test_a_refusal_of_the_next_request_does_not_overtake_or_drop_the_head_before_it():
+    too_many = b"GET /b HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(101)) + b"\r\n"
+    writes, errors = pipelined_after_a_held_head(lambda protocol: protocol.data_received(too_many))
+    sent = b"".join(writes)
+    assert sent.startswith(b"HTTP/1.1 200 OK"), sent
+    assert sent.index(b"HTTP/1.1 431") > 0 and not errors, (sent, errors)
+
+
+def test_uvicorns_400_for_garbage_comes_after_the_head_before_it():
+    writes, errors = pipelined_after_a_held_head(lambda protocol: protocol.data_received(b"\x00\x01garbage\r\n\r\n"))
+    sent = b"".join(writes)
+    assert sent.startswith(b"HTTP/1.1 200 OK") and b"HTTP/1.1 400" in sent and not errors, (sent, errors)
+
+
+def test_a_graceful_shutdown_sends_a_held_head_before_closing():
+    writes, errors = pipelined_after_a_held_head(lambda protocol: protocol.shutdown())
+    assert writes and writes[0].startswith(b"HTTP/1.1 200 OK") and not errors, (writes, errors)
+
+
+def test_a_large_first_body_part_is_written_after_the_head_not_copied_onto_it():
+    async def big(scope, receive, send):
+        body = b"x" * (1 << 20)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1048576")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def scenario():
+        config = uvicorn.Config(big, log_level="critical", lifespan="off")
+        config.load()
+        protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
+                                           _loop=asyncio.get_running_loop())
+        transport = RecordingTransport()
+        protocol.connection_made(transport)
+        protocol.data_received(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        await asyncio.sleep(0.05)
+        protocol.connection_lost(None)
+        return transport.writes
+
+    writes = in_own_loop(scenario())
+    assert writes[0].startswith(b"HTTP/1.1 200 OK") and writes[0].endswith(b"\r\n\r\n")
+    assert b"".join(writes[1:]) == b"x" * (1 << 20)
