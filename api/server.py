@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -32,7 +33,7 @@ import uvicorn
 from api.routers.operations import configure_access_log, limit_malloc_arenas, warm_up
 from api.web.hardening import limited_http_protocol
 from graph.config import Settings
-from graph.store import KnowledgeStore
+from graph.store import KnowledgeStore, StoreError
 
 log = logging.getLogger("hki.api")
 RESTART_PAUSE = 1.0  # seconds between restarts of a web process that keeps dying
@@ -127,6 +128,16 @@ def _share(kstore: KnowledgeStore) -> tuple[str, str | None, str]:
     return kind, str(path), kstore.fingerprint
 
 
+def _hold_the_disk_store(kstore: KnowledgeStore) -> None:
+    """Once the on-disk store is filled (beside serving), let this process hold it instead of its copy in memory:
+    the web processes have theirs, and this one answers no query (EmbeddedBackend.wait_until_persisted)."""
+    wait = getattr(kstore.backend, "wait_until_persisted", None)
+    if wait is None:  # an external endpoint
+        return
+    with contextlib.suppress(StoreError):  # logged where the fill failed; the next start fills it again
+        wait()
+
+
 def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings, dist: Path, host: str, port: int,
                     announce=print) -> None:
     """`settings.web_workers` web processes over the store `open_store` opens (and this closes), until
@@ -154,6 +165,7 @@ def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings
 
     processes = [start() for _ in range(count)]
     kstore: KnowledgeStore | None = None
+    holding: threading.Thread | None = None
     previous: dict = {}
     try:
         kstore = open_store()
@@ -161,6 +173,9 @@ def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings
         for _, telling in processes:
             with contextlib.suppress(OSError):  # a process that ended already is started again below
                 telling.send(share)
+        if share[0] == "memory":
+            holding = threading.Thread(target=_hold_the_disk_store, args=(kstore,), name="hki-hold-disk", daemon=True)
+            holding.start()
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         announce(f"{count} web processes, {per_process.query_workers} query worker(s) each"
                  + {"memory": ", each with the store in memory", "snapshot": f", over the snapshot {share[1]}",
@@ -172,6 +187,10 @@ def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings
                     log.warning("web process %s ended with code %s; starting another", process.pid, process.exitcode)
                     telling.close()
                     time.sleep(RESTART_PAUSE)
+                    if share[1] is not None and not Path(share[1]).exists():  # removed meanwhile (a /tmp cleaner)
+                        if holding is not None:
+                            holding.join()
+                        share = _share(kstore)  # the store is on disk by now: a snapshot of it
                     processes[index] = start()
     finally:
         for process, telling in processes:
@@ -190,5 +209,7 @@ def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings
         listening.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if holding is not None:
+            holding.join()
         if kstore is not None:
             kstore.close()

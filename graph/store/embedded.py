@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import shutil
 import tempfile
@@ -74,6 +75,7 @@ class EmbeddedBackend:
         self._persisting: threading.Thread | None = None  # filling the on-disk store at `path` from memory
         self._disk: ox.Store | None = None
         self._persist_error: BaseException | None = None
+        self._swapping = threading.Lock()  # `wait_until_persisted` from two threads swaps the stores once
         self._pool: ProcessQueryExecutor | None = None
         self._tempdir: str | None = None
         self._snapshots: list[Path] = []
@@ -115,6 +117,7 @@ class EmbeddedBackend:
         store = self._open()
         if self._in_memory() and len(store) <= IN_MEMORY_WORKER_QUADS:
             return "memory", self._worker_copy(store)
+        self._drop_sources()  # the processes open the snapshot, not the input copies
         return "snapshot", self.make_snapshot()
 
     def _open(self) -> ox.Store:
@@ -240,19 +243,24 @@ class EmbeddedBackend:
                 disk.flush()
             except BaseException as exc:  # noqa: BLE001 - reported to whoever waits for the disk store
                 self._persist_error = exc
+                logging.getLogger("hki.store").warning(
+                    "the on-disk store at %s could not be filled (%s): the data is served from memory, and the next "
+                    "start loads it again", self.path, exc)
 
         self._persisting = threading.Thread(target=fill, name="hki-persist", daemon=False)
         self._persisting.start()
 
     def wait_until_persisted(self) -> None:
-        """Wait until the on-disk store is filled (StoreError if that failed)."""
-        if self._persisting is not None:
-            self._persisting.join()
-            self._persisting = None
+        """Wait until the on-disk store is filled (StoreError if that failed); from then on this process holds the
+        store on disk, and the copy in memory is let go."""
+        with self._swapping:
+            if self._persisting is not None:
+                self._persisting.join()
+                self._persisting = None
             if self._persist_error is not None:
                 raise StoreError(f"the store at {self.path} could not be filled: {self._persist_error}")
-        if self._disk is not None:  # from now on the disk store is the one (queries of this process included)
-            self.store, self._disk = self._disk, None
+            if self._disk is not None:  # from now on the disk store is the one (queries of this process included)
+                self.store, self._disk = self._disk, None
 
     def _on_disk(self) -> None:
         """Make sure the store is on disk and flushed (an in-memory one is copied into a temporary folder, in Rust)."""
