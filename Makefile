@@ -75,6 +75,7 @@ test: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/lookup_path_bench.py
 	$(BIN)/python bench/analysis_bench.py
 	$(BIN)/python bench/scale_bench.py
 	$(BIN)/python bench/explorer_bench.py
