@@ -415,9 +415,32 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if holding is not None:
             holding.send_held()
 
+    # A refusal of a pipelined request waits for the answers to the requests before it (RFC 9112 9.3.2: answers
+    # go out in the order of the requests); the client would take it for the answer to the one still running.
+    _pending_refusal: Callable[[], None] | None = None
+
+    def _answering(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
     def send_400_response(self, msg: str) -> None:
+        self._refused = True  # the parser stopped at garbage: nothing more of this connection is read
+        if self._answering():
+            self._pending_refusal = lambda: self._send_400_now(msg)
+        else:
+            self._send_400_now(msg)
+
+    def _send_400_now(self, msg: str) -> None:
         self.send_held_head()
         super().send_400_response(msg)
+
+    def on_response_complete(self) -> None:
+        if self._pending_refusal is not None and not self.pipeline:  # the last answer before the refusal is out
+            refusal, self._pending_refusal = self._pending_refusal, None
+            self.server_state.total_requests += 1
+            if not self.transport.is_closing():
+                refusal()
+            return
+        super().on_response_complete()
 
     def shutdown(self) -> None:
         self.send_held_head()
@@ -440,9 +463,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()  # nothing was asked: nothing to answer
 
     def _refuse(self, status: int, message: str) -> None:
+        self._refused = True
+        if self._answering():  # after the answers still being made to the requests before this one
+            self._pending_refusal = lambda: self._send_refusal(status, message)
+        else:
+            self._send_refusal(status, message)
+
+    def _send_refusal(self, status: int, message: str) -> None:
         start, body = _plain(status, message, [(b"connection", b"close")])
         headers = [*self.server_state.default_headers, *start["headers"]]
-        self._refused = True
         self.send_held_head()  # the answer before this one first, if its head is still held
         self.transport.write(STATUS_LINE[status] + b"".join(b"%s: %s\r\n" % h for h in headers) + b"\r\n"
                              + body["body"])

@@ -226,3 +226,25 @@ def test_a_large_first_body_part_is_written_after_the_head_not_copied_onto_it():
     writes = in_own_loop(scenario())
     assert writes[0].startswith(b"HTTP/1.1 200 OK") and writes[0].endswith(b"\r\n\r\n")
     assert b"".join(writes[1:]) == b"x" * (1 << 20)
+
+
+TOO_MANY_HEADERS = b"GET /b HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(101)) + b"\r\n"
+
+
+def test_a_refused_pipelined_request_is_answered_after_the_answer_still_being_made_before_it():
+    sent = b"".join(run(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n" + TOO_MANY_HEADERS, wait=0.4).writes)
+    assert sent.startswith(b"HTTP/1.1 200 OK"), sent
+    assert b"HTTP/1.1 431" in sent and sent.index(b"late") < sent.index(b"HTTP/1.1 431"), sent
+
+
+def test_garbage_after_a_request_still_being_answered_gets_its_400_after_that_answer():
+    sent = b"".join(run(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01garbage\r\n\r\n", wait=0.4).writes)
+    assert sent.startswith(b"HTTP/1.1 200 OK") and b"HTTP/1.1 400" in sent, sent
+    assert sent.index(b"late") < sent.index(b"HTTP/1.1 400"), sent
+
+
+def test_every_pipelined_request_before_a_refused_one_is_answered_in_order():
+    sent = b"".join(run(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n" + TOO_MANY_HEADERS,
+                        wait=0.4).writes)
+    late, answer, refusal = sent.index(b"late"), sent.index(b"true}"), sent.index(b"HTTP/1.1 431")
+    assert late < answer < refusal, sent
