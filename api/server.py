@@ -138,6 +138,17 @@ def _hold_the_disk_store(kstore: KnowledgeStore) -> None:
         wait()
 
 
+def _share_again(kstore: KnowledgeStore, share: tuple[str, str | None, str]) -> tuple[str, str | None, str]:
+    """A new share for a web process started again after what `share` names was removed: a new copy in memory's
+    stead, or a snapshot of the disk store once this process holds it; `share` itself if none can be made (logged:
+    the other web processes go on serving)."""
+    try:
+        return _share(kstore)
+    except (OSError, StoreError) as exc:
+        log.error("no new copy of the store for a restarted web process (%s): the others go on serving", exc)
+        return share
+
+
 def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings, dist: Path, host: str, port: int,
                     announce=print) -> None:
     """`settings.web_workers` web processes over the store `open_store` opens (and this closes), until
@@ -188,9 +199,7 @@ def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings
                     telling.close()
                     time.sleep(RESTART_PAUSE)
                     if share[1] is not None and not Path(share[1]).exists():  # removed meanwhile (a /tmp cleaner)
-                        if holding is not None:
-                            holding.join()
-                        share = _share(kstore)  # the store is on disk by now: a snapshot of it
+                        share = _share_again(kstore, share)
                     processes[index] = start()
     finally:
         for process, telling in processes:

@@ -211,7 +211,8 @@ class EmbeddedBackend:
             folder = self.path.parent
             name = f".{self.path.name}-{os.getpid()}-workers-{next(_SNAPSHOT_NUMBERS)}{COPY_SUFFIX}"
         else:
-            self._tempdir = self._tempdir or tempfile.mkdtemp(prefix="hki-store-")
+            if self._tempdir is None or not os.path.isdir(self._tempdir):  # none yet, or removed by a /tmp cleaner
+                self._tempdir = tempfile.mkdtemp(prefix="hki-store-")
             folder, name = Path(self._tempdir), f"store-{next(_SNAPSHOT_NUMBERS)}{COPY_SUFFIX}"
         self._drop_snapshots()
         copy = folder / name
