@@ -422,12 +422,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _answering(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete
 
-    def send_400_response(self, msg: str) -> None:
-        self._refused = True  # the parser stopped at garbage: nothing more of this connection is read
+    def _refuse_in_turn(self, send: Callable[[], None]) -> None:
+        """Nothing more of this connection is read; `send` the refusal now, or after the answers still being made."""
+        self._refused = True
         if self._answering():
-            self._pending_refusal = lambda: self._send_400_now(msg)
+            self._pending_refusal = send
         else:
-            self._send_400_now(msg)
+            send()
+
+    def send_400_response(self, msg: str) -> None:  # the parser stopped at garbage
+        self._refuse_in_turn(lambda: self._send_400_now(msg))
 
     def _send_400_now(self, msg: str) -> None:
         self.send_held_head()
@@ -463,11 +467,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()  # nothing was asked: nothing to answer
 
     def _refuse(self, status: int, message: str) -> None:
-        self._refused = True
-        if self._answering():  # after the answers still being made to the requests before this one
-            self._pending_refusal = lambda: self._send_refusal(status, message)
-        else:
-            self._send_refusal(status, message)
+        self._refuse_in_turn(lambda: self._send_refusal(status, message))
 
     def _send_refusal(self, status: int, message: str) -> None:
         start, body = _plain(status, message, [(b"connection", b"close")])

@@ -33,6 +33,7 @@ from graph.store.workers import (COPY_SUFFIX, IN_MEMORY_WORKER_QUADS, SOURCES_SU
                                  load_copy, start_loading_worker)
 
 _SNAPSHOT_NUMBERS = itertools.count(1)
+log = logging.getLogger("hki.store")
 
 
 def in_thread(work: Callable[[], object], timeout: float):
@@ -244,7 +245,7 @@ class EmbeddedBackend:
                 disk.flush()
             except BaseException as exc:  # noqa: BLE001 - reported to whoever waits for the disk store
                 self._persist_error = exc
-                logging.getLogger("hki.store").warning(
+                log.warning(
                     "the on-disk store at %s could not be filled (%s): the data is served from memory, and the next "
                     "start loads it again", self.path, exc)
 

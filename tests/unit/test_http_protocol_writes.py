@@ -70,9 +70,9 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": body})
 
 
-def connect():
+def connect(application=app):
     """hki's protocol on a new connection of the running loop, over a recording transport, as uvicorn makes it."""
-    config = uvicorn.Config(app, log_level="critical", lifespan="off")
+    config = uvicorn.Config(application, log_level="critical", lifespan="off")
     config.load()
     protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
                                        _loop=asyncio.get_running_loop())
@@ -212,12 +212,7 @@ def test_a_large_first_body_part_is_written_after_the_head_not_copied_onto_it():
         await send({"type": "http.response.body", "body": body})
 
     async def scenario():
-        config = uvicorn.Config(big, log_level="critical", lifespan="off")
-        config.load()
-        protocol = limited_http_protocol()(config=config, server_state=ServerState(), app_state={},
-                                           _loop=asyncio.get_running_loop())
-        transport = RecordingTransport()
-        protocol.connection_made(transport)
+        protocol, transport = connect(big)
         protocol.data_received(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
         await asyncio.sleep(0.05)
         protocol.connection_lost(None)
