@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -36,6 +37,23 @@ _SNAPSHOT_NUMBERS = itertools.count(1)
 log = logging.getLogger("hki.store")
 
 
+def _drop_frames(error: BaseException) -> None:
+    """Clear the local variables of the frames `error` (and the errors it was raised from) passed through.
+
+    The error goes to another thread, with its traceback: Oxigraph's query solutions still held by those
+    frames would be freed there, which Oxigraph refuses (they must be dropped on the thread that made them:
+    "unsendable, but is being dropped on another thread"); each was leaked, with its store snapshot."""
+    seen: set[int] = set()
+    waiting = [error]
+    while waiting:
+        current = waiting.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        waiting += [current.__cause__, current.__context__]
+
+
 def in_thread(work: Callable[[], object], timeout: float):
     """Run `work` in a thread with a large stack; its result, or QueryTimeout after `timeout` seconds."""
     box: dict = {}
@@ -44,6 +62,7 @@ def in_thread(work: Callable[[], object], timeout: float):
         try:
             box["result"] = work()
         except Exception as exc:  # noqa: BLE001 - handed to the caller below
+            _drop_frames(exc)
             box["error"] = exc
 
     sandbox.allow_deep_recursion()  # as in a worker: admissible nesting is read, not overflowed

@@ -226,3 +226,34 @@ def test_a_served_store_is_filled_on_disk_beside_serving_and_reused_next_time(se
         assert len(list(again.backend.store.quads_for_pattern(None, INPUT_FINGERPRINT, None, None))) == 1
     finally:
         again.close()
+
+
+def test_a_query_failing_in_its_thread_leaves_no_oxigraph_solutions_to_be_freed_on_another():
+    """A query run in a thread that fails while its solutions are open hands its error to the caller's thread:
+    the solutions must not travel with the error's traceback, or they are freed there, which Oxigraph refuses
+    ("unsendable, but is being dropped on another thread"), leaking them with their store snapshot."""
+    import gc
+    import sys
+
+    from graph.store.embedded import in_thread
+
+    oxigraph = ox.Store()
+    oxigraph.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("1")))
+
+    def failing_while_reading():
+        solutions = oxigraph.query("SELECT * WHERE { ?s ?p ?o }")
+        for _ in solutions:
+            raise ValueError("the serialiser failed half-way")
+
+    refused: list[str] = []
+    hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: refused.append(str(unraisable.exc_value))
+    try:
+        try:
+            in_thread(failing_while_reading, timeout=10)
+        except QueryError as error:
+            told = str(error)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert told == "the serialiser failed half-way"
+    assert refused == []
