@@ -46,7 +46,8 @@
   const LABELS = { density: 0.08, chosen: 0.6, cell: 120, country: 80 };  // country: every name up to that many places
   const QID = /^Q[1-9][0-9]{0,11}$/;
 
-  let renderer = null;
+  let renderer = null;  // sigma, where the browser can draw with WebGL
+  let drawn = false;  // the layer's data is in place: list, search and details (and the picture, with a renderer)
   let graph = null;
   let loading = null;
   let rows = [];  // one per place: {i, qid, label, other, twins, kind, curated, neighbours, partner, candidate, countries}
@@ -228,9 +229,38 @@
     return attributes;
   }
 
-  function draw(data) {
+  // Redraw the picture (with this label density), where there is one
+  function repaint(density) {
+    if (!renderer) return;
+    if (density) renderer.setSetting("labelDensity", density);
+    renderer.refresh();
+  }
+
+  function draw([data, canPicture]) {
     const started = performance.now();
     drawData(data);
+    drawn = true;
+    if (canPicture) picture();
+    else {  // no WebGL (switched off, or a remote desktop without it): the search, the list and the details still work
+      canvas.hidden = true;
+      $("ex-world-no-picture").hidden = false;
+    }
+    fillFilters();
+    fillList();
+    window.requestAnimationFrame(() => {
+      const ms = performance.now() - started;
+      panel.dataset.firstDraw = String(Math.round(ms));
+      applyAddress();  // after the first frame: the camera flies to a place only once it is drawn
+      tellStatus();
+      panel.dataset.ready = "true";
+    });
+    Object.assign(window.hkiWorld, {
+      renderer, graph, rows, candidates, choose: (qid) => { const r = byQid.get(qid); if (r) choose(r.i, { zoom: true }); },
+      state: () => ({ chosen: state.chosen >= 0 ? rows[state.chosen].qid : "", scope: state.scope, highlight: state.highlight,
+                      country: state.country, hidden: rows.filter((r) => !shown(r.i)).length }) });
+  }
+
+  function picture() {
     renderer = new Sigma(graph, canvas, { hideEdgesOnMove: true, labelRenderedSizeThreshold: 7, labelDensity: LABELS.density,
                                           labelGridCellSize: LABELS.cell,
                                           zIndex: true, defaultEdgeType: "line", nodeReducer, edgeReducer,
@@ -245,19 +275,6 @@
     renderer.on("clickStage", () => { if (state.chosen >= 0) clearChoice(); });
     renderer.on("enterNode", () => { canvas.style.cursor = "pointer"; });
     renderer.on("leaveNode", () => { canvas.style.cursor = ""; });
-    fillFilters();
-    fillList();
-    window.requestAnimationFrame(() => {
-      const ms = performance.now() - started;
-      panel.dataset.firstDraw = String(Math.round(ms));
-      applyAddress();  // after the first frame: the camera flies to a place only once it is drawn
-      tellStatus();
-      panel.dataset.ready = "true";
-    });
-    Object.assign(window.hkiWorld, {
-      renderer, graph, rows, candidates, choose: (qid) => { const r = byQid.get(qid); if (r) choose(r.i, { zoom: true }); },
-      state: () => ({ chosen: state.chosen >= 0 ? rows[state.chosen].qid : "", scope: state.scope, highlight: state.highlight,
-                      country: state.country, hidden: rows.filter((r) => !shown(r.i)).length }) });
   }
 
   function tellStatus() {
@@ -277,6 +294,7 @@
 
   // ------------------------------------------------------------------ the camera
   function fitCamera(indices, animate) {
+    if (!renderer) return;
     const camera = renderer.getCamera();
     const points = indices.map((i) => renderer.getNodeDisplayData(rows[i].qid)).filter(Boolean);
     if (!points.length) return;
@@ -291,7 +309,7 @@
   function fitShown() {  // what the filters leave, or the chosen place and its twin cities, or the whole network
     if (state.inScope || state.nearCountry) fitCamera(rows.filter((r) => shown(r.i)).map((r) => r.i), true);
     else if (state.around) fitCamera([...state.around], true);
-    else renderer.getCamera().animatedReset({ duration: 500 });
+    else if (renderer) renderer.getCamera().animatedReset({ duration: 500 });
   }
 
   // ------------------------------------------------------------------ choosing a place
@@ -306,8 +324,7 @@
     state.chosen = i;
     state.around = new Set([i, ...r.neighbours]);
     panel.dataset.chosen = r.qid;
-    renderer.setSetting("labelDensity", LABELS.chosen);  // only its twin cities have names to show: most of them
-    renderer.refresh();
+    repaint(LABELS.chosen);  // only its twin cities have names to show: most of them
     if (options.zoom) fitCamera([...state.around], true);
     for (const b of listBody.querySelectorAll("button[data-qid]")) {
       if (b.dataset.qid === r.qid) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
@@ -322,8 +339,7 @@
     state.around = null;
     delete panel.dataset.chosen;
     for (const b of listBody.querySelectorAll("button[aria-current]")) b.removeAttribute("aria-current");
-    renderer.setSetting("labelDensity", LABELS.density);
-    renderer.refresh();
+    repaint(LABELS.density);
     showHint();
     remember();
   }
@@ -439,7 +455,7 @@
     $("ex-world-candidates").checked = on;
     $("ex-world-key-candidate").hidden = !on || !candidates.length;
     $("ex-world-key-candidate-link").hidden = !on || !candidates.length;
-    renderer.refresh();
+    repaint();
     panel.dataset.highlight = String(on);
     remember();
   }
@@ -457,7 +473,7 @@
     $("ex-world-country").value = state.country;
     panel.dataset.country = state.country;
     if (state.chosen >= 0 && !shown(state.chosen)) clearChoice();
-    renderer.refresh();
+    repaint();
     fillList();
     fitShown();
     remember();
@@ -513,7 +529,7 @@
     panel.dataset.scope = state.scope;
     if (state.chosen >= 0 && !shown(state.chosen)) clearChoice();
     if (state.inScope) ringPositions(state.inScope); else wholePositions();
-    renderer.refresh();
+    repaint();
     if (state.inCountry) fillList();
     fitShown();
     remember();
@@ -742,9 +758,36 @@
   // ------------------------------------------------------------------ on and off
   async function load() {
     status.textContent = _("explore.loading");
-    const response = await fetch("/api/explore/world?lang=" + encodeURIComponent(lang), { headers: { Accept: "application/json" } });
+    const [response, canPicture] = await Promise.all([
+      fetch("/api/explore/world?lang=" + encodeURIComponent(lang), { headers: { Accept: "application/json" } }), loadSigma()]);
     if (!response.ok) throw new Error(response.status + " " + response.statusText);
-    return response.json();
+    return [await response.json(), canPicture];
+  }
+
+  // sigma.js, fetched when the layer is first switched on and only where WebGL works: its bundle fails as it loads
+  // without WebGL. True when the picture can be drawn.
+  function loadSigma() {
+    if (typeof Sigma !== "undefined") return Promise.resolve(true);
+    if (!webgl()) return Promise.resolve(false);
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = panel.dataset.sigma;
+      script.onload = () => resolve(typeof Sigma !== "undefined");
+      script.onerror = () => reject(new Error(panel.dataset.sigma));
+      document.head.append(script);
+    });
+  }
+
+  function webgl() {
+    try {
+      const context = document.createElement("canvas").getContext("webgl");
+      if (!context) return false;
+      const lose = context.getExtension("WEBGL_lose_context");  // the probe's context, given back at once
+      if (lose) lose.loseContext();
+      return true;
+    } catch (error) {
+      return false;
+    }
   }
 
   async function show(on) {
@@ -765,8 +808,8 @@
       restoreCityDetails();
     }
     onModeChange();
-    if (!on || renderer) {
-      if (on && renderer) renderer.refresh();  // its container had no size while hidden
+    if (!on || drawn) {
+      if (on) repaint();  // its container had no size while hidden
       return;
     }
     if (!loading) {
@@ -782,7 +825,7 @@
   // For the explorer's own search box (explore.js): while the layer is on and drawn, it finds the layer's places by this
   // search's matching (find) and chooses them as this search does; the renderer and rows join for the tests (draw)
   window.hkiWorld = {
-    on: () => state.on && Boolean(renderer),
+    on: () => state.on && drawn,
     search: (text) => find(text).map((r) => ({ qid: r.qid, label: r.label, other: r.other, curated: r.curated,
                                                only: r.kind === "context", meta: placeMeta(r) })),
     placeOf: (iri) => (byCurated.has(iri) ? byCurated.get(iri).qid : ""),

@@ -68,9 +68,25 @@ def page(browser, small_world):
     context.close()
 
 
+WORLD_DRAWN = """() => document.getElementById("ex-world").dataset.ready === "true"
+    || document.getElementById("ex-world-status").textContent.includes("(")"""  # or failed, with its reason
+
+
 def open_world(page, url: str, lang: str = "de") -> None:
+    """The explorer with the world layer on, once it is drawn; a failure to draw fails at once, with what the page
+    said and what it was still waiting for."""
     page.goto(f"{url}/explore?lang={lang}&world=1")
-    page.wait_for_selector('#ex-world[data-ready="true"]', state="attached", timeout=60_000)
+    try:
+        until(page, WORLD_DRAWN, seconds=60)
+    except AssertionError:
+        raise AssertionError(f"the world layer was not drawn within 60 s: {page_state(page)}") from None
+    assert page.locator("#ex-world").get_attribute("data-ready") == "true", page_state(page)
+
+
+def page_state(page) -> dict:
+    return page.evaluate("""() => ({ explorer: document.getElementById("explorer").dataset.ready,
+        status: document.getElementById("ex-status").textContent, world: document.getElementById("ex-world-status").textContent,
+        asked: performance.getEntriesByType("resource").map((e) => e.name.replace(location.origin, "") + " " + Math.round(e.duration)) })""")
 
 
 def test_a_candidate_is_found_by_keyboard_and_its_reason_is_in_the_details(page, small_world, artifacts):
@@ -428,3 +444,40 @@ def test_axe_finds_no_violation_with_the_country_filter_and_world_hits_in_the_ex
     page.locator("#ex-search").fill("bar")
     page.wait_for_selector("#ex-hits li.world")
     assert_no_violations(page, "/explore?world=1&world_country=Q29 with world hits in the search box")
+
+
+def test_without_webgl_the_search_the_list_and_the_details_still_work_and_the_page_says_why_there_is_no_picture(
+        browser, small_world, artifacts):
+    """A remote desktop or a browser with WebGL switched off (common on office machines) cannot draw the picture:
+    the layer says so in plain words, and its search, list and details work as with it; no script fails."""
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    without = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--disable-webgl"])
+    try:
+        page = without.new_page(viewport={"width": 1366, "height": 900}, locale="de-DE")
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        open_world(page, small_world)
+        assert page.evaluate("() => document.createElement('canvas').getContext('webgl')") is None
+        notice = page.locator("#ex-world-no-picture")
+        expect(notice).to_be_visible()
+        assert "nicht zeichnen" in notice.text_content() and "WebGL" in notice.text_content()
+        assert page.locator("#ex-world-canvas").is_hidden()
+        assert page.locator("#ex-world-status").text_content() == "21 Orte, 27 Städtepartnerschaften laut Wikidata."
+        page.locator("#ex-world-search").focus()
+        page.keyboard.type("barc")
+        page.keyboard.press("Enter")
+        assert page.locator("#ex-world").get_attribute("data-chosen") == "Q1492"
+        details = page.locator("#ex-details-body")
+        assert details.locator("h3").text_content() == "Barcelona"
+        assert details.locator(".ex-world-reason").text_content().endswith(BARCELONA_DE)
+        page.locator("#ex-world-list-body button", has_text="Honolulu").click()
+        assert details.locator("h3").text_content() == "Honolulu"
+        assert page.locator("#ex-world-list-body button[aria-current='true']").text_content() == "Honolulu"
+        page.locator("#ex-world-scope-home").check()
+        assert page.locator("#ex-world").get_attribute("data-scope") == "home"
+        page.screenshot(path=str(artifacts / "world-layer-without-webgl.png"))
+        assert not problems, problems
+    finally:
+        without.close()
