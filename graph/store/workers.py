@@ -198,6 +198,7 @@ class _Worker:
     def __init__(self, context, store_path: Path | None, memory_budget: int, *, pending: bool = False):
         """Start a worker process and wait until it answers; `pending` (a SOURCES_SUFFIX listing of part of the
         store): return at once, while it loads that part; `complete` gives it the rest and waits."""
+        self._killing = threading.Lock()
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(str(store_path) if store_path else None, child,
                                                                   memory_budget, pending), daemon=True)
@@ -250,9 +251,16 @@ class _Worker:
         return self.process.exitcode
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.join(5)
-        self.connection.close()
+        """Stop the process and close its pipe, once, however many threads ask at the same time: the pool's close
+        (a retired store) and a query that was running on it (which sees the process end) both do. Two closes of
+        the pipe raced: the second one closed a file descriptor already closed (EBADF), or one the process had
+        opened again meanwhile for something else."""
+        with self._killing:
+            if self.connection.closed:
+                return
+            self.process.kill()
+            self.process.join(5)
+            self.connection.close()
 
 
 def start_worker_server() -> None:

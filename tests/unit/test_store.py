@@ -257,3 +257,39 @@ def test_a_query_failing_in_its_thread_leaves_no_oxigraph_solutions_to_be_freed_
         sys.unraisablehook = hook
     assert told == "the serialiser failed half-way"
     assert refused == []
+
+
+def test_a_query_worker_killed_by_two_threads_at_once_closes_its_pipe_once():
+    """A retired store's pool stops its workers while a query still runs on one: the query's thread sees the process
+    end and stops the worker too. Its pipe must be closed once: a second close of the same descriptor failed with
+    EBADF (a traceback in a CI run after four publications), or closed whatever the process had opened under that
+    number meanwhile."""
+    from graph.store.workers import _Worker
+
+    class Process:
+        kills = 0
+
+        def kill(self):
+            Process.kills += 1
+
+        def join(self, timeout):
+            time.sleep(0.05)  # both threads are here at once
+
+    class Pipe:
+        closes = 0
+        closed = False
+
+        def close(self):
+            Pipe.closes += 1
+            time.sleep(0.01)
+            self.closed = True
+
+    worker = _Worker.__new__(_Worker)
+    worker._killing, worker.process, worker.connection = threading.Lock(), Process(), Pipe()
+    start = threading.Barrier(2)
+    threads = [threading.Thread(target=lambda: (start.wait(), worker.kill())) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Pipe.closes == 1 and Process.kills == 1
