@@ -236,12 +236,18 @@
     renderer.refresh();
   }
 
-  function draw([data, canPicture]) {
+  function draw([data, webglThere]) {
+    let canPicture = webglThere;
     const started = performance.now();
     drawData(data);
     drawn = true;
-    if (canPicture) picture();
-    else {  // no WebGL (switched off, or a remote desktop without it): the search, the list and the details still work
+    try {
+      if (canPicture) picture();
+    } catch (error) {  // WebGL there, but no context for the picture just now (too many open, a lost graphics process)
+      renderer = null;
+      canPicture = false;
+    }
+    if (!canPicture) {  // no WebGL (switched off, or a remote desktop without it): the search, the list and the details still work
       canvas.hidden = true;
       $("ex-world-no-picture").hidden = false;
     }

@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 
 from api.app import create_app
+from support.chromium import CHROMIUM, CHROMIUM_ARGS
 from support.live_server import serve_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 

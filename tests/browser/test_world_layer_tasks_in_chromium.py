@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from api.app import create_app
 from graph.build import open_store
+from support.chromium import CHROMIUM, CHROMIUM_ARGS
 from support.live_server import serve_app
 
 
@@ -450,8 +451,6 @@ def test_without_webgl_the_search_the_list_and_the_details_still_work_and_the_pa
         browser, small_world, artifacts):
     """A remote desktop or a browser with WebGL switched off (common on office machines) cannot draw the picture:
     the layer says so in plain words, and its search, list and details work as with it; no script fails."""
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-
     without = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--disable-webgl"])
     try:
         page = without.new_page(viewport={"width": 1366, "height": 900}, locale="de-DE")
@@ -481,3 +480,23 @@ def test_without_webgl_the_search_the_list_and_the_details_still_work_and_the_pa
         assert not problems, problems
     finally:
         without.close()
+
+
+def test_when_the_picture_cannot_get_a_webgl_context_the_layer_still_works_without_it(browser, small_world):
+    """WebGL there, but no context for the picture (too many open, a lost graphics process): sigma fails as it is
+    made, here by a stand-in that fails as sigma does; the layer goes on without the picture."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="de-DE")
+    context.add_init_script("window.Sigma = function () { throw new Error('could not create a WebGL context'); };")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        open_world(page, small_world)
+        expect(page.locator("#ex-world-no-picture")).to_be_visible()
+        assert page.locator("#ex-world-status").text_content() == "21 Orte, 27 Städtepartnerschaften laut Wikidata."
+        page.locator("#ex-world-list-body button", has_text="Barcelona").click()
+        assert page.locator("#ex-world").get_attribute("data-chosen") == "Q1492"
+        assert page.locator("#ex-details-body h3").text_content() == "Barcelona"
+        assert not problems, problems
+    finally:
+        context.close()
