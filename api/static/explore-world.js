@@ -47,8 +47,7 @@
   const QID = /^Q[1-9][0-9]{0,11}$/;
 
   let renderer = null;  // sigma, where the browser can draw with WebGL
-  let drawn = false;  // the layer's data is in place: list, search and details (and the picture, with a renderer)
-  let graph = null;
+  let graph = null;  // once the layer's data is in place: its list, search and details work (with or without a picture)
   let loading = null;
   let rows = [];  // one per place: {i, qid, label, other, twins, kind, curated, neighbours, partner, candidate, countries}
   let byQid = new Map();
@@ -237,17 +236,9 @@
   }
 
   function draw([data, webglThere]) {
-    let canPicture = webglThere;
     const started = performance.now();
     drawData(data);
-    drawn = true;
-    try {
-      if (canPicture) picture();
-    } catch (error) {  // WebGL there, but no context for the picture just now (too many open, a lost graphics process)
-      renderer = null;
-      canPicture = false;
-    }
-    if (!canPicture) {  // no WebGL (switched off, or a remote desktop without it): the search, the list and the details still work
+    if (!(webglThere && picture())) {  // no WebGL (switched off, or a remote desktop without it): the search, the list and the details still work
       canvas.hidden = true;
       $("ex-world-no-picture").hidden = false;
     }
@@ -266,14 +257,20 @@
                       country: state.country, hidden: rows.filter((r) => !shown(r.i)).length }) });
   }
 
+  // The picture, with sigma; false when WebGL is there but gives it no context (too many open, a lost graphics process)
   function picture() {
-    renderer = new Sigma(graph, canvas, { hideEdgesOnMove: true, labelRenderedSizeThreshold: 7, labelDensity: LABELS.density,
-                                          labelGridCellSize: LABELS.cell,
-                                          zIndex: true, defaultEdgeType: "line", nodeReducer, edgeReducer,
-                                          // zoomed in, dots grow a little (sigma's default: with the square root),
-                                          // so that close neighbours come apart instead of covering each other
-                                          zoomToSizeRatioFunction: (ratio) => Math.pow(ratio, 0.25),
-                                          allowInvalidContainer: true });  // hidden while switched off
+    try {
+      renderer = new Sigma(graph, canvas, { hideEdgesOnMove: true, labelRenderedSizeThreshold: 7, labelDensity: LABELS.density,
+                                            labelGridCellSize: LABELS.cell,
+                                            zIndex: true, defaultEdgeType: "line", nodeReducer, edgeReducer,
+                                            // zoomed in, dots grow a little (sigma's default: with the square root),
+                                            // so that close neighbours come apart instead of covering each other
+                                            zoomToSizeRatioFunction: (ratio) => Math.pow(ratio, 0.25),
+                                            allowInvalidContainer: true });  // hidden while switched off
+    } catch (error) {
+      renderer = null;
+      return false;
+    }
     renderer.on("clickNode", ({ node }) => {
       const r = byQid.get(node);
       if (r) choose(r.i, { zoom: false, tell: true });
@@ -281,6 +278,7 @@
     renderer.on("clickStage", () => { if (state.chosen >= 0) clearChoice(); });
     renderer.on("enterNode", () => { canvas.style.cursor = "pointer"; });
     renderer.on("leaveNode", () => { canvas.style.cursor = ""; });
+    return true;
   }
 
   function tellStatus() {
@@ -814,7 +812,7 @@
       restoreCityDetails();
     }
     onModeChange();
-    if (!on || drawn) {
+    if (!on || graph) {
       if (on) repaint();  // its container had no size while hidden
       return;
     }
@@ -831,7 +829,7 @@
   // For the explorer's own search box (explore.js): while the layer is on and drawn, it finds the layer's places by this
   // search's matching (find) and chooses them as this search does; the renderer and rows join for the tests (draw)
   window.hkiWorld = {
-    on: () => state.on && drawn,
+    on: () => state.on && Boolean(graph),
     search: (text) => find(text).map((r) => ({ qid: r.qid, label: r.label, other: r.other, curated: r.curated,
                                                only: r.kind === "context", meta: placeMeta(r) })),
     placeOf: (iri) => (byCurated.has(iri) ? byCurated.get(iri).qid : ""),
