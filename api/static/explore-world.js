@@ -395,7 +395,7 @@
     const actions = el("div", { class: "actions" });
     actions.append(el("a", { class: "primary", href: href(r), text: _("explore.open_page") }));
     const act = (text, handler) => { const b = el("button", { type: "button", text }); b.addEventListener("click", handler); actions.append(b); };
-    act(_("explore.world_show"), () => { if (!state.on) show(true); fitCamera([...state.around], true); });
+    if (renderer) act(_("explore.world_show"), () => { if (!state.on) show(true); fitCamera([...state.around], true); });
     act(_("explore.world_clear"), () => clearChoice());
     body.append(actions);
     const twins = r.neighbours.map((i) => rows[i])

@@ -471,6 +471,8 @@ def test_without_webgl_the_search_the_list_and_the_details_still_work_and_the_pa
         details = page.locator("#ex-details-body")
         assert details.locator("h3").text_content() == "Barcelona"
         assert details.locator(".ex-world-reason").text_content().endswith(BARCELONA_DE)
+        assert details.get_by_role("button", name="Auswahl aufheben").is_visible()
+        assert details.get_by_role("button", name="Im Bild zeigen").count() == 0  # there is no picture to show it in
         page.locator("#ex-world-list-body button", has_text="Honolulu").click()
         assert details.locator("h3").text_content() == "Honolulu"
         assert page.locator("#ex-world-list-body button[aria-current='true']").text_content() == "Honolulu"
