@@ -206,6 +206,7 @@ def test_a_worker_killed_from_outside_is_replaced_and_no_query_fails(settings, t
 def pool(settings, tmp_path):
     store = open_store(replace(settings, store=tmp_path / "store"))
     store.start_query_workers(workers=4)
+    store.wait_until_started()  # all four, not only the awaited ones: a test's first query has its worker at once
     yield store
     store.close()
 
@@ -243,7 +244,8 @@ def test_cheap_queries_stay_fast_while_every_heavy_slot_is_taken(pool):
 
 
 def test_a_client_whose_query_ran_long_holds_a_cheap_worker_only_briefly_with_its_next_ones(pool):
-    _stopped(pool, RUNAWAY + " # first", 1.0, "10.0.0.1")
+    first = _stopped(pool, RUNAWAY + " # first", 1.0, "10.0.0.1")
+    assert type(first).__name__ == "QueryTimeout", first  # it ran long: its client is now suspect
     executor = pool.backend._pool  # noqa: SLF001
     for _ in range(executor.heavy_slots):
         executor._heavy.acquire()  # noqa: SLF001 - every heavy slot taken
