@@ -27,7 +27,6 @@ from graph.publish.catalogue import Distribution, dataset_description, with_publ
 from graph.publish.dumps import DUMPS, BuildError, write_dumps
 from graph.store import GRAPH_NAMES, INPUT_FINGERPRINT, KnowledgeStore, StoreError, graph_iri
 from graph.store.embedded import EmbeddedBackend, open_disk_store, open_read_only_store, unusable_store
-from graph.store.remote import connect_endpoint
 
 @dataclass(frozen=True)
 class ValidationReport:
@@ -147,6 +146,10 @@ def open_knowledge_store(settings: Settings, *, read_only: bool = False, serving
     `read_only`: serve the on-disk store at `settings.store` as it is — filled before by `kg build --store` from
     the same inputs (StoreError otherwise) — without writing to it, so several servers may share it."""
     if settings.endpoint:
+        # imported here: the external endpoint's client (httpx, with the rich and pygments its command line loads,
+        # 0.1-0.2 s) would otherwise be imported on the way to every embedded server's first answer
+        from graph.store.remote import connect_endpoint
+
         return connect_endpoint(settings)
     if read_only:
         return open_filled_store(settings)

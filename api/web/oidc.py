@@ -21,8 +21,8 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
 from authlib.common.security import is_secure_transport
 from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
@@ -35,12 +35,15 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from graph.config import Settings
 
+if TYPE_CHECKING:
+    import httpx  # imported where a sign-in uses it: its import (about 0.1 s) would delay every server's first answer
+
 FLOW_COOKIE = "hki_oidc"
 FLOW_SECONDS = 600  # from leaving for the provider to coming back
 SCOPES = "openid profile email"
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 METADATA_SECONDS = 3600  # the provider's metadata and keys are fetched again after this long
-TIMEOUT = httpx.Timeout(10.0)
+TIMEOUT_SECONDS = 10.0  # for each request to the provider
 LEEWAY = 60
 
 
@@ -88,9 +91,13 @@ class OpenIDConnect:
                              "give it a client id")
 
     def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+        import httpx
+
+        return httpx.AsyncClient(timeout=httpx.Timeout(TIMEOUT_SECONDS), follow_redirects=False)
 
     async def _get_json(self, url: str) -> dict:
+        import httpx
+
         try:
             async with self._client() as client:
                 answer = await client.get(url, headers={"Accept": "application/json"})
@@ -165,6 +172,8 @@ class OpenIDConnect:
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
         auth = ClientAuth(self.client_id, self.client_secret, self._auth_method(meta))
         url, headers, body = auth.prepare("POST", meta["token_endpoint"], headers, body)
+        import httpx
+
         try:
             async with self._client() as client:
                 answer = await client.post(url, content=body.encode(), headers=headers)

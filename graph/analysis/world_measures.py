@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import igraph  # imported where used: it loads matplotlib, ~0.5 s off every server start
-import numpy
 
 from graph.analysis.metrics import DEFAULT_SEED, broker_sample_size, communities
 from graph.analysis.world_network import WorldNetwork
@@ -106,6 +105,8 @@ def _distance_histogram(lcc: igraph.Graph, seed: int, exact: bool = False) -> tu
         histogram = lcc.path_length_hist(directed=False)
         counts = {int(low): count for low, _high, count in histogram.bins() if count}
         return counts, max(counts, default=None), f"exact: all {n * (n - 1) // 2:,} pairs of the largest component"
+    import numpy  # here, not at the top: its import (0.1-0.2 s) would be on the way to every server's first answer
+
     sources = sorted(random.Random(seed).sample(range(n), sample))
     counts: dict[int, int] = defaultdict(int)
     longest, far_end = 0, None
