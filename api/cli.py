@@ -5,6 +5,7 @@ script's entry point (pyproject.toml), so the layers stay one way: api → graph
 """
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -29,6 +30,9 @@ def serve(
     read_only: Annotated[bool, typer.Option("--read-only", help="Serve the store at --store as it is, filled before by kg build --store DIR from the same data: replicas may share it.")] = False,
 ) -> None:
     """Serve the knowledge graph over HTTP (landing page, downloads, SPARQL)."""
+    # No cyclic garbage collection during the start: its full collections scan every object the imports and the
+    # load have made, again and again (a sixth of the application's import). api/server.py resumes it.
+    gc.disable()
     from graph.build import open_knowledge_store, open_store_in_background
     from graph.store.workers import start_worker_server
 

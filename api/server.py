@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import signal
@@ -63,6 +64,15 @@ class _WarmingServer(uvicorn.Server):
             self.application.state.warming = False
 
 
+def resume_garbage_collection() -> None:
+    """Resume Python's cyclic garbage collector, paused for the start (`kg serve`, `_web_process`), with all the
+    start made — the modules, the application, its indexes, which live as long as the process — moved out of its
+    sight (gc.freeze), so no later collection scans them again. The start leaves little cyclic garbage (about a
+    thousand objects over the shipped data); it stays, as a module's objects would."""
+    gc.freeze()
+    gc.enable()
+
+
 def _config(application, settings: Settings, host: str, port: int) -> uvicorn.Config:
     # Limits on request heads (api/web/hardening.py); X-Forwarded-For only from the configured proxies (uvicorn
     # would believe any loopback client, so anyone there could pick the address the worker pool shares by).
@@ -76,12 +86,15 @@ def serve_application(application, settings: Settings, host: str, port: int) -> 
     """One web process: serve `application` (already built over its store) until stopped."""
     limit_malloc_arenas()  # keeps the server's memory flat under load (api/routers/operations.py)
     configure_access_log()  # one JSON line per request on standard output
-    _WarmingServer(_config(application, settings, host, port), application).run()
+    server = _WarmingServer(_config(application, settings, host, port), application)
+    resume_garbage_collection()
+    server.run()
 
 
 def _web_process(settings: Settings, dist: str, listening: socket.socket, host: str, port: int, told) -> None:
     """One of several web processes (spawned): import the application, then open the store `told` says
     (`serve_processes`: None means stop) and serve it on the shared socket."""
+    gc.disable()  # for the start, as in `kg serve`: resumed before serving
     import pyoxigraph as ox
 
     from api.app import create_live_site  # while the first process still loads the store
@@ -112,8 +125,9 @@ def _web_process(settings: Settings, dist: str, listening: socket.socket, host: 
     try:
         # each web process switches to new data on its own when a publication replaces the data folder (api/app.py)
         application = create_live_site(settings, dist_dir=Path(dist), kstore=kstore, owns_store=False)
-        config = _config(application, settings, host, port)
-        _WarmingServer(config, application).run(sockets=[listening])
+        server = _WarmingServer(_config(application, settings, host, port), application)
+        resume_garbage_collection()
+        server.run(sockets=[listening])
     finally:
         kstore.close()
 
@@ -180,6 +194,7 @@ def serve_processes(open_store: Callable[[], KnowledgeStore], settings: Settings
     previous: dict = {}
     try:
         kstore = open_store()
+        resume_garbage_collection()  # this process's start (kg serve paused it) ends with the store open
         share = _share(kstore)
         for _, telling in processes:
             with contextlib.suppress(OSError):  # a process that ended already is started again below

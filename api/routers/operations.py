@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -24,6 +25,7 @@ from fastapi import Request, APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.gc_collector import GCCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from graph import __version__
@@ -84,6 +86,9 @@ class Operations:
         self.in_flight = Gauge("hki_http_requests_in_flight", "Requests being answered.", registry=self.registry)
         self.registry.register(StoreCollector(store))
         ProcessCollector(registry=self.registry)  # RSS, CPU seconds, open files of the server process
+        GCCollector(registry=self.registry)  # the garbage collector's runs per generation (python_gc_*)
+        Gauge("hki_gc_frozen_objects", "Objects made by the server's start, which the garbage collector no longer "
+              "scans (gc.freeze, api/server.py).", registry=self.registry).set_function(gc.get_freeze_count)
 
     # -- the middleware (pure ASGI: the query tally must live in the request's own context)
     def middleware(self, app):

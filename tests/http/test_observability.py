@@ -93,6 +93,19 @@ def test_kg_serve_writes_the_access_log_to_standard_output(tmp_path):
     assert any(r["path"] == "/sparql" and r["status"] == 200 and r["queries"] == 1 for r in lines), lines
 
 
+def test_kg_serve_starts_without_garbage_collections_and_collects_again_once_serving(tmp_path):
+    """The start runs with the cyclic garbage collector paused (api/cli.py) and freezes what it made, the modules and
+    the application (api/server.py): once serving, the collector runs again, over what the requests make."""
+    with kg_serve(tmp_path, "--store", str(tmp_path / "store")) as server:
+        before = server.metrics()
+        for number in range(300):  # each a new text: answered by the engine, not from the answer cache
+            assert httpx.get(server.url + "/sparql", params={"query": f"ASK {{}} # {number}"}).status_code == 200
+        after = server.metrics()
+    assert before["hki_gc_frozen_objects{}"] > 50_000, before["hki_gc_frozen_objects{}"]
+    young = "python_gc_collections_total{'generation': '0'}"
+    assert after[young] > before[young], (before[young], after[young])
+
+
 # ------------------------------------------------------------------------------------------ health, ready
 
 def test_health_says_the_process_is_alive(client):
