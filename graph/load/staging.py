@@ -51,6 +51,7 @@ class StagedInputs:
             self.folder = Path(tempfile.mkdtemp(prefix="hki-store-sources-"))
         self.copies: list[tuple[Path, Path, ox.RdfFormat, ox.NamedNode]] = []  # (original, copy, its syntax, graph)
         self.worker = None  # graph.store.workers._Worker, loading the copies (take_worker hands it on)
+        self._worker_start: threading.Thread | None = None  # starting it
         self._blank_check: threading.Thread | None = None
         self._input_blank_nodes: bool | None = None  # None: not known (not loaded, or the check failed)
 
@@ -72,6 +73,13 @@ class StagedInputs:
         if not start_worker:
             return
         listing = self._write_listing("inputs", self._entries(without=ox.RdfFormat.RDF_XML))
+        # On a thread: the worker comes from the fork server, which may still be importing what workers need (0.1-0.3
+        # s after `kg serve` started it); the server's own load does not wait for that.
+        self._worker_start = threading.Thread(target=self._start_worker, args=(listing, memory_budget), daemon=True,
+                                              name="hki-loading-worker-start")
+        self._worker_start.start()
+
+    def _start_worker(self, listing: Path, memory_budget: int) -> None:
         try:
             self.worker = start_loading_worker(listing, memory_budget)
         except (OSError, StoreError) as exc:
@@ -120,6 +128,8 @@ class StagedInputs:
 
     def take_worker(self):
         """The worker loading the copies (or None), for the pool to complete; from now on the pool's to kill."""
+        if self._worker_start is not None:
+            self._worker_start.join()
         worker, self.worker = self.worker, None
         return worker
 
