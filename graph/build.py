@@ -89,7 +89,6 @@ def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | No
         description = [ox.Quad(t.subject, t.predicate, t.object, meta)
                        for t in dataset_description(with_publisher(settings, kstore), kstore.triple_counts(), fingerprint)]
         store.bulk_extend(description)
-        kstore._counts = None  # counted before the description was added: count again when asked
         last = ox.Quad(ox.NamedNode(settings.base + "dataset"), INPUT_FINGERPRINT, ox.Literal(fingerprint), meta)
         if staged is not None and (listing := staged.finish([*derived, *description, last])) is not None:
             kstore.backend.use_sources(listing, staged.take_worker())  # type: ignore[attr-defined]
@@ -102,6 +101,7 @@ def open_store(settings: Settings, quads_by_graph: dict[str, list[ox.Quad]] | No
         if not serving:
             kstore.backend.wait_until_persisted()  # type: ignore[attr-defined]
     store.add(last)
+    kstore.recount("meta")  # counted before the description and the fingerprint were added to it
     if store is disk:
         store.flush()
     return kstore

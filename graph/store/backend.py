@@ -199,14 +199,29 @@ class KnowledgeStore:
             return dict(self._counts)
         counts = {}
         for name in GRAPH_NAMES:
-            rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.graph(name)}> {{ ?s ?p ?o }} }}",
-                               timeout=self.settings.statistics_timeout, trusted=True)
-            count = int(rows[0]["n"].value) if rows else 0  # type: ignore[union-attr]
+            count = self._count(name)
             if count or name not in OPTIONAL_GRAPHS:
                 counts[name] = count
         if getattr(self.backend, "is_snapshot", None) is not None:  # the embedded store: unchanged once loaded
             self._counts = dict(counts)
         return counts
+
+    def recount(self, name: str) -> None:
+        """Count graph `name` again, after statements were added to it while the store was loaded (the dataset's
+        description, to the meta graph); the other graphs' counts are kept (the data graph's alone took 0.1 s of a
+        server's start at 350k statements)."""
+        if self._counts is None:
+            return
+        count = self._count(name)
+        if count or name not in OPTIONAL_GRAPHS:
+            self._counts[name] = count
+        else:
+            self._counts.pop(name, None)
+
+    def _count(self, name: str) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.graph(name)}> {{ ?s ?p ?o }} }}",
+                           timeout=self.settings.statistics_timeout, trusted=True)
+        return int(rows[0]["n"].value) if rows else 0  # type: ignore[union-attr]
 
     def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
         return self.backend.quads(self.graph(graph) if graph else None)

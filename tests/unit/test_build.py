@@ -124,3 +124,23 @@ def test_the_trig_dump_keeps_the_named_graphs(built, settings):
     out, _ = built
     names = {q.graph_name.value for q in ox.parse(path=str(out / "hki.trig"), format=ox.RdfFormat.TRIG)}
     assert names == {f"{settings.base}graph/{n}" for n in ("ontology", "vocab", "sdg", "data", "meta")}
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["in memory", "on disk, as kg serve opens it"])
+def test_a_loaded_store_reports_each_graphs_true_size_its_description_and_fingerprint_included(settings, tmp_path,
+                                                                                                on_disk):
+    """The graphs are counted while the store is loaded, before the dataset's description and the input fingerprint
+    go to the meta graph; the counts served (home page, VoID, service description) are the graphs' sizes after."""
+    from graph.build import open_store
+    from graph.store.backend import GRAPH_NAMES, OPTIONAL_GRAPHS
+
+    kstore = open_store(replace(settings, store=tmp_path / "store" if on_disk else None), serving=on_disk)
+    try:
+        engine = kstore.backend.store
+        sizes = {name: sum(1 for _ in engine.quads_for_pattern(None, None, None, ox.NamedNode(kstore.graph(name))))
+                 for name in GRAPH_NAMES}
+        expected = {name: size for name, size in sizes.items() if size or name not in OPTIONAL_GRAPHS}
+        assert expected["meta"] > 0
+        assert kstore.triple_counts() == expected
+    finally:
+        kstore.close()
