@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import os
@@ -275,9 +276,17 @@ class LiveSite:
             for app in idle:
                 self._retired.remove(app)
                 self._inflight.pop(id(app), None)
+        if not idle:
+            return
         stores = [app.state.store for app in idle if getattr(app.state, "owns_store", True)]
-        if stores:  # stopping query workers takes a moment: never in the way of the request that switched
-            threading.Thread(target=lambda: [store.close() for store in stores], name="hki-retire", daemon=True).start()
+
+        def retire() -> None:
+            while stores:
+                stores.pop().close()
+            forget_retired_sites()
+
+        # stopping query workers takes a moment: never in the way of the request that switched
+        threading.Thread(target=retire, name="hki-retire", daemon=True).start()
 
     def _identity(self) -> tuple | None:
         """The data folder's and the context folder's (inode, change time); None while the data folder is missing."""
@@ -314,6 +323,26 @@ class LiveSite:
                 if getattr(app.state, "owns_store", True):
                     app.state.store.close()
             self._retired.clear()
+
+
+def forget_retired_sites() -> None:
+    """Let go of what keeps retired sites, and so their stores, in this process's memory.
+
+    - FastAPI (0.163) remembers for each endpoint whether it is a coroutine or a generator function, in module-level
+      caches of 4,096 entries (fastapi.dependencies.models). hki's endpoints are routers' bound methods, so each
+      entry kept a router, its views and its store: the stores of the last twenty or so publications stayed in memory.
+      The caches only save that check; it is made again for the routes in use.
+    - What a server's start made is frozen (api/server.py `resume_garbage_collection`), the first site among it, which
+      the garbage collector would then never free: it is handed back to the collector, which frees it.
+    """
+    from fastapi.dependencies import models
+
+    for name in ("_is_gen_callable_cached", "_is_async_gen_callable_cached", "_is_coroutine_callable_cached"):
+        cached = getattr(models, name, None)
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+    gc.unfreeze()
+    gc.collect()
 
 
 # What a reload warms before the switch: the start page (it answers, its templates are read) …

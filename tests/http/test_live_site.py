@@ -6,9 +6,11 @@ happened still finishes on the old data; the old store is closed once nothing us
 """
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
 import time
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
@@ -86,6 +88,33 @@ def test_a_query_in_flight_finishes_on_the_old_data_during_a_switch(live):
     thread.join(60)
     assert answers and answers[0].status_code == 200, answers and answers[0].text
     assert _ask(url, ASK_NEW.replace("(neu)", "(neuer)"))
+
+
+def test_a_retired_site_and_its_store_leave_memory_even_after_the_start_froze_them(tmp_path):
+    """Each publication retires the site before it: its store (the whole graph in memory) must go, not stay held by
+    FastAPI's caches of endpoints or frozen with the start's objects (api/app.py `forget_retired_sites`)."""
+    data = tmp_path / "data"
+    shutil.copytree(PACKAGE_DATA_DIR, data)
+    settings = replace(Settings(), data_dir=data, editing=True, state_dir=tmp_path / "state", query_workers=1)
+    site = create_live_site(settings, dist_dir=tmp_path / "dist")
+    try:
+        gc.freeze()  # as `kg serve` does before it serves (api/server.py)
+        first = weakref.ref(site.current.state.store)
+        assert site.reload(force=True)
+        for thread in threading.enumerate():
+            if thread.name == "hki-retire":
+                thread.join(30)
+        gc.collect()
+        assert first() is None, "the retired site's store is still in memory"
+        assert _ask_site(site, "ASK { ?s ?p ?o }"), "the new site does not answer"
+    finally:
+        gc.unfreeze()
+        site.close()
+
+
+def _ask_site(site, query: str) -> bool:
+    with serve_app(site) as url:
+        return _ask(url, query)
 
 
 HANNOVER_BRISTOL_PER_WIKIDATA = ("ASK { GRAPH <https://w3id.org/hki/graph/context> { <http://www.wikidata.org/entity/Q1715> "
