@@ -197,11 +197,9 @@ class KnowledgeStore:
         """
         if self._counts is not None:
             return dict(self._counts)
-        counts = {}
+        counts: dict[str, int] = {}
         for name in GRAPH_NAMES:
-            count = self._count(name)
-            if count or name not in OPTIONAL_GRAPHS:
-                counts[name] = count
+            self._note_count(counts, name)
         if getattr(self.backend, "is_snapshot", None) is not None:  # the embedded store: unchanged once loaded
             self._counts = dict(counts)
         return counts
@@ -210,18 +208,18 @@ class KnowledgeStore:
         """Count graph `name` again, after statements were added to it while the store was loaded (the dataset's
         description, to the meta graph); the other graphs' counts are kept (the data graph's alone took 0.1 s of a
         server's start at 350k statements)."""
-        if self._counts is None:
-            return
-        count = self._count(name)
-        if count or name not in OPTIONAL_GRAPHS:
-            self._counts[name] = count
-        else:
-            self._counts.pop(name, None)
+        if self._counts is not None:
+            self._note_count(self._counts, name)
 
-    def _count(self, name: str) -> int:
+    def _note_count(self, counts: dict[str, int], name: str) -> None:
+        """Count graph `name` into `counts` (an empty optional graph is left out)."""
         rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.graph(name)}> {{ ?s ?p ?o }} }}",
                            timeout=self.settings.statistics_timeout, trusted=True)
-        return int(rows[0]["n"].value) if rows else 0  # type: ignore[union-attr]
+        count = int(rows[0]["n"].value) if rows else 0  # type: ignore[union-attr]
+        if count or name not in OPTIONAL_GRAPHS:
+            counts[name] = count
+        else:
+            counts.pop(name, None)
 
     def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
         return self.backend.quads(self.graph(graph) if graph else None)
