@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.store.errors import QueryBusy, QueryError, QueryTimeout
 from graph.store.evaluation import Row
-from graph.store.query_reader import is_bounded_lookup
+from graph.store.query_reader import read_bounded_lookup
 
 # A bounded lookup is answered in the web process only while its answer stays this small (KnowledgeStore.run_in_place).
 LOOKUP_MAX_ROWS = 1_000
@@ -92,7 +92,7 @@ class KnowledgeStore:
         return self._tallied(self.backend.run, request)
 
     def run_in_place(self, request: QueryRequest) -> QueryOutcome | None:
-        """The answer of a bounded lookup (graph.store.query_reader.is_bounded_lookup: one triple pattern about one
+        """The answer of a bounded lookup (graph.store.query_reader.read_bounded_lookup: one triple pattern about one
         named subject), evaluated at once in the calling thread; None for any other query, or where the backend
         evaluates nothing itself (then use `run`). No worker round trip: what makes a query cheap is read from its
         parse, and the row and byte caps bound what it can cost. An answer longer than LOOKUP_MAX_ROWS rows or
@@ -101,14 +101,15 @@ class KnowledgeStore:
         in_place = getattr(self.backend, "run_in_place", None)
         if in_place is None or request.trusted or request.default_graphs is not None or request.named_graphs is not None:
             return None
-        if not is_bounded_lookup(request.sparql):
+        lookup = read_bounded_lookup(request.sparql)
+        if lookup is None:
             return None
         # Small answers only: one cut by these caps (and not by the request's own) is left to a worker, which writes
         # it with the request's caps. What is done here is at most LOOKUP_MAX_ROWS rows of one index scan.
         small = replace(request, max_rows=min(request.max_rows, LOOKUP_MAX_ROWS),
                         max_bytes=min(request.max_bytes, LOOKUP_MAX_BYTES))
         try:
-            outcome = self._tallied(in_place, small)
+            outcome = self._tallied(lambda small: in_place(small, lookup), small)
         except QueryError:
             raise  # the query's own error (syntax, an unreadable IRI, …): answered 400 as a worker's would be
         except Exception as exc:  # noqa: BLE001 - anything unforeseen: the worker, which is built for it, decides

@@ -28,7 +28,8 @@ import pyoxigraph as ox
 from graph.atomic import remove_abandoned_staging
 from graph.store import sandbox
 from graph.store.errors import QueryError, QueryTimeout, StoreError
-from graph.store.evaluation import Row, execute_query, select_rows
+from graph.store.evaluation import Row, execute_lookup, execute_query, select_rows
+from graph.store.query_reader import BoundedLookup
 from graph.store.requests import QueryOutcome, QueryRequest
 from graph.store.workers import (COPY_SUFFIX, IN_MEMORY_WORKER_QUADS, SOURCES_SUFFIX, ExecutorStats, ProcessQueryExecutor,
                                  load_copy, start_loading_worker)
@@ -151,9 +152,9 @@ class EmbeddedBackend:
         store = self._open()
         return in_thread(lambda: execute_query(store, request), request.timeout)
 
-    def run_in_place(self, request: QueryRequest) -> QueryOutcome:
+    def run_in_place(self, request: QueryRequest, lookup: BoundedLookup) -> QueryOutcome:
         """Evaluate in this thread, on this process's store (KnowledgeStore.run_in_place: bounded lookups only)."""
-        return execute_query(self._open(), request)
+        return execute_lookup(self._open(), request, lookup)
 
     def rows(self, request: QueryRequest) -> list[Row]:
         if self._pool is not None:

@@ -24,10 +24,11 @@ with its depth (Oxigraph's own parser overflows its stack at a few thousand leve
 process with it; rdflib's recursion grows with the depth too). Parse untrusted text only where a
 crash or a slow parse cannot hurt the server: hki does it in its killable query workers
 (`graph.store`), which also run with no network access at all (`graph.store.sandbox`). The one exception
-is `is_bounded_lookup`, which the web process asks of texts of at most `LOOKUP_TEXT_CHARS` characters:
+is `read_bounded_lookup`, which the web process asks of texts of at most `LOOKUP_TEXT_CHARS` characters:
 tree-sitter's parser (compiled C, linear in the text, no recursion in Python) reads such a text in tens of
-microseconds, and only a query it finds to be one triple pattern about one named subject is then evaluated in
-the web process (`KnowledgeStore.run_in_place`), its cost bounded by that subject's statements.
+microseconds, and only a query it finds to be one triple pattern about one named subject is then answered in
+the web process (`KnowledgeStore.run_in_place`), its cost bounded by that subject's statements: from the store's
+index where its terms are as written (`LookupPattern`, graph.store.evaluation.execute_lookup), else by the engine.
 """
 from __future__ import annotations
 
@@ -459,56 +460,155 @@ def _constant_predicate(node) -> bool:
     return len(node.children) == 1 and node.children[0].type in _CONSTANT_TERMS
 
 
+@dataclass(frozen=True)
+class LookupPattern:
+    """The one triple pattern of a bounded lookup, as the store's index is asked for it (`Store.quads_for_pattern`):
+    its IRIs absolute as written (or a declared prefix's IRI and the local name), a variable by its name."""
+
+    subject: str  # an absolute IRI
+    predicate: str  # an absolute IRI, or a variable's name when predicate_is_variable
+    object: str  # an absolute IRI, or a variable's name when object_is_variable
+    predicate_is_variable: bool
+    object_is_variable: bool
+    projection: tuple[str, ...]  # the variables answered, in order (SELECT *: the pattern's, sorted as Oxigraph does)
+
+
+@dataclass(frozen=True)
+class BoundedLookup:
+    """A query whose cost is bounded by one named subject's own statements (`read_bounded_lookup`)."""
+
+    form: str  # SELECT or ASK
+    limit: int | None
+    offset: int
+    # The pattern where the store's index can answer it directly, None where the engine must read the text itself:
+    # a relative IRI or BASE (resolved by the engine), a literal object (the engine's own term equality), a variable
+    # used twice, a prefix declared twice.
+    pattern: LookupPattern | None
+
+
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
 def is_bounded_lookup(sparql: str) -> bool:
-    """True only for a query whose cost is bounded by one subject's own statements: a SELECT (of variables or `*`,
+    """True only for a bounded lookup (see read_bounded_lookup)."""
+    return read_bounded_lookup(sparql) is not None
+
+
+@lru_cache(maxsize=2048)
+def read_bounded_lookup(sparql: str) -> BoundedLookup | None:
+    """The reading of a query whose cost is bounded by one subject's own statements: a SELECT (of variables or `*`,
     no DISTINCT, aggregate or expression) or an ASK whose pattern is one triple with an IRI as its subject and no
     property path, with no FROM, FILTER, OPTIONAL, subquery, VALUES, ORDER BY or GROUP BY — at most LIMIT and an
     OFFSET of at most LOOKUP_MAX_OFFSET — in at most LOOKUP_TEXT_CHARS characters without escapes. Its evaluation is one prefix scan of an index
     (subject; subject, predicate; or subject, object), each statement scanned at most one row, so the row and byte
-    caps bound its time and memory. Decided from tree-sitter's parse (a complete tree only); anything else is False.
+    caps bound its time and memory. Decided from tree-sitter's parse (a complete tree only); None for anything else.
+    Remembered by text for the last 2,048 texts, as read_query: a client repeating a lookup pays for its parse once.
     """
     if len(sparql) > LOOKUP_TEXT_CHARS or "\\" in sparql or _UNUSUAL_CHARACTER.search(sparql):
-        return False  # short, printable text read as written (an escape is expanded first by read_query: left to it)
+        return None  # short, printable text read as written (an escape is expanded first by read_query: left to it)
     root = _complete_tree(sparql)
     if root is None:
-        return False
+        return None
     parts = [child for child in root.named_children if child.type != "comment"]
+    prologue = None
     if parts and parts[0].type == "prologue":
-        parts = parts[1:]
+        prologue, parts = parts[0], parts[1:]
     if len(parts) != 1 or parts[0].type not in ("select_query", "ask_query"):
-        return False
+        return None
     query = parts[0]
     where = None
+    projection: list[str] | None = [] if query.type == "select_query" else None
+    limit, offset = None, 0
     for part in query.named_children:
         if part.type == "select_clause":
-            if any(c.type not in ("SELECT", "*", "var") for c in part.children):
-                return False
+            for child in part.children:
+                if child.type == "var":
+                    projection.append(child.text.decode("utf-8")[1:])  # ?name and $name are one variable
+                elif child.type == "*":
+                    projection = None
+                elif child.type != "SELECT":
+                    return None
         elif part.type == "where_clause" and where is None:
             where = part
         elif part.type == "solution_modifier":
             if any(c.type != "limit_offset_clauses" for c in part.named_children):
-                return False
+                return None
             for clauses in part.named_children:
                 for clause in clauses.named_children:
                     number = next((n for n in clause.named_children if n.type == "integer"), None)
-                    if clause.type == "offset_clause" and (number is None or int(number.text) > LOOKUP_MAX_OFFSET):
-                        return False  # rows skipped are rows scanned: a bounded number of them
+                    if number is None:
+                        return None
+                    if clause.type == "offset_clause":
+                        offset = int(number.text)
+                        if offset > LOOKUP_MAX_OFFSET:
+                            return None  # rows skipped are rows scanned: a bounded number of them
+                    elif clause.type == "limit_clause":
+                        limit = int(number.text)
         elif part.type != "comment":
-            return False  # FROM, VALUES, anything unforeseen
+            return None  # FROM, VALUES, anything unforeseen
     group = _only(where, "group_graph_pattern") if where is not None else None
     block = _only(group, "triples_block") if group is not None else None
     triple = _only(block, "triples_same_subject") if block is not None else None
     if triple is None or len(triple.named_children) != 2:
-        return False
+        return None
     subject, properties = triple.named_children
     if subject.type not in _CONSTANT_TERMS or properties.type != "property_list":
-        return False
+        return None
     prop = _only(properties, "property")
     if prop is None or len(prop.named_children) != 2:
-        return False
+        return None
     predicate, objects = prop.named_children
-    return _constant_predicate(predicate) and objects.type == "object_list" and \
-        _only(objects, *_LOOKUP_OBJECTS) is not None and not any(c.type == "," for c in objects.children)
+    if not _constant_predicate(predicate) or objects.type != "object_list" or \
+            _only(objects, *_LOOKUP_OBJECTS) is None or any(c.type == "," for c in objects.children):
+        return None
+    form = "SELECT" if query.type == "select_query" else "ASK"
+    pattern = _lookup_pattern(prologue, subject, predicate, _only(objects, *_LOOKUP_OBJECTS), projection)
+    return BoundedLookup(form, limit, offset, pattern)
+
+
+def _lookup_pattern(prologue, subject, predicate, obj, projection: list[str] | None) -> LookupPattern | None:
+    """The lookup's pattern for the store's index, or None where the engine must read the text itself."""
+    prefixes: dict[str, str] = {}
+    for declaration in prologue.named_children if prologue is not None else ():
+        if declaration.type != "prefix_declaration":
+            return None  # BASE: relative IRIs are the engine's to resolve
+        namespace = next((n for n in declaration.named_children if n.type == "namespace"), None)
+        iri = next((n for n in declaration.named_children if n.type == "iri_reference"), None)
+        if namespace is None or iri is None:
+            return None
+        name = namespace.text.decode("utf-8")[:-1]
+        if name in prefixes or not _ABSOLUTE_IRI.match(_iri(iri)):
+            return None
+        prefixes[name] = _iri(iri)
+
+    def constant(node) -> str | None:
+        if node.type == "iri_reference":
+            value = _iri(node)
+        elif node.type == "prefixed_name":
+            prefix, local = _prefixed(node)
+            if prefix not in prefixes:
+                return None  # undeclared: the engine says so
+            value = prefixes[prefix] + local
+        elif node.type == "path_element":
+            if not node.named_children:
+                return RDF_TYPE  # `a`
+            return constant(node.children[0])
+        else:
+            return None
+        return value if _ABSOLUTE_IRI.match(value) else None
+
+    subject_iri = constant(subject)
+    predicate_is_variable, object_is_variable = predicate.type == "var", obj.type == "var"
+    predicate_value = predicate.text.decode("utf-8")[1:] if predicate_is_variable else constant(predicate)
+    object_value = obj.text.decode("utf-8")[1:] if object_is_variable else constant(obj)
+    if subject_iri is None or predicate_value is None or object_value is None:
+        return None
+    variables = [name for name, is_variable in ((predicate_value, predicate_is_variable),
+                                                 (object_value, object_is_variable)) if is_variable]
+    if len(set(variables)) != len(variables) or (projection is not None and len(set(projection)) != len(projection)):
+        return None  # a variable twice: left to the engine
+    return LookupPattern(subject_iri, predicate_value, object_value, predicate_is_variable, object_is_variable,
+                         tuple(sorted(variables)) if projection is None else tuple(projection))
 
 
 def _scanner(element):

@@ -186,3 +186,134 @@ def test_an_iri_that_cannot_be_resolved_is_the_querys_error_in_place_too(served)
 
     with pytest.raises(QueryError, match="cannot be read"):
         served.run_in_place(_request("SELECT * WHERE { <http://[::1> ?p ?o }"))
+
+
+# -- lookups answered from the store's index (graph.store.evaluation.execute_lookup) -------------------------------
+FORMATS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+           "text/tab-separated-values"]
+E = "http://e.example/"
+# Shapes of a lookup about the subject {s}; {o} is an IRI object the subject has.
+DIRECT_SHAPES = [
+    "SELECT * WHERE {{ {s} ?p ?o }}",
+    "SELECT ?o ?p {{ {s} ?p ?o }}",
+    "SELECT ?p {{ {s} ?p ?o }}",
+    "SELECT $o {{ {s} ?p ?o }}",
+    "SELECT ?x ?o {{ {s} ?p ?o }}",  # ?x is unbound in every row
+    "SELECT * {{ {s} ?zz ?a }}",  # SELECT * lists the variables sorted, as Oxigraph does
+    "SELECT ?t {{ {s} a ?t }}",
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?l {{ {s} rdfs:label ?l }}",
+    "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> SELECT * {{ {s} rdf:type {o} }}",
+    "SELECT ?p {{ {s} ?p {o} }}",
+    "SELECT * {{ {s} ?p ?o }} LIMIT 3",
+    "SELECT * {{ {s} ?p ?o }} LIMIT 2 OFFSET 4",
+    "SELECT * {{ {s} ?p ?o }} OFFSET 1",
+    "SELECT * {{ {s} ?p ?o }} LIMIT 0",
+    "SELECT * {{ {s} ?p ?o }} OFFSET 9000",
+    "ASK {{ {s} ?p ?o }}",
+    "ASK {{ {s} a {o} }}",
+    "ASK {{ {s} <http://e.example/never> ?o }}",
+    "ASK {{ {s} ?p ?o }} OFFSET 2",
+    "ASK {{ {s} ?p ?o }} LIMIT 0",
+    "SELECT ?o {{ {s} <http://e.example/never> ?o }}",
+]
+LEFT_TO_THE_ENGINE = {
+    "a relative IRI": "SELECT ?o { <hannover> ?p ?o }",
+    "BASE": "BASE <https://w3id.org/hki/id/city/> SELECT ?o { <hannover> ?p ?o }",
+    "a literal object": 'SELECT ?p { <https://w3id.org/hki/id/city/hannover> ?p "Hannover"@de }',
+    "a variable twice": "SELECT * { <https://w3id.org/hki/id/city/hannover> ?p ?p }",
+    "a variable projected twice": "SELECT ?o ?o { <https://w3id.org/hki/id/city/hannover> ?p ?o }",
+    "a prefix declared twice": "PREFIX e: <http://a/> PREFIX e: <http://b/> SELECT ?o { e:x ?p ?o }",
+    "an undeclared prefix": "SELECT ?o { e:x ?p ?o }",
+    "a relative prefix": "PREFIX e: <id/> SELECT ?o { e:x ?p ?o }",
+}
+
+
+@pytest.fixture(scope="module", params=["in memory", "on disk"])
+def engine(request, settings, tmp_path_factory):
+    """The shipped graph's store, and one where the same statements stand in the default graph and two named
+    graphs (the union of all graphs answers each of them once per graph); both in memory or both on disk."""
+    kstore = open_store(settings)
+    served = kstore.backend._open()
+    if request.param == "on disk":
+        on_disk = ox.Store(str(tmp_path_factory.mktemp("lookup-store")))
+        on_disk.extend(served.quads_for_pattern(None, None, None, None))
+        served = on_disk
+    shared = ox.Store(str(tmp_path_factory.mktemp("shared-store"))) if request.param == "on disk" else ox.Store()
+    a, p = ox.NamedNode(E + "a"), ox.NamedNode(E + "p")
+    for graph in (ox.DefaultGraph(), ox.NamedNode(E + "g1"), ox.NamedNode(E + "g2")):
+        for value in (ox.Literal("x"), ox.Literal("y", language="de"), ox.NamedNode(E + "b"), ox.BlankNode("n"),
+                      ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))):
+            shared.add(ox.Quad(a, p, value, graph))
+    shared.add(ox.Quad(a, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(E + "b"),
+                       ox.NamedNode(E + "g1")))
+    for odd in ("HTTP://e.example/a/./b", "http://e.example/a/../b", "urn:./x", "http://e.example/a/%2E/b"):
+        shared.add(ox.Quad(ox.NamedNode(odd), p, ox.Literal(odd)))
+    yield served, shared
+    kstore.close()
+
+
+def _lookups(store: ox.Store, subjects: list[str]) -> list[str]:
+    texts = []
+    for subject in subjects:
+        obj = next((q.object for q in store.quads_for_pattern(ox.NamedNode(subject), None, None, None)
+                    if isinstance(q.object, ox.NamedNode)), ox.NamedNode(E + "none"))
+        texts += [shape.format(s=f"<{subject}>", o=f"<{obj.value}>") for shape in DIRECT_SHAPES]
+    return texts
+
+
+def _both(store: ox.Store, text: str, media_type: str):
+    from graph.store.evaluation import execute_lookup, execute_query
+    from graph.store.query_reader import read_bounded_lookup
+
+    lookup = read_bounded_lookup(text)
+    assert lookup is not None and lookup.pattern is not None, text
+    request = _request(text, media_type=media_type)
+    return execute_lookup(store, request, lookup), execute_query(store, request)
+
+
+@pytest.mark.parametrize("media_type", FORMATS)
+def test_a_lookup_answered_from_the_index_is_the_engines_answer_byte_for_byte(engine, media_type):
+    served, shared = engine
+    subjects = sorted({q.subject.value for q in served.quads_for_pattern(None, None, None, None)
+                       if isinstance(q.subject, ox.NamedNode)})
+    texts = _lookups(served, subjects[:: max(1, len(subjects) // 25)] + ["https://w3id.org/hki/id/city/hannover"])
+    texts += _lookups(shared, [E + "a", "HTTP://e.example/a/./b", "http://e.example/a/../b", "urn:./x",
+                               "http://e.example/a/%2E/b"])
+    answered = 0
+    for text in texts:
+        store = shared if E in text or "urn:" in text or "HTTP:" in text else served
+        direct, engine_answer = _both(store, text, media_type)
+        assert (direct.kind, direct.media_type, direct.rows, direct.truncated, direct.body) == \
+            (engine_answer.kind, engine_answer.media_type, engine_answer.rows, engine_answer.truncated,
+             engine_answer.body), text
+        answered += direct.rows if direct.kind == "solutions" else 0
+    assert answered > 1000  # the lookups found statements: they compared answers, not empty tables
+
+
+def test_the_same_statement_in_several_graphs_is_answered_once_per_graph(engine):
+    _, shared = engine
+    direct, engine_answer = _both(shared, f"SELECT ?o {{ <{E}a> <{E}p> ?o }}", FORMATS[2])
+    assert direct.rows == engine_answer.rows == 15  # five objects, in the default graph and two named graphs
+    assert direct.body.decode().split("\r\n").count("x") == 3
+
+
+def test_a_row_cap_cuts_a_lookup_from_the_index_as_it_cuts_the_engines(engine):
+    from graph.store.evaluation import execute_lookup, execute_query
+    from graph.store.query_reader import read_bounded_lookup
+
+    _, shared = engine
+    text = f"SELECT ?o {{ <{E}a> <{E}p> ?o }}"
+    for caps in ({"max_rows": 4}, {"max_bytes": 200}):
+        request = _request(text, media_type=FORMATS[0], **caps)
+        direct = execute_lookup(shared, request, read_bounded_lookup(text))
+        engine_answer = execute_query(shared, request)
+        assert direct.truncated and (direct.body, direct.rows, direct.cut_by) == \
+            (engine_answer.body, engine_answer.rows, engine_answer.cut_by)
+
+
+@pytest.mark.parametrize("text", list(LEFT_TO_THE_ENGINE.values()), ids=list(LEFT_TO_THE_ENGINE))
+def test_a_lookup_the_index_cannot_answer_as_written_is_read_by_the_engine(engine, text):
+    from graph.store.query_reader import read_bounded_lookup
+
+    lookup = read_bounded_lookup(text)
+    assert lookup is not None and lookup.pattern is None
