@@ -131,7 +131,12 @@ class Operations:
         counted[0].inc()
         counted[1].observe(seconds)
         if ACCESS_LOG.isEnabledFor(logging.INFO):
-            ACCESS_LOG.info(json.dumps(access_record(scope, status, seconds, tally, size), ensure_ascii=False))
+            line = json.dumps(access_record(scope, status, seconds, tally, size), ensure_ascii=False)
+            handlers = ACCESS_LOG.handlers
+            if len(handlers) == 1 and type(handlers[0]) is AccessLogHandler and not ACCESS_LOG.propagate:
+                handlers[0].write_line(line)  # the line as the logger would write it, without building a LogRecord
+            else:
+                ACCESS_LOG.info(line)
 
     def refused(self, status: int, client: tuple | None) -> None:
         """Log and count a request refused before the application saw it (api/web/hardening.py, 408/414/431)."""
@@ -204,10 +209,31 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
         return False
 
 
+class AccessLogHandler(logging.StreamHandler):
+    """The access log's handler from `configure_access_log`: each record's message on a line of its own.
+
+    While it is the logger's only handler, a request's line is handed to `write_line` directly: building the
+    LogRecord (time, caller, thread, process) and formatting it cost a tenth of an uncached lookup's time in the
+    web process (py-spy), for a line that only needs writing. Any other handler added gets records as usual."""
+
+    terminator = "\n"
+
+    def __init__(self, stream=None):
+        super().__init__(stream)
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def write_line(self, line: str) -> None:
+        with self.lock:
+            try:
+                self.stream.write(line + self.terminator)
+                self.stream.flush()
+            except Exception:  # noqa: BLE001 - as logging does: a broken log stream never fails the request
+                self.handleError(logging.makeLogRecord({"msg": line}))
+
+
 def configure_access_log(stream=None) -> None:
     """Write the access log as plain JSON lines to `stream` (standard output by default)."""
-    handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler = AccessLogHandler(stream or sys.stdout)
     ACCESS_LOG.handlers[:] = [handler]
     ACCESS_LOG.setLevel(logging.INFO)
     ACCESS_LOG.propagate = False

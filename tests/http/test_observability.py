@@ -86,6 +86,29 @@ def test_a_path_with_line_breaks_cannot_forge_log_lines(client, access_log):
     assert len(lines) == 1 and json.loads(lines[0])["path"] == '/id/city/x\n{"status":200}'
 
 
+def test_a_handler_added_to_the_access_log_gets_every_line_too(client, access_log):
+    """The access log writes its own lines straight to its stream (api/routers/operations.py AccessLogHandler);
+    a handler someone adds (a file, a log shipper) still receives each request as a record, with the same line."""
+    import logging
+
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    added = Collect()
+    ACCESS_LOG.addHandler(added)
+    try:
+        client.get("/sparql", params={"query": "ASK {}"})
+    finally:
+        ACCESS_LOG.removeHandler(added)
+    client.get("/health")
+    written = access_log.getvalue().splitlines()
+    assert len(seen) == 1 and json.loads(seen[0])["path"] == "/sparql"
+    assert written[0] == seen[0] and json.loads(written[1])["path"] == "/health"
+
+
 def test_kg_serve_writes_the_access_log_to_standard_output(tmp_path):
     with kg_serve(tmp_path, "--store", str(tmp_path / "store")) as server:  # stderr is checked for tracebacks
         httpx.get(server.url + "/sparql", params={"query": "ASK {}"})
