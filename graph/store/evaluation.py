@@ -197,7 +197,8 @@ def execute_lookup(store: ox.Store, request: QueryRequest, lookup: BoundedLookup
     is the engine's, byte for byte (tests/unit/test_bounded_lookups.py compares them). Oxigraph's parse and
     planning of the text, most of the engine's part of a lookup, are saved. Where the store's index cannot answer
     the pattern as written (a relative IRI, a literal, …: `lookup.pattern` is None) or Oxigraph's own serialiser
-    would write the answer in another form (XML within a LIMIT), the text goes to the engine (execute_query)."""
+    writes the answer (within a LIMIT) in a format where its bytes differ from ours (XML, TSV: escaping), the text
+    goes to the engine (execute_query)."""
     pattern = lookup.pattern
     solutions_type = request.media_type
     if pattern is None or request.trusted or request.default_graphs is not None or request.named_graphs is not None:
@@ -205,8 +206,8 @@ def execute_lookup(store: ox.Store, request: QueryRequest, lookup: BoundedLookup
     if solutions_type is None:
         raise NoAcceptableFormat("solutions")
     fmt = RESULT_MEDIA_TYPES[solutions_type]
-    if fmt == ox.QueryResultsFormat.XML and lookup.limit is not None and lookup.limit <= request.max_rows:
-        return execute_query(store, request)
+    if fmt != ox.QueryResultsFormat.JSON and lookup.limit is not None and lookup.limit <= request.max_rows:
+        return execute_query(store, request)  # Oxigraph's serialiser writes it there (JSON: the same bytes as ours)
     started = time.perf_counter()
     try:
         subject = ox.NamedNode(pattern.subject)
