@@ -566,20 +566,37 @@ def read_bounded_lookup(sparql: str) -> BoundedLookup | None:
     return BoundedLookup(form, limit, offset, pattern)
 
 
-def _lookup_pattern(prologue, subject, predicate, obj, projection: list[str] | None) -> LookupPattern | None:
-    """The lookup's pattern for the store's index, or None where the engine must read the text itself."""
-    prefixes: dict[str, str] = {}
-    for declaration in prologue.named_children if prologue is not None else ():
-        if declaration.type != "prefix_declaration":
-            return None  # BASE: relative IRIs are the engine's to resolve
+REMEMBERED_PROLOGUES = 256  # prologues (the PREFIX lines) read once each: clients send the same ones every time
+_PROLOGUES: dict[bytes, dict[str, str] | None] = {}
+
+
+def _lookup_prefixes(prologue) -> dict[str, str] | None:
+    """A lookup's prefixes (name → absolute IRI), or None where the engine must resolve them: a BASE, a relative
+    prefix IRI, a prefix declared twice. Remembered by the prologue's text (the last REMEMBERED_PROLOGUES)."""
+    key = prologue.text
+    if key in _PROLOGUES:
+        return _PROLOGUES[key]
+    prefixes: dict[str, str] | None = {}
+    for declaration in prologue.named_children:
         namespace = next((n for n in declaration.named_children if n.type == "namespace"), None)
         iri = next((n for n in declaration.named_children if n.type == "iri_reference"), None)
-        if namespace is None or iri is None:
-            return None
-        name = namespace.text.decode("utf-8")[:-1]
-        if name in prefixes or not _ABSOLUTE_IRI.match(_iri(iri)):
-            return None
+        name = namespace.text.decode("utf-8")[:-1] if namespace is not None else None
+        if declaration.type != "prefix_declaration" or iri is None or name is None or name in prefixes \
+                or not _ABSOLUTE_IRI.match(_iri(iri)):
+            prefixes = None  # BASE: relative IRIs are the engine's to resolve
+            break
         prefixes[name] = _iri(iri)
+    if len(_PROLOGUES) >= REMEMBERED_PROLOGUES:
+        _PROLOGUES.clear()
+    _PROLOGUES[key] = prefixes
+    return prefixes
+
+
+def _lookup_pattern(prologue, subject, predicate, obj, projection: list[str] | None) -> LookupPattern | None:
+    """The lookup's pattern for the store's index, or None where the engine must read the text itself."""
+    prefixes = _lookup_prefixes(prologue) if prologue is not None else {}
+    if prefixes is None:
+        return None
 
     def constant(node) -> str | None:
         if node.type == "iri_reference":
