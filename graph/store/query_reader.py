@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin as _urljoin
 
+import pyoxigraph
 from pyparsing import CaselessKeyword, Literal, Optional, ParseBaseException
 from rdflib.plugins.sparql import parser as sparql_grammar
 from rdflib.plugins.sparql.parserutils import CompValue
@@ -487,6 +488,8 @@ class BoundedLookup:
 
 
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_ENGINE_READS = re.compile("[\ufeff\ufffd-\uffff\U00010000-\U0010ffff]")
+LOOKUP_MAX_LIMIT = 1 << 62  # a LIMIT beyond this is read by the engine (Python's slices stop at 2**63 - 1)
 
 
 def is_bounded_lookup(sparql: str) -> bool:
@@ -494,7 +497,6 @@ def is_bounded_lookup(sparql: str) -> bool:
     return read_bounded_lookup(sparql) is not None
 
 
-@lru_cache(maxsize=2048)
 def read_bounded_lookup(sparql: str) -> BoundedLookup | None:
     """The reading of a query whose cost is bounded by one subject's own statements: a SELECT (of variables or `*`,
     no DISTINCT, aggregate or expression) or an ASK whose pattern is one triple with an IRI as its subject and no
@@ -506,6 +508,11 @@ def read_bounded_lookup(sparql: str) -> BoundedLookup | None:
     """
     if len(sparql) > LOOKUP_TEXT_CHARS or "\\" in sparql or _UNUSUAL_CHARACTER.search(sparql):
         return None  # short, printable text read as written (an escape is expanded first by read_query: left to it)
+    return _bounded_lookup(sparql)  # remembered: only short texts reach the cache
+
+
+@lru_cache(maxsize=2048)
+def _bounded_lookup(sparql: str) -> BoundedLookup | None:
     root = _complete_tree(sparql)
     if root is None:
         return None
@@ -519,6 +526,10 @@ def read_bounded_lookup(sparql: str) -> BoundedLookup | None:
     where = None
     projection: list[str] | None = [] if query.type == "select_query" else None
     limit, offset = None, 0
+    # Text the two parsers may read differently is left to the engine's (answered in place, with its words): a
+    # character beyond the Basic Multilingual Plane, U+FFFD to U+FFFF or a byte order mark (tree-sitter takes them in
+    # names, Oxigraph 0.5 refuses them), a signed LIMIT or OFFSET.
+    unusual = _ENGINE_READS.search(sparql) is not None
     for part in query.named_children:
         if part.type == "select_clause":
             for child in part.children:
@@ -538,6 +549,8 @@ def read_bounded_lookup(sparql: str) -> BoundedLookup | None:
                     number = next((n for n in clause.named_children if n.type == "integer"), None)
                     if number is None:
                         return None
+                    if not number.text.isdigit():  # a sign, which SPARQL's LIMIT and OFFSET do not allow
+                        unusual = True
                     if clause.type == "offset_clause":
                         offset = int(number.text)
                         if offset > LOOKUP_MAX_OFFSET:
@@ -562,28 +575,42 @@ def read_bounded_lookup(sparql: str) -> BoundedLookup | None:
             _only(objects, *_LOOKUP_OBJECTS) is None or any(c.type == "," for c in objects.children):
         return None
     form = "SELECT" if query.type == "select_query" else "ASK"
+    if unusual or (limit is not None and limit > LOOKUP_MAX_LIMIT):
+        return BoundedLookup(form, limit, offset, None)
     pattern = _lookup_pattern(prologue, subject, predicate, _only(objects, *_LOOKUP_OBJECTS), projection)
     return BoundedLookup(form, limit, offset, pattern)
 
 
+def _engine_takes_iri(iri: str) -> bool:
+    """Whether Oxigraph reads `iri` as an absolute IRI (its parser refuses a query declaring one it does not, even
+    unused: such a prologue is left to it)."""
+    try:
+        pyoxigraph.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
 REMEMBERED_PROLOGUES = 256  # prologues (the PREFIX lines) read once each: clients send the same ones every time
 _PROLOGUES: dict[bytes, dict[str, str] | None] = {}
+_UNKNOWN = object()
 
 
 def _lookup_prefixes(prologue) -> dict[str, str] | None:
     """A lookup's prefixes (name → absolute IRI), or None where the engine must resolve them: a BASE, a relative
     prefix IRI, a prefix declared twice. Remembered by the prologue's text (the last REMEMBERED_PROLOGUES)."""
     key = prologue.text
-    if key in _PROLOGUES:
-        return _PROLOGUES[key]
+    known = _PROLOGUES.get(key, _UNKNOWN)  # one lookup: another thread may clear the dict in between
+    if known is not _UNKNOWN:
+        return known
     prefixes: dict[str, str] | None = {}
     for declaration in prologue.named_children:
         namespace = next((n for n in declaration.named_children if n.type == "namespace"), None)
         iri = next((n for n in declaration.named_children if n.type == "iri_reference"), None)
         name = namespace.text.decode("utf-8")[:-1] if namespace is not None else None
         if declaration.type != "prefix_declaration" or iri is None or name is None or name in prefixes \
-                or not _ABSOLUTE_IRI.match(_iri(iri)):
-            prefixes = None  # BASE: relative IRIs are the engine's to resolve
+                or not _ABSOLUTE_IRI.match(_iri(iri)) or not _engine_takes_iri(_iri(iri)):
+            prefixes = None  # BASE: relative IRIs are the engine's to resolve; an IRI it refuses, its to refuse
             break
         prefixes[name] = _iri(iri)
     if len(_PROLOGUES) >= REMEMBERED_PROLOGUES:
@@ -603,8 +630,8 @@ def _lookup_pattern(prologue, subject, predicate, obj, projection: list[str] | N
             value = _iri(node)
         elif node.type == "prefixed_name":
             prefix, local = _prefixed(node)
-            if prefix not in prefixes:
-                return None  # undeclared: the engine says so
+            if prefix not in prefixes or "." in local:
+                return None  # undeclared: the engine says so; a dot: Oxigraph 0.5 refuses ex:a.b.c, SPARQL allows it
             value = prefixes[prefix] + local
         elif node.type == "path_element":
             if not node.named_children:
