@@ -69,8 +69,9 @@ def _json_term_text(term: object) -> str:
     written directly, as a tenth of a lookup's time in the web process went to building dicts and encoding them."""
     if isinstance(term, ox.Literal):
         if term.language:
+            direction = f',"its:dir":"{term.direction}"' if term.direction is not None else ""  # RDF 1.2: ltr, rtl
             return (f'{{"type":"literal","value":{_json_string(term.value)},'
-                    f'"xml:lang":{_json_string(term.language)}}}')
+                    f'"xml:lang":{_json_string(term.language)}{direction}}}')
         datatype = term.datatype.value
         if datatype != XSD_STRING:
             return f'{{"type":"literal","value":{_json_string(term.value)},"datatype":{_json_string(datatype)}}}'
@@ -111,7 +112,9 @@ def _xml_term(term: object) -> str:
         return f"<bnode>{xml_escape(term.value)}</bnode>"
     if isinstance(term, ox.Literal):
         if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{xml_escape(term.value)}</literal>"
+            direction = (f' its:dir="{term.direction}" xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
+                         if term.direction is not None else "")  # RDF 1.2's base direction, as Oxigraph writes it
+            return f"<literal xml:lang={quoteattr(term.language)}{direction}>{xml_escape(term.value)}</literal>"
         if term.datatype.value != XSD_STRING:
             return f"<literal datatype={quoteattr(term.datatype.value)}>{xml_escape(term.value)}</literal>"
         return f"<literal>{xml_escape(term.value)}</literal>"

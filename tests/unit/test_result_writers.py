@@ -19,6 +19,8 @@ VALUES = ['plain', 'with "quotes" and \\ backslash', "line\nbreak\r\ttab", "\x01
           "\u2028\u2029 separators", "ümlaut, 漢字, 😀", "</script><!-- & -->", "a/b", ""]
 TERMS = [ox.Literal(v) for v in VALUES] + [
     ox.Literal("Hannover", language="de"), ox.Literal("Hanover", language="en-gb"),
+    ox.Literal("هانوفر", language="ar", direction=ox.BaseDirection.RTL),  # RDF 1.2's base direction
+    ox.Literal("Hannover", language="de", direction=ox.BaseDirection.LTR),
     ox.Literal("42", datatype=ox.NamedNode(XSD + "integer")), ox.Literal("0.5", datatype=ox.NamedNode(XSD + "decimal")),
     ox.Literal("1.0E3", datatype=ox.NamedNode(XSD + "double")), ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")),
     ox.Literal("x y", datatype=ox.NamedNode(E + "own-type/ü")),
