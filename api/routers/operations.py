@@ -133,7 +133,8 @@ class Operations:
         if ACCESS_LOG.isEnabledFor(logging.INFO):
             line = json.dumps(access_record(scope, status, seconds, tally, size), ensure_ascii=False)
             handlers = ACCESS_LOG.handlers
-            if len(handlers) == 1 and type(handlers[0]) is AccessLogHandler and not ACCESS_LOG.propagate:
+            if len(handlers) == 1 and type(handlers[0]) is AccessLogHandler and handlers[0].writes_plainly() \
+                    and not ACCESS_LOG.propagate and not ACCESS_LOG.filters:
                 handlers[0].write_line(line)  # the line as the logger would write it, without building a LogRecord
             else:
                 ACCESS_LOG.info(line)
@@ -220,7 +221,12 @@ class AccessLogHandler(logging.StreamHandler):
 
     def __init__(self, stream=None):
         super().__init__(stream)
-        self.setFormatter(logging.Formatter("%(message)s"))
+        self._plain = logging.Formatter("%(message)s")
+        self.setFormatter(self._plain)
+
+    def writes_plainly(self) -> bool:
+        """Whether a record would be written as its message alone: no filter, level or other formatter set since."""
+        return self.formatter is self._plain and not self.filters and self.level <= logging.INFO
 
     def write_line(self, line: str) -> None:
         with self.lock:

@@ -109,6 +109,21 @@ def test_a_handler_added_to_the_access_log_gets_every_line_too(client, access_lo
     assert written[0] == seen[0] and json.loads(written[1])["path"] == "/health"
 
 
+def test_a_filter_level_or_format_set_on_the_access_log_is_honoured(client, access_log):
+    import logging
+
+    handler = ACCESS_LOG.handlers[0]
+    handler.setFormatter(logging.Formatter("access %(message)s"))
+    client.get("/health")
+    handler.addFilter(lambda record: "/sparql" not in record.getMessage())
+    client.get("/sparql", params={"query": "ASK {}"})
+    handler.filters.clear()
+    handler.setLevel(logging.WARNING)
+    client.get("/health")
+    lines = access_log.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("access {") and json.loads(lines[0][7:])["path"] == "/health"
+
+
 def test_kg_serve_writes_the_access_log_to_standard_output(tmp_path):
     with kg_serve(tmp_path, "--store", str(tmp_path / "store")) as server:  # stderr is checked for tracebacks
         httpx.get(server.url + "/sparql", params={"query": "ASK {}"})
