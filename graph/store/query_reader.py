@@ -197,13 +197,27 @@ def _resolve(node: CompValue, prefixes: dict[str, str]) -> str | None:
     return prefixes[prefix] + (_field(node, "localname") or "")
 
 
-@lru_cache(maxsize=2048)
+REMEMBERED_QUERY_CHARS = 16_384  # texts up to this long are read once (the last 2,048): a bound on the cache's memory
+
+
 def read_query(sparql: str, base_iri: str | None = None) -> QueryReading:
     """Read a query. Raises TooDeeplyNested, UnreadableQuery, NetworkOperation or UpdateOperation.
 
-    Relative IRIs are resolved against the query's BASE, else `base_iri`. Results are cached by text:
-    a client repeating a query pays for its parse once.
+    Relative IRIs are resolved against the query's BASE, else `base_iri`. Readings of texts up to
+    REMEMBERED_QUERY_CHARS are cached by text: a client repeating a query pays for its parse once. A longer text
+    (a request body may be 1 MiB) is read each time, so 2,048 of them cannot fill a query worker's memory.
     """
+    if len(sparql) <= REMEMBERED_QUERY_CHARS:
+        return _remembered_reading(sparql, base_iri)
+    return _reading_of(sparql, base_iri)
+
+
+@lru_cache(maxsize=2048)
+def _remembered_reading(sparql: str, base_iri: str | None) -> QueryReading:
+    return _reading_of(sparql, base_iri)
+
+
+def _reading_of(sparql: str, base_iri: str | None) -> QueryReading:
     if not sparql.strip():
         raise UnreadableQuery("the query is empty: send a SPARQL query such as SELECT * WHERE { ?s ?p ?o } LIMIT 10")
     depth = nesting_depth(sparql)

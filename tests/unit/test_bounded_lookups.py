@@ -346,9 +346,17 @@ def test_a_lookup_the_index_cannot_answer_as_written_is_read_by_the_engine(engin
 
 
 def test_only_short_texts_are_remembered():
+    """A request body may be 1 MiB: readings are remembered for short texts only, so distinct long ones cannot fill a
+    web process or a query worker (whose memory is capped) with cached texts."""
     from graph.store import query_reader
 
-    before = query_reader._bounded_lookup.cache_info().currsize
     long_text = f"SELECT * {{ {HANNOVER} ?p ?o }} #" + "x" * (1 << 20)
+    query_reader._bounded_lookup.cache_clear()  # not full, whatever ran before in this process
+    query_reader._remembered_reading.cache_clear()
+    before = query_reader._bounded_lookup.cache_info().currsize, query_reader._remembered_reading.cache_info().currsize
     assert query_reader.read_bounded_lookup(long_text) is None
-    assert query_reader._bounded_lookup.cache_info().currsize == before
+    assert query_reader.read_query(long_text).form == "SELECT"
+    assert (query_reader._bounded_lookup.cache_info().currsize,
+            query_reader._remembered_reading.cache_info().currsize) == before
+    assert query_reader.read_query(BOUNDED[0] + " # a text of its own, read once").form == "SELECT"
+    assert query_reader._remembered_reading.cache_info().currsize == before[1] + 1
