@@ -223,15 +223,11 @@ def execute_lookup(store: ox.Store, request: QueryRequest, lookup: BoundedLookup
     bound = [(pattern.predicate, "predicate")] if pattern.predicate_is_variable else []
     if pattern.object_is_variable:
         bound.append((pattern.object, "object"))
-    if bound == [(pattern.object, "object")]:
-        solutions = (_Solution({pattern.object: quad.object}) for quad in quads)  # the usual lookup: `<s> p ?o`
-    else:
-        solutions = (_Solution({name: getattr(quad, position) for name, position in bound}) for quad in quads)
+    solutions = (_Solution({name: getattr(quad, position) for name, position in bound}) for quad in quads)
     counter = RowCounter(request.max_rows, max_bytes=request.max_bytes)
     body = SOLUTION_WRITERS[fmt](_LookupSolutions(pattern.projection, solutions), counter)
     return QueryOutcome("solutions", solutions_type, body, counter.rows, counter.truncated,
                         time.perf_counter() - started, counter.cut_by, True)
-
 
 
 def _dataset_arguments(request: QueryRequest, reading: QueryReading | None) -> dict:

@@ -346,8 +346,8 @@ def _complete_tree(text: str):
     """tree-sitter's tree of `text` if it is complete (no error or missing node) and the text says neither SERVICE
     nor LOAD anywhere (those are judged by the grammar that refuses them); else None.
 
-    The last text's tree is kept per thread: a bounded lookup is read by `is_bounded_lookup` and then, for its
-    evaluation, by `tree_reading` (read_query), and parsed once."""
+    The last text's tree is kept per thread: a bounded lookup is read by `read_bounded_lookup` and then, where the
+    engine evaluates it, by `tree_reading` (read_query), and parsed once."""
     last = getattr(_parsers, "last", None)
     if last is not None and last[0] == text:
         return last[1]
@@ -446,7 +446,7 @@ def tree_reading(text: str, base: str = "") -> QueryReading | None:
                         frozenset(iris), repeatable, limit)
 
 
-# A bounded lookup (`is_bounded_lookup`): short text, one triple pattern about one named subject.
+# A bounded lookup (`read_bounded_lookup`): short text, one triple pattern about one named subject.
 LOOKUP_TEXT_CHARS = 2048
 LOOKUP_MAX_OFFSET = 10_000
 # Control characters (tab and line feed aside) and Unicode's other line and paragraph ends: a lookup has no use for
@@ -504,11 +504,6 @@ class BoundedLookup:
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _ENGINE_READS = re.compile("[\ufeff\ufffd-\uffff\U00010000-\U0010ffff]")
 LOOKUP_MAX_LIMIT = 1 << 62  # a LIMIT beyond this is read by the engine (Python's slices stop at 2**63 - 1)
-
-
-def is_bounded_lookup(sparql: str) -> bool:
-    """True only for a bounded lookup (see read_bounded_lookup)."""
-    return read_bounded_lookup(sparql) is not None
 
 
 def read_bounded_lookup(sparql: str) -> BoundedLookup | None:
@@ -596,8 +591,8 @@ def _bounded_lookup(sparql: str) -> BoundedLookup | None:
 
 
 def _engine_takes_iri(iri: str) -> bool:
-    """Whether Oxigraph reads `iri` as an absolute IRI (its parser refuses a query declaring one it does not, even
-    unused: such a prologue is left to it)."""
+    """Whether Oxigraph reads `iri` as an absolute IRI: a relative one is the engine's to resolve, and its parser
+    refuses a query declaring one it cannot read, even unused (such a prologue is left to it)."""
     try:
         pyoxigraph.NamedNode(iri)
     except ValueError:
@@ -623,7 +618,7 @@ def _lookup_prefixes(prologue) -> dict[str, str] | None:
         iri = next((n for n in declaration.named_children if n.type == "iri_reference"), None)
         name = namespace.text.decode("utf-8")[:-1] if namespace is not None else None
         if declaration.type != "prefix_declaration" or iri is None or name is None or name in prefixes \
-                or not _ABSOLUTE_IRI.match(_iri(iri)) or not _engine_takes_iri(_iri(iri)):
+                or not _engine_takes_iri(_iri(iri)):
             prefixes = None  # BASE: relative IRIs are the engine's to resolve; an IRI it refuses, its to refuse
             break
         prefixes[name] = _iri(iri)

@@ -1,6 +1,6 @@
 """Bounded lookups (issue 15): a query about one named subject's own statements is answered in the web process,
 without a worker's round trip; every other query still goes to a worker. What counts as bounded is read from the
-parse (graph.store.query_reader.is_bounded_lookup), and the answer is the same as a worker's, byte for byte."""
+parse (graph.store.query_reader.read_bounded_lookup), and the answer is the same as a worker's, byte for byte."""
 from __future__ import annotations
 
 import threading
@@ -12,7 +12,7 @@ import pytest
 from graph.build import open_store
 from graph.store import QueryRequest, QueryTimeout
 from graph.store import backend
-from graph.store.query_reader import LOOKUP_MAX_OFFSET, LOOKUP_TEXT_CHARS, is_bounded_lookup
+from graph.store.query_reader import LOOKUP_MAX_OFFSET, LOOKUP_TEXT_CHARS, read_bounded_lookup
 
 RDFS = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 HANNOVER = "<https://w3id.org/hki/id/city/hannover>"
@@ -71,12 +71,12 @@ UNBOUNDED = {
 
 @pytest.mark.parametrize("text", BOUNDED)
 def test_one_pattern_about_one_named_subject_is_a_bounded_lookup(text):
-    assert is_bounded_lookup(text)
+    assert read_bounded_lookup(text) is not None
 
 
 @pytest.mark.parametrize("text", list(UNBOUNDED.values()), ids=list(UNBOUNDED))
 def test_anything_more_goes_to_a_worker(text):
-    assert not is_bounded_lookup(text)
+    assert read_bounded_lookup(text) is None
 
 
 @pytest.fixture(scope="module")
